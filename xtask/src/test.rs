@@ -1,0 +1,112 @@
+//! `cargo xtask test`: every gate CI runs, in order, each with its own runner's output.
+//!
+//! Steps run even after an earlier one failed (except when a build prerequisite is missing), so
+//! a single run reports every problem. The summary at the end lists each step's outcome.
+
+use crate::{audio_env, prerequisites, shell, ui};
+use std::time::Instant;
+
+struct Outcome {
+    step: &'static str,
+    result: Result<(), String>,
+    seconds: f64,
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    if let Some(unknown) = args.first() {
+        return Err(format!(
+            "`cargo xtask test` takes no arguments (got `{unknown}`)"
+        ));
+    }
+    prerequisites::ensure_all()?;
+    ui::ensure_packages()?;
+
+    let mut outcomes = Vec::new();
+    let mut step = |name: &'static str, f: &mut dyn FnMut() -> Result<(), String>| {
+        println!("\n==> {name}");
+        let started = Instant::now();
+        let result = f();
+        if let Err(why) = &result {
+            println!("==> {name}: FAILED: {why}");
+        }
+        outcomes.push(Outcome {
+            step: name,
+            result,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    };
+
+    step("rustfmt", &mut || {
+        shell::run(shell::cargo().args(["fmt", "--all", "--", "--check"]))
+    });
+    // The Tauri crate embeds ui/dist at compile time, so the UI is built before any cargo build.
+    step("ui build", &mut || {
+        if ui::exists() {
+            ui::build()
+        } else {
+            Ok(())
+        }
+    });
+    step("clippy", &mut || {
+        shell::run(shell::cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    });
+    // End-to-end tests start the workspace's binaries as real processes: build them first.
+    step("build binaries", &mut || {
+        shell::run(shell::cargo().args(["build", "--workspace", "--bins", "--locked"]))
+    });
+    let audio = audio_env::ensure();
+    step("rust tests (nextest)", &mut || {
+        let mut cmd = shell::cargo();
+        cmd.args([
+            "nextest",
+            "run",
+            "--workspace",
+            "--locked",
+            "--no-fail-fast",
+        ])
+        .env("RINGDESK_BIN_DIR", shell::target_dir().join("debug"));
+        for (key, value) in &audio {
+            cmd.env(key, value);
+        }
+        shell::run(&mut cmd)
+    });
+    step("ui check", &mut || {
+        if ui::exists() {
+            ui::run_script_if_present("check").map(drop)
+        } else {
+            Ok(())
+        }
+    });
+    step("ui tests", &mut || {
+        if ui::exists() {
+            ui::run_script_if_present("test").map(drop)
+        } else {
+            Ok(())
+        }
+    });
+
+    println!("\n==> summary");
+    for o in &outcomes {
+        let verdict = if o.result.is_ok() { "ok    " } else { "FAILED" };
+        println!("  {verdict} {:<22} {:>7.1}s", o.step, o.seconds);
+    }
+    let failed: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| o.result.is_err())
+        .map(|o| o.step)
+        .collect();
+    if failed.is_empty() {
+        println!("all steps passed");
+        Ok(())
+    } else {
+        Err(format!("failed: {}", failed.join(", ")))
+    }
+}
