@@ -1,1 +1,3 @@
 //! placeholder
+pub mod call;
+pub mod clock;
