@@ -1,0 +1,20 @@
+import type { Backend } from './backend';
+import { InBrowserBackend } from './in-browser';
+import { TauriBackend } from './tauri';
+import { demoHistory } from './demo-data';
+
+export type { Backend, Unsubscribe } from './backend';
+export * from './types';
+export { InBrowserBackend } from './in-browser';
+export { TauriBackend } from './tauri';
+
+/** True inside the Tauri webview, which injects `__TAURI_INTERNALS__` before any script runs. */
+export function runningInTauri(scope: object = globalThis): boolean {
+  return '__TAURI_INTERNALS__' in scope;
+}
+
+/** The backend for this page: Tauri in the desktop app, the scripted fake platform elsewhere. */
+export function pickBackend(scope: object = globalThis): Backend {
+  if (runningInTauri(scope)) return new TauriBackend();
+  return new InBrowserBackend({ simulateLevels: true, history: demoHistory(Date.now()) });
+}

@@ -1,0 +1,170 @@
+import type { Backend, Unsubscribe } from '../backend/backend';
+import {
+  toBackendError,
+  type ActiveCall,
+  type AudioDevice,
+  type BackendError,
+  type BackendEvent,
+  type ConnectionState,
+  type DeviceKind,
+  type IncomingCall,
+  type Levels,
+  type Presence,
+  type SelectablePresence,
+  type Session,
+  type SignInRequest,
+} from '../backend/types';
+
+type Outcome<T> = { ok: true; value: T } | { ok: false };
+
+/**
+ * The UI's view of the core: updated only from backend events and call results.
+ * Components read its fields and call its methods; none of them touch the backend directly
+ * (except the history list, which queries it).
+ */
+export class AppState {
+  session = $state<Session | null>(null);
+  connection = $state<ConnectionState>('disconnected');
+  presence = $state<Presence>('offline');
+  /** Calls ringing for this agent, oldest first; the popup shows the first. */
+  incoming = $state<IncomingCall[]>([]);
+  active = $state<ActiveCall | null>(null);
+  devices = $state<AudioDevice[]>([]);
+  levels = $state<Levels>({ input: 0, output: 0 });
+  lastError = $state<BackendError | null>(null);
+  /** Bumped when a call ends, so the history list knows to reload. */
+  historyRevision = $state(0);
+
+  readonly backend: Backend;
+  private unsubscribe: Unsubscribe | null = null;
+
+  constructor(backend: Backend) {
+    this.backend = backend;
+  }
+
+  /** Subscribes to core events, then restores any session the core already has. */
+  async start(): Promise<void> {
+    this.unsubscribe = await this.backend.subscribe((event) => this.apply(event));
+    const session = await this.backend.currentSession();
+    if (session) await this.enterSession(session);
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
+  apply(event: BackendEvent): void {
+    switch (event.type) {
+      case 'connection_changed':
+        this.connection = event.state;
+        break;
+      case 'presence_changed':
+        this.presence = event.presence;
+        break;
+      case 'incoming_call':
+        if (!this.incoming.some((c) => c.callId === event.call.callId)) {
+          this.incoming = [...this.incoming, event.call];
+        }
+        break;
+      case 'call_cancelled':
+        this.dropIncoming(event.callId);
+        break;
+      case 'call_started':
+        this.dropIncoming(event.call.callId);
+        this.active = event.call;
+        break;
+      case 'call_updated':
+        if (this.active?.callId === event.call.callId) this.active = event.call;
+        break;
+      case 'call_ended':
+        if (this.active?.callId === event.callId) {
+          this.active = null;
+          this.levels = { input: 0, output: 0 };
+        }
+        this.historyRevision += 1;
+        break;
+      case 'devices_changed':
+        this.devices = event.devices;
+        break;
+      case 'levels':
+        this.levels = event.levels;
+        break;
+    }
+  }
+
+  async signIn(request: SignInRequest): Promise<boolean> {
+    const outcome = await this.attempt(() => this.backend.signIn(request));
+    if (!outcome.ok) return false;
+    await this.enterSession(outcome.value);
+    return true;
+  }
+
+  async signOut(): Promise<void> {
+    await this.attempt(() => this.backend.signOut());
+    this.session = null;
+    this.incoming = [];
+    this.active = null;
+    this.presence = 'offline';
+  }
+
+  async setPresence(presence: SelectablePresence): Promise<void> {
+    const previous = this.presence;
+    this.presence = presence;
+    const outcome = await this.attempt(() => this.backend.setPresence(presence));
+    if (!outcome.ok) this.presence = previous;
+  }
+
+  async accept(callId: string): Promise<void> {
+    await this.attempt(() => this.backend.acceptCall(callId));
+  }
+
+  async reject(callId: string): Promise<void> {
+    const outcome = await this.attempt(() => this.backend.rejectCall(callId));
+    if (outcome.ok) {
+      this.dropIncoming(callId);
+      this.historyRevision += 1;
+    }
+  }
+
+  async hangUp(): Promise<void> {
+    const call = this.active;
+    if (call) await this.attempt(() => this.backend.hangUp(call.callId));
+  }
+
+  async toggleMute(): Promise<void> {
+    const call = this.active;
+    if (call) await this.attempt(() => this.backend.setMuted(call.callId, !call.muted));
+  }
+
+  async selectDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    await this.attempt(() => this.backend.selectDevice(kind, deviceId));
+  }
+
+  dismissError(): void {
+    this.lastError = null;
+  }
+
+  private async enterSession(session: Session): Promise<void> {
+    this.session = session;
+    this.presence = session.presence;
+    const outcome = await this.attempt(() => this.backend.listDevices());
+    if (outcome.ok) this.devices = outcome.value;
+  }
+
+  private dropIncoming(callId: string): void {
+    this.incoming = this.incoming.filter((c) => c.callId !== callId);
+  }
+
+  /** Runs a backend call; a failure is kept in `lastError` for display. */
+  private async attempt<T>(action: () => Promise<T>): Promise<Outcome<T>> {
+    try {
+      const value = await action();
+      this.lastError = null;
+      return { ok: true, value };
+    } catch (error) {
+      this.lastError = toBackendError(error);
+      return { ok: false };
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import type { CallStatus, RoutedBecause } from '../backend/types';
+
+/** 0 → "0:00", 75 → "1:15", 3725 → "1:02:05". Negative input counts as zero. */
+export function formatDuration(totalSeconds: number): string {
+  const s = Math.max(0, Math.floor(totalSeconds));
+  const hours = Math.floor(s / 3600);
+  const minutes = Math.floor((s % 3600) / 60);
+  const seconds = String(s % 60).padStart(2, '0');
+  if (hours > 0) return `${hours}:${String(minutes).padStart(2, '0')}:${seconds}`;
+  return `${minutes}:${seconds}`;
+}
+
+export const STATUS_LABELS: Record<CallStatus, string> = {
+  ringing: 'Ringing',
+  on_call: 'On call',
+  completed: 'Completed',
+  rejected: 'Rejected',
+  missed: 'Missed',
+  outside_office_hours: 'Outside office hours',
+  all_agents_busy: 'All agents busy',
+  all_agents_offline: 'All agents offline',
+  failed: 'Failed',
+};
+
+export const ROUTING_LABELS: Record<RoutedBecause, string> = {
+  assigned_conversation: 'You are assigned to this conversation',
+  contact_owner: 'You own this contact',
+  round_robin: 'Next available agent (round robin)',
+};
+
+export function formatTimestamp(epochMs: number, locale?: string): string {
+  return new Date(epochMs).toLocaleString(locale, {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+}
