@@ -1,0 +1,12 @@
+//! DTOs of the REST API (history, conversations, permissions), served with the same agent
+//! token as the WebSocket. Some also travel inside WebSocket messages.
+
+mod call_query;
+mod call_record;
+mod conversation;
+mod permission;
+
+pub use call_query::{CallQuery, CallQueryError};
+pub use call_record::CallRecord;
+pub use conversation::{Conversation, ConversationMessage, MessageBody, PermissionReply};
+pub use permission::{PermissionState, PermissionStatus, Verdict};
