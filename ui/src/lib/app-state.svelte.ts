@@ -32,7 +32,7 @@ export class AppState {
   devices = $state<AudioDevice[]>([]);
   levels = $state<Levels>({ input: 0, output: 0 });
   lastError = $state<BackendError | null>(null);
-  /** Bumped when a call ends, so the history list knows to reload. */
+  /** Bumped whenever a call record may have changed, so the history list reloads. */
   historyRevision = $state(0);
 
   readonly backend: Backend;
@@ -69,6 +69,7 @@ export class AppState {
         break;
       case 'call_cancelled':
         this.dropIncoming(event.callId);
+        this.historyRevision += 1;
         break;
       case 'call_started':
         this.dropIncoming(event.call.callId);

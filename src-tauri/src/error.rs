@@ -1,0 +1,90 @@
+//! The error every command returns to the UI: a stable machine `code` and a human `message`,
+//! serialized as `{ "code": "...", "message": "..." }` (the UI's `BackendError`).
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CommandError {
+    #[error("The platform URL is not valid: {0}.")]
+    InvalidPlatformUrl(String),
+    #[error("Enter your agent token.")]
+    MissingToken,
+    #[error("Sign in first.")]
+    NotSignedIn,
+    #[error("This call is no longer ringing or in progress.")]
+    NoSuchCall,
+    #[error("That device is not connected.")]
+    NoSuchDevice,
+    #[error("Presence changes after the call ends.")]
+    OnCall,
+    #[error("The call engine is not available in this build yet.")]
+    EngineUnavailable,
+}
+
+impl CommandError {
+    /// The machine code the UI matches on. Never change an existing one: add new codes instead.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidPlatformUrl(_) => "invalid_platform_url",
+            Self::MissingToken => "missing_token",
+            Self::NotSignedIn => "not_signed_in",
+            Self::NoSuchCall => "no_such_call",
+            Self::NoSuchDevice => "no_such_device",
+            Self::OnCall => "on_call",
+            Self::EngineUnavailable => "engine_unavailable",
+        }
+    }
+}
+
+impl Serialize for CommandError {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_struct("CommandError", 2)?;
+        out.serialize_field("code", self.code())?;
+        out.serialize_field("message", &self.to_string())?;
+        out.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn serializes_as_code_and_message() {
+        let value = serde_json::to_value(CommandError::NotSignedIn).unwrap();
+        assert_eq!(
+            value,
+            json!({ "code": "not_signed_in", "message": "Sign in first." })
+        );
+    }
+
+    #[test]
+    fn message_carries_the_detail() {
+        let value =
+            serde_json::to_value(CommandError::InvalidPlatformUrl("no host".into())).unwrap();
+        assert_eq!(value["code"], "invalid_platform_url");
+        assert_eq!(value["message"], "The platform URL is not valid: no host.");
+    }
+
+    #[test]
+    fn codes_are_unique_snake_case() {
+        let all = [
+            CommandError::InvalidPlatformUrl(String::new()),
+            CommandError::MissingToken,
+            CommandError::NotSignedIn,
+            CommandError::NoSuchCall,
+            CommandError::NoSuchDevice,
+            CommandError::OnCall,
+            CommandError::EngineUnavailable,
+        ];
+        let mut codes: Vec<&str> = all.iter().map(CommandError::code).collect();
+        assert!(codes
+            .iter()
+            .all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')));
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+    }
+}
