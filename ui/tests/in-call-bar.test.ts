@@ -87,7 +87,7 @@ describe('in-call bar', () => {
     await expect.element(screen.getByTestId('presence-select')).toHaveValue('available');
     const row = screen.getByTestId('history-row');
     await expect.element(row).toHaveAttribute('data-status', 'completed');
-    await expect.element(row).toHaveTextContent('0:42');
+    await expect.element(row.getByTestId('history-duration')).toHaveTextContent('0:42');
   });
 
   test('the bar closes when the customer hangs up', async () => {

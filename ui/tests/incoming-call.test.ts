@@ -11,24 +11,24 @@ describe('incoming-call popup', () => {
     await expect.element(screen.getByTestId('incoming-popup')).not.toBeInTheDocument();
     platform.offerCall({
       customerName: 'Ana Lima',
-      customerNumber: '+55 11 90000-1234',
-      businessNumber: '+1 555 010 9999',
+      customerNumber: '5511900001234',
+      businessNumber: '15550109999',
       routedBecause: 'contact_owner',
     });
 
     const popup = screen.getByTestId('incoming-popup');
     await expect.element(popup).toBeVisible();
     await expect.element(popup.getByTestId('caller-name')).toHaveTextContent('Ana Lima');
-    await expect.element(popup.getByTestId('caller-number')).toHaveTextContent('+55 11 90000-1234');
-    await expect.element(popup.getByTestId('business-number')).toHaveTextContent('+1 555 010 9999');
+    await expect.element(popup.getByTestId('caller-number')).toHaveTextContent('+5511900001234');
+    await expect.element(popup.getByTestId('business-number')).toHaveTextContent('+15550109999');
     await expect.element(popup.getByTestId('routed-because')).toHaveTextContent('own this contact');
   });
 
   test('a caller without a profile name is shown by number', async () => {
     const { screen, platform } = await renderSignedIn();
-    platform.offerCall({ customerName: null, customerNumber: '+44 7700 900123' });
+    platform.offerCall({ customerName: null, customerNumber: '447700900123' });
 
-    await expect.element(screen.getByTestId('caller-name')).toHaveTextContent('+44 7700 900123');
+    await expect.element(screen.getByTestId('caller-name')).toHaveTextContent('+447700900123');
     await expect.element(screen.getByTestId('caller-number')).not.toBeInTheDocument();
   });
 
@@ -63,7 +63,7 @@ describe('incoming-call popup', () => {
     const offer = platform.offerCall();
     await expect.element(screen.getByTestId('incoming-popup')).toBeVisible();
 
-    platform.cancelCall(offer.callId, 'customer_hung_up');
+    platform.cancelCall(offer.callId, 'caller_hung_up');
 
     await expect.element(screen.getByTestId('incoming-popup')).not.toBeInTheDocument();
     await expect.element(screen.getByTestId('history-row')).toHaveAttribute('data-status', 'missed');
@@ -84,7 +84,7 @@ describe('incoming-call popup', () => {
     const { screen, platform, app } = await renderSignedIn();
     const offer = platform.offerCall();
     // The platform withdraws the call without the UI hearing about it (e.g. event lost).
-    platform.cancelCall(offer.callId, 'timeout');
+    platform.cancelCall(offer.callId, 'timed_out');
     app.incoming = [offer];
 
     await screen.getByTestId('accept-call').click();

@@ -3,7 +3,7 @@ import type {
   BackendEvent,
   CallRecord,
   DeviceKind,
-  HistoryQuery,
+  CallQuery,
   SelectablePresence,
   Session,
   SignInRequest,
@@ -32,8 +32,8 @@ export interface Backend {
   listDevices(): Promise<AudioDevice[]>;
   selectDevice(kind: DeviceKind, deviceId: string): Promise<void>;
 
-  /** The agent's call records (GET /api/calls on the platform). */
-  callHistory(query: HistoryQuery): Promise<CallRecord[]>;
+  /** The agent's call records (GET /api/v1/calls on the platform), newest first. */
+  callHistory(query: CallQuery): Promise<CallRecord[]>;
 
   /** Delivers every core event in order until the returned function is called. */
   subscribe(handler: (event: BackendEvent) => void): Promise<Unsubscribe>;

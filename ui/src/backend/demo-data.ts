@@ -1,32 +1,47 @@
-import type { CallRecord } from './types';
+import type { CallRecord, CallStatus } from './types';
 
 const MINUTE = 60_000;
 
+interface Row {
+  minutesAgo: number;
+  status: CallStatus;
+  name: string | null;
+  number: string;
+  talkedSecs?: number;
+  direction?: CallRecord['direction'];
+}
+
 /** A plausible call history for the in-browser demo, ending shortly before `nowMs`. */
 export function demoHistory(nowMs: number): CallRecord[] {
-  const row = (
-    minutesAgo: number,
-    status: CallRecord['status'],
-    customerName: string | null,
-    customerNumber: string,
-    durationSecs: number | null,
-    direction: CallRecord['direction'] = 'inbound',
-  ): CallRecord => ({
-    callId: `hist-${minutesAgo}`,
-    direction,
-    status,
-    customerName,
-    customerNumber,
-    businessNumber: '+1 555 010 2000',
-    offeredAtMs: nowMs - minutesAgo * MINUTE,
-    durationSecs,
-  });
-  return [
-    row(12, 'completed', 'João Pereira', '+55 21 99876-1122', 314),
-    row(47, 'missed', null, '+44 7700 900123', null),
-    row(95, 'completed', 'Aisha Bello', '+234 803 555 0142', 128, 'outbound'),
-    row(180, 'rejected', 'Carlos Ruiz', '+34 612 345 678', null),
-    row(400, 'failed', 'Lena Fischer', '+49 151 2345 6789', null, 'outbound'),
-    row(1440, 'completed', 'Maria Souza', '+55 11 91234-5678', 65),
+  const rows: Row[] = [
+    { minutesAgo: 12, status: 'completed', name: 'João Pereira', number: '5521998761122', talkedSecs: 314 },
+    { minutesAgo: 47, status: 'missed', name: null, number: '447700900123' },
+    { minutesAgo: 95, status: 'completed', name: 'Aisha Bello', number: '2348035550142', talkedSecs: 128, direction: 'outbound' },
+    { minutesAgo: 180, status: 'rejected', name: 'Carlos Ruiz', number: '34612345678' },
+    { minutesAgo: 400, status: 'failed', name: 'Lena Fischer', number: '4915123456789', direction: 'outbound' },
+    { minutesAgo: 1440, status: 'completed', name: 'Maria Souza', number: '5511912345678', talkedSecs: 65 },
   ];
+  return rows.map((row) => {
+    const offered = nowMs - row.minutesAgo * MINUTE;
+    const answered = row.talkedSecs === undefined ? null : offered + 8_000;
+    const ended = (answered ?? offered) + (row.talkedSecs ?? 20) * 1000;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return {
+      id: `wacid.demo-${row.minutesAgo}`,
+      direction: row.direction ?? 'inbound',
+      channel: 'whatsapp',
+      business_number: '15550102000',
+      customer: { number: row.number, profile_name: row.name },
+      agents_rung: [],
+      answered_by: answered === null ? null : 'demo-agent',
+      status: row.status,
+      ended_by: row.status === 'rejected' ? 'agent' : 'customer',
+      offered_at: iso(offered),
+      answered_at: answered === null ? null : iso(answered),
+      ended_at: iso(ended),
+      duration_secs: row.talkedSecs ?? 0,
+      meta_error_code: row.status === 'failed' ? 131_000 : null,
+      recording: null,
+    };
+  });
 }

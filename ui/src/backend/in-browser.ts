@@ -5,11 +5,11 @@ import type {
   AudioDevice,
   BackendError,
   BackendEvent,
-  CallCancelReason,
   CallRecord,
   ConnectionState,
   DeviceKind,
-  HistoryQuery,
+  CallQuery,
+  CancelReason,
   IncomingCall,
   Levels,
   Presence,
@@ -140,7 +140,7 @@ export class InBrowserBackend implements Backend {
     const offer = this.ringing.get(callId);
     if (!offer) throw fail('no_such_call', 'This call is no longer ringing.');
     this.ringing.delete(callId);
-    this.record(offer, 'rejected', null);
+    this.record(offer, 'rejected', null, 'agent');
   }
 
   async hangUp(callId: string): Promise<void> {
@@ -172,12 +172,16 @@ export class InBrowserBackend implements Backend {
     this.emit({ type: 'devices_changed', devices: structuredClone(this.devices) });
   }
 
-  async callHistory(query: HistoryQuery): Promise<CallRecord[]> {
+  async callHistory(query: CallQuery): Promise<CallRecord[]> {
     this.requireSession();
+    const from = query.from === null ? -Infinity : Date.parse(query.from);
+    const to = query.to === null ? Infinity : Date.parse(query.to);
     return this.history
-      .filter((r) => query.status === undefined || r.status === query.status)
-      .sort((a, b) => b.offeredAtMs - a.offeredAtMs)
-      .map((r) => ({ ...r }));
+      .filter((r) => query.status === null || r.status === query.status)
+      .filter((r) => query.direction === null || r.direction === query.direction)
+      .filter((r) => Date.parse(r.offered_at) >= from && Date.parse(r.offered_at) < to)
+      .sort((a, b) => Date.parse(b.offered_at) - Date.parse(a.offered_at))
+      .map((r) => structuredClone(r));
   }
 
   async subscribe(handler: (event: BackendEvent) => void): Promise<Unsubscribe> {
@@ -192,9 +196,9 @@ export class InBrowserBackend implements Backend {
     const offer: IncomingCall = {
       callId: call.callId ?? `demo-call-${this.nextCallNumber++}`,
       customerName: call.customerName === undefined ? 'Maria Souza' : call.customerName,
-      customerNumber: call.customerNumber ?? '+55 11 91234-5678',
-      businessNumber: call.businessNumber ?? '+1 555 010 2000',
-      routedBecause: call.routedBecause ?? 'assigned_conversation',
+      customerNumber: call.customerNumber ?? '5511912345678',
+      businessNumber: call.businessNumber ?? '15550102000',
+      routedBecause: call.routedBecause ?? 'open_conversation',
       offeredAtMs: call.offeredAtMs ?? this.clock.now(),
     };
     this.ringing.set(offer.callId, offer);
@@ -203,11 +207,11 @@ export class InBrowserBackend implements Backend {
   }
 
   /** The call stopped ringing before the agent answered. */
-  cancelCall(callId: string, reason: CallCancelReason = 'customer_hung_up'): void {
+  cancelCall(callId: string, reason: CancelReason = 'caller_hung_up'): void {
     const offer = this.ringing.get(callId);
     if (!offer) return;
     this.ringing.delete(callId);
-    if (reason !== 'answered_elsewhere') this.record(offer, 'missed', null);
+    if (reason !== 'answered_elsewhere') this.record(offer, 'missed', null, 'customer');
     this.emit({ type: 'call_cancelled', callId, reason });
   }
 
@@ -240,8 +244,8 @@ export class InBrowserBackend implements Backend {
     const offer = this.pendingRecords.get(call.callId);
     this.pendingRecords.delete(call.callId);
     if (offer) {
-      const durationSecs = Math.round((this.clock.now() - call.answeredAtMs) / 1000);
-      this.record(offer, 'completed', durationSecs);
+      const endedBy = reason === 'local_hangup' ? 'agent' : 'customer';
+      this.record(offer, 'completed', call.answeredAtMs, endedBy);
     }
     this.emit({ type: 'call_ended', callId: call.callId, reason });
     if (this.session) {
@@ -258,16 +262,40 @@ export class InBrowserBackend implements Backend {
     this.setLevels({ input, output });
   }
 
-  private record(offer: IncomingCall, status: CallRecord['status'], durationSecs: number | null) {
+  /** Writes the record the platform would keep for an inbound call that just became final. */
+  private record(
+    offer: IncomingCall,
+    status: CallRecord['status'],
+    answeredAtMs: number | null,
+    endedBy: NonNullable<CallRecord['ended_by']>,
+  ) {
+    const endedAtMs = this.clock.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const agentId = this.session?.agentName ?? 'agent';
     this.history.push({
-      callId: offer.callId,
+      id: offer.callId,
       direction: 'inbound',
+      channel: 'whatsapp',
+      business_number: offer.businessNumber,
+      customer: { number: offer.customerNumber, profile_name: offer.customerName },
+      agents_rung: [
+        {
+          agent_id: agentId,
+          routed_because: offer.routedBecause,
+          rung_at: iso(offer.offeredAtMs),
+          ended_at: iso(answeredAtMs ?? endedAtMs),
+          outcome: status === 'completed' ? 'accepted' : status === 'rejected' ? 'rejected' : 'cancelled',
+        },
+      ],
+      answered_by: answeredAtMs === null ? null : agentId,
       status,
-      customerName: offer.customerName,
-      customerNumber: offer.customerNumber,
-      businessNumber: offer.businessNumber,
-      offeredAtMs: offer.offeredAtMs,
-      durationSecs,
+      ended_by: endedBy,
+      offered_at: iso(offer.offeredAtMs),
+      answered_at: answeredAtMs === null ? null : iso(answeredAtMs),
+      ended_at: iso(endedAtMs),
+      duration_secs: answeredAtMs === null ? 0 : Math.round((endedAtMs - answeredAtMs) / 1000),
+      meta_error_code: null,
+      recording: null,
     });
   }
 

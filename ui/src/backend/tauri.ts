@@ -7,7 +7,7 @@ import {
   type BackendEvent,
   type CallRecord,
   type DeviceKind,
-  type HistoryQuery,
+  type CallQuery,
   type SelectablePresence,
   type Session,
   type SignInRequest,
@@ -66,7 +66,7 @@ export class TauriBackend implements Backend {
     return call('select_device', { kind, deviceId });
   }
 
-  callHistory(query: HistoryQuery): Promise<CallRecord[]> {
+  callHistory(query: CallQuery): Promise<CallRecord[]> {
     return call('call_history', { query });
   }
 

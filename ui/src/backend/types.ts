@@ -1,11 +1,24 @@
 // Shapes that cross the seam between the UI and the Rust core.
-// They mirror the serde types in src-tauri/src/model.rs (camelCase fields, snake_case tags).
+// Wire vocabulary (statuses, reasons, call records) comes from `./generated`, which ts-rs
+// writes from the `protocol` crate. The app-level shapes below mirror src-tauri/src/model.rs
+// (camelCase fields, snake_case tags).
+import type {
+  CallQuery,
+  CallRecord,
+  CallStatus,
+  CancelReason,
+  Presence as ChosenPresence,
+  RoutedBecause,
+} from './generated';
 
-export type Presence = 'available' | 'away' | 'offline' | 'busy';
+export type { CallQuery, CallRecord, CallStatus, CancelReason, RoutedBecause };
 
-/** Presences an agent may choose; `busy` is set by the app during calls. */
-export const SELECTABLE_PRESENCES = ['available', 'away', 'offline'] as const;
-export type SelectablePresence = (typeof SELECTABLE_PRESENCES)[number];
+/** What the agent chose, or `busy`, which the app sets during calls. */
+export type Presence = ChosenPresence | 'busy';
+
+/** Presences an agent may choose. */
+export const SELECTABLE_PRESENCES = ['available', 'away', 'offline'] as const satisfies readonly ChosenPresence[];
+export type SelectablePresence = ChosenPresence;
 
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
 
@@ -19,9 +32,6 @@ export interface SignInRequest {
   platformUrl: string;
   token: string;
 }
-
-/** Why the platform offered this call to this agent (routing step that picked them). */
-export type RoutedBecause = 'assigned_conversation' | 'contact_owner' | 'round_robin';
 
 export interface IncomingCall {
   callId: string;
@@ -58,38 +68,10 @@ export interface Levels {
   output: number;
 }
 
-export const CALL_STATUSES = [
-  'ringing',
-  'on_call',
-  'completed',
-  'rejected',
-  'missed',
-  'outside_office_hours',
-  'all_agents_busy',
-  'all_agents_offline',
-  'failed',
-] as const;
-export type CallStatus = (typeof CALL_STATUSES)[number];
-
-export type CallDirection = 'inbound' | 'outbound';
-
-/** One row of GET /api/calls. */
-export interface CallRecord {
-  callId: string;
-  direction: CallDirection;
-  status: CallStatus;
-  customerName: string | null;
-  customerNumber: string;
-  businessNumber: string;
-  offeredAtMs: number;
-  durationSecs: number | null;
+/** A history query with every filter off. */
+export function historyQuery(filters: Partial<CallQuery> = {}): CallQuery {
+  return { status: null, direction: null, agent: null, from: null, to: null, ...filters };
 }
-
-export interface HistoryQuery {
-  status?: CallStatus;
-}
-
-export type CallCancelReason = 'customer_hung_up' | 'timeout' | 'answered_elsewhere';
 
 export type CallEndReason = 'local_hangup' | 'remote_hangup' | 'failed';
 
@@ -98,7 +80,7 @@ export type BackendEvent =
   | { type: 'connection_changed'; state: ConnectionState }
   | { type: 'presence_changed'; presence: Presence }
   | { type: 'incoming_call'; call: IncomingCall }
-  | { type: 'call_cancelled'; callId: string; reason: CallCancelReason }
+  | { type: 'call_cancelled'; callId: string; reason: CancelReason }
   | { type: 'call_started'; call: ActiveCall }
   | { type: 'call_updated'; call: ActiveCall }
   | { type: 'call_ended'; callId: string; reason: CallEndReason }

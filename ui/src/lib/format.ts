@@ -22,8 +22,11 @@ export const STATUS_LABELS: Record<CallStatus, string> = {
   failed: 'Failed',
 };
 
+/** Every call status, in the order the filter lists them. */
+export const CALL_STATUSES = Object.keys(STATUS_LABELS) as CallStatus[];
+
 export const ROUTING_LABELS: Record<RoutedBecause, string> = {
-  assigned_conversation: 'You are assigned to this conversation',
+  open_conversation: 'You are assigned to this conversation',
   contact_owner: 'You own this contact',
   round_robin: 'Next available agent (round robin)',
 };
@@ -35,4 +38,9 @@ export function formatTimestamp(epochMs: number, locale?: string): string {
     hour: '2-digit',
     minute: '2-digit',
   });
+}
+
+/** WhatsApp numbers travel as bare digits ("15551234567"); people read them with a '+'. */
+export function formatPhone(number: string): string {
+  return number.startsWith('+') ? number : `+${number}`;
 }
