@@ -1,0 +1,7 @@
+//! Webhooks: rule events rendered as Meta's JSON, signed, and delivered with retries.
+
+pub mod delivery;
+pub mod payload;
+
+pub use delivery::{DeliveryConfig, DeliveryLog, DeliveryRecord, WebhookSender};
+pub use payload::{render, BusinessNumber};
