@@ -37,16 +37,21 @@ export class AppState {
 
   readonly backend: Backend;
   private unsubscribe: Unsubscribe | null = null;
+  private loadDevices = true;
 
   constructor(backend: Backend) {
     this.backend = backend;
   }
 
-  /** Subscribes to core events, then restores any session the core already has. */
-  async start(): Promise<void> {
+  /**
+   * Subscribes to core events, then restores any session the core already has.
+   * The popup window passes `loadDevices: false`: it may not list devices (least privilege).
+   */
+  async start({ loadDevices = true }: { loadDevices?: boolean } = {}): Promise<void> {
+    this.loadDevices = loadDevices;
     this.unsubscribe = await this.backend.subscribe((event) => this.apply(event));
-    const session = await this.backend.currentSession();
-    if (session) await this.enterSession(session);
+    const outcome = await this.attempt(() => this.backend.currentSession());
+    if (outcome.ok && outcome.value) await this.enterSession(outcome.value);
   }
 
   stop(): void {
@@ -149,6 +154,7 @@ export class AppState {
   private async enterSession(session: Session): Promise<void> {
     this.session = session;
     this.presence = session.presence;
+    if (!this.loadDevices) return;
     const outcome = await this.attempt(() => this.backend.listDevices());
     if (outcome.ok) this.devices = outcome.value;
   }

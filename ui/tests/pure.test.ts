@@ -1,0 +1,59 @@
+import { describe, expect, test } from 'vitest';
+import { ManualClock } from '../src/lib/clock';
+import { formatDuration, formatPhone } from '../src/lib/format';
+import { windowRole } from '../src/lib/window-role';
+import { toBackendError } from '../src/backend/types';
+
+describe('formatDuration', () => {
+  test.each([
+    [0, '0:00'],
+    [9.9, '0:09'],
+    [75, '1:15'],
+    [3725, '1:02:05'],
+    [-3, '0:00'],
+  ])('%s s → %s', (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text);
+  });
+});
+
+test('formatPhone adds the + that the wire form drops, once', () => {
+  expect(formatPhone('15551234567')).toBe('+15551234567');
+  expect(formatPhone('+15551234567')).toBe('+15551234567');
+});
+
+describe('ManualClock', () => {
+  test('fires timers in due order, each as often as its interval fits', () => {
+    const clock = new ManualClock(0);
+    const fired: string[] = [];
+    clock.every(300, () => fired.push(`a@${clock.now()}`));
+    clock.every(500, () => fired.push(`b@${clock.now()}`));
+
+    clock.advance(1000);
+
+    expect(fired).toEqual(['a@300', 'b@500', 'a@600', 'a@900', 'b@1000']);
+    expect(clock.now()).toBe(1000);
+  });
+
+  test('a cancelled timer stops firing', () => {
+    const clock = new ManualClock(0);
+    let ticks = 0;
+    const stop = clock.every(100, () => ticks++);
+    clock.advance(250);
+    stop();
+    clock.advance(1000);
+    expect(ticks).toBe(2);
+  });
+});
+
+test('windowRole: the Tauri label decides in the app, ?view in a browser', () => {
+  expect(windowRole('popup', '')).toBe('popup');
+  expect(windowRole('ringdesk', '?view=popup')).toBe('main');
+  expect(windowRole(null, '?view=popup')).toBe('popup');
+  expect(windowRole(null, '')).toBe('main');
+});
+
+test('toBackendError keeps codes and wraps everything else as internal', () => {
+  expect(toBackendError({ code: 'x', message: 'y', extra: 1 })).toEqual({ code: 'x', message: 'y' });
+  expect(toBackendError(new Error('boom'))).toEqual({ code: 'internal', message: 'boom' });
+  expect(toBackendError(42)).toEqual({ code: 'internal', message: '42' });
+});

@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
+import { CORE_EVENT, TauriBackend } from '../src/backend/tauri';
+import { InBrowserBackend } from '../src/backend/in-browser';
+import { pickBackend, runningInTauri } from '../src/backend';
+import { historyQuery, type BackendEvent } from '../src/backend/types';
+
+afterEach(() => clearMocks());
+
+describe('backend selection', () => {
+  test('Tauri internals present → Tauri backend; absent → in-browser backend', () => {
+    expect(runningInTauri({ __TAURI_INTERNALS__: {} })).toBe(true);
+    expect(pickBackend({ __TAURI_INTERNALS__: {} })).toBeInstanceOf(TauriBackend);
+    expect(runningInTauri({})).toBe(false);
+    expect(pickBackend({})).toBeInstanceOf(InBrowserBackend);
+  });
+});
+
+describe('TauriBackend', () => {
+  test('invokes the Rust commands by name with camelCase arguments', async () => {
+    const calls: Array<[string, unknown]> = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      if (cmd === 'sign_in') {
+        return { platformUrl: 'https://p.test', agentName: 'Ana', presence: 'available' };
+      }
+      return null;
+    });
+    const backend = new TauriBackend();
+
+    const session = await backend.signIn({ platformUrl: 'https://p.test', token: 't' });
+    await backend.acceptCall('wacid.1');
+    await backend.setMuted('wacid.1', true);
+    await backend.selectDevice('input', 'mic-2');
+    await backend.callHistory(historyQuery({ status: 'missed' }));
+
+    expect(session.agentName).toBe('Ana');
+    expect(calls).toEqual([
+      ['sign_in', { request: { platformUrl: 'https://p.test', token: 't' } }],
+      ['accept_call', { callId: 'wacid.1' }],
+      ['set_muted', { callId: 'wacid.1', muted: true }],
+      ['select_device', { kind: 'input', deviceId: 'mic-2' }],
+      ['call_history', { query: historyQuery({ status: 'missed' }) }],
+    ]);
+  });
+
+  test('a command error reaches the UI as { code, message }', async () => {
+    mockIPC(() => {
+      throw { code: 'no_such_call', message: 'This call is no longer ringing or in progress.' };
+    });
+    await expect(new TauriBackend().rejectCall('wacid.9')).rejects.toEqual({
+      code: 'no_such_call',
+      message: 'This call is no longer ringing or in progress.',
+    });
+  });
+
+  test('an error without a code becomes code "internal"', async () => {
+    mockIPC(() => {
+      throw 'window not allowed';
+    });
+    await expect(new TauriBackend().signOut()).rejects.toEqual({
+      code: 'internal',
+      message: 'window not allowed',
+    });
+  });
+
+  test('core events arrive through subscribe until unsubscribed', async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    const received: BackendEvent[] = [];
+    const unsubscribe = await new TauriBackend().subscribe((e) => received.push(e));
+
+    await emit(CORE_EVENT, { type: 'presence_changed', presence: 'away' });
+    unsubscribe();
+    await emit(CORE_EVENT, { type: 'presence_changed', presence: 'offline' });
+
+    expect(received).toEqual([{ type: 'presence_changed', presence: 'away' }]);
+  });
+});
