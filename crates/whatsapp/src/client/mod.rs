@@ -1,0 +1,1 @@
+//! Graph API HTTP client (in progress).

@@ -1,0 +1,1 @@
+//! Meta SDP rules (in progress).
