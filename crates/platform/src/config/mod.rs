@@ -1,0 +1,305 @@
+//! Settings of `ringdesk-platform serve`: a TOML file, then environment overrides.
+//!
+//! Precedence (last wins): built-in defaults < the TOML file < `RINGDESK_*` environment variables.
+//! One business number can be given by environment (`RINGDESK_PHONE_NUMBER_ID` +
+//! `RINGDESK_DISPLAY_PHONE_NUMBER`); several only in the file (`[[numbers]]`).
+//!
+//! Secrets (access token, app secret, verify token) are held in [`Secret`], whose `Debug` prints
+//! `<redacted>`, so logging a `Settings` never leaks them.
+
+mod secret;
+
+pub use secret::Secret;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Meta's Graph API host.
+pub const META_GRAPH_BASE_URL: &str = "https://graph.facebook.com";
+/// Graph API version used unless configured (the reference lists v17.0 as the minimum).
+pub const DEFAULT_GRAPH_API_VERSION: &str = "v23.0";
+
+/// Why the settings could not be loaded. Every variant names the source at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid TOML for Ringdesk: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("environment variable {name}={value:?} is invalid: {reason}")]
+    Env {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error(
+        "RINGDESK_PHONE_NUMBER_ID and RINGDESK_DISPLAY_PHONE_NUMBER must be set together (only {set} is set)"
+    )]
+    HalfNumber { set: &'static str },
+    #[error("no data directory: set RINGDESK_DATABASE_URL, or HOME / XDG_DATA_HOME")]
+    NoDataDir,
+}
+
+/// One business phone number the platform answers for.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct NumberSettings {
+    /// Meta's Graph id of the number (used in Graph URLs and webhook metadata).
+    pub phone_number_id: String,
+    /// The number as customers dial it, digits only.
+    pub display_phone_number: String,
+    /// The name admins gave the number.
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// Texts sent to a caller whose call was refused (PRODUCT.md, routing steps 2 and 4).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct AutoResponder {
+    pub all_agents_offline: String,
+    pub all_agents_busy: String,
+    pub outside_office_hours: String,
+}
+
+impl Default for AutoResponder {
+    fn default() -> Self {
+        Self {
+            all_agents_offline:
+                "Sorry, nobody can take your call right now. We will get back to you here.".into(),
+            all_agents_busy:
+                "All our agents are on other calls. Please try again in a few minutes.".into(),
+            outside_office_hours:
+                "We are closed right now. Please call again during our opening hours.".into(),
+        }
+    }
+}
+
+/// Call timers, in milliseconds in the file so tests can shorten them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timers {
+    /// How long one agent rings before the next one is tried (PRODUCT.md: default 20 s).
+    pub ring_timeout: Duration,
+    /// Meta's accept window after the connect webhook (about 30–60 s; default 40 s).
+    pub accept_window: Duration,
+    /// After `pre_accept`, how long to wait for the app's `media_ready` before `accept`ing anyway.
+    pub media_ready_bound: Duration,
+}
+
+impl Default for Timers {
+    fn default() -> Self {
+        Self {
+            ring_timeout: Duration::from_secs(20),
+            accept_window: Duration::from_secs(40),
+            media_ready_bound: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Everything `serve` needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub graph_base_url: String,
+    pub graph_api_version: String,
+    pub access_token: Secret,
+    pub app_secret: Secret,
+    pub verify_token: Secret,
+    pub numbers: Vec<NumberSettings>,
+    pub timers: Timers,
+    pub auto_responder: AutoResponder,
+    /// Largest webhook body accepted (413 above it).
+    pub webhook_body_limit: usize,
+    /// When false, webhooks are stored in the inbox but not processed. Only for tests that prove
+    /// the inbox survives a stop before processing.
+    pub process_inbox: bool,
+}
+
+/// The TOML file's shape; every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<SocketAddr>,
+    database_url: Option<String>,
+    graph_base_url: Option<String>,
+    graph_api_version: Option<String>,
+    access_token: Option<String>,
+    app_secret: Option<String>,
+    verify_token: Option<String>,
+    #[serde(default)]
+    numbers: Vec<NumberSettings>,
+    ring_timeout_ms: Option<u64>,
+    accept_window_ms: Option<u64>,
+    media_ready_bound_ms: Option<u64>,
+    auto_responder: Option<AutoResponder>,
+    webhook_body_limit: Option<usize>,
+    process_inbox: Option<bool>,
+}
+
+/// Default webhook body limit: Meta batches at most 1000 updates; 1 MiB is ample for calls.
+pub const DEFAULT_WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
+
+impl Settings {
+    /// Loads the file (if given) and applies the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Self::load_with(file, &env)
+    }
+
+    /// Like [`Settings::load`] with an explicit environment (pure apart from reading the file).
+    pub fn load_with(
+        file: Option<&Path>,
+        env: &HashMap<String, String>,
+    ) -> Result<Self, ConfigError> {
+        let parsed = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                toml::from_str::<FileSettings>(&text).map_err(|source| ConfigError::Parse {
+                    path: path.to_owned(),
+                    source: Box::new(source),
+                })?
+            }
+            None => FileSettings::default(),
+        };
+        Self::merge(parsed, env)
+    }
+
+    /// Parses TOML text (for tests and embedding) and applies `env`.
+    pub fn from_toml(text: &str, env: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let parsed = toml::from_str::<FileSettings>(text).map_err(|source| ConfigError::Parse {
+            path: PathBuf::from("<inline>"),
+            source: Box::new(source),
+        })?;
+        Self::merge(parsed, env)
+    }
+
+    fn merge(file: FileSettings, env: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| env.get(name).filter(|value| !value.is_empty()).cloned();
+
+        let listen = match var("RINGDESK_LISTEN") {
+            Some(value) => value.parse().map_err(|error| ConfigError::Env {
+                name: "RINGDESK_LISTEN",
+                value: value.clone(),
+                reason: format!("not a socket address like 127.0.0.1:8080 ({error})"),
+            })?,
+            None => file
+                .listen
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+        };
+        let database_url = match var("RINGDESK_DATABASE_URL").or(file.database_url) {
+            Some(url) => url,
+            None => default_database_url(env)?,
+        };
+
+        let mut numbers = file.numbers;
+        match (
+            var("RINGDESK_PHONE_NUMBER_ID"),
+            var("RINGDESK_DISPLAY_PHONE_NUMBER"),
+        ) {
+            (Some(phone_number_id), Some(display_phone_number)) => {
+                // The environment's number replaces a file entry with the same id.
+                numbers.retain(|number| number.phone_number_id != phone_number_id);
+                numbers.insert(
+                    0,
+                    NumberSettings {
+                        phone_number_id,
+                        display_phone_number,
+                        display_name: None,
+                    },
+                );
+            }
+            (Some(_), None) => {
+                return Err(ConfigError::HalfNumber {
+                    set: "RINGDESK_PHONE_NUMBER_ID",
+                })
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::HalfNumber {
+                    set: "RINGDESK_DISPLAY_PHONE_NUMBER",
+                })
+            }
+            (None, None) => {}
+        }
+
+        let defaults = Timers::default();
+        let ms = |value: Option<u64>, default: Duration| {
+            value.map(Duration::from_millis).unwrap_or(default)
+        };
+        Ok(Self {
+            listen,
+            database_url,
+            graph_base_url: var("RINGDESK_GRAPH_BASE_URL")
+                .or(file.graph_base_url)
+                .unwrap_or_else(|| META_GRAPH_BASE_URL.to_owned()),
+            graph_api_version: var("RINGDESK_GRAPH_API_VERSION")
+                .or(file.graph_api_version)
+                .unwrap_or_else(|| DEFAULT_GRAPH_API_VERSION.to_owned()),
+            access_token: Secret::new(
+                var("RINGDESK_ACCESS_TOKEN")
+                    .or(file.access_token)
+                    .unwrap_or_default(),
+            ),
+            app_secret: Secret::new(
+                var("RINGDESK_APP_SECRET")
+                    .or(file.app_secret)
+                    .unwrap_or_default(),
+            ),
+            verify_token: Secret::new(
+                var("RINGDESK_VERIFY_TOKEN")
+                    .or(file.verify_token)
+                    .unwrap_or_default(),
+            ),
+            numbers,
+            timers: Timers {
+                ring_timeout: ms(file.ring_timeout_ms, defaults.ring_timeout),
+                accept_window: ms(file.accept_window_ms, defaults.accept_window),
+                media_ready_bound: ms(file.media_ready_bound_ms, defaults.media_ready_bound),
+            },
+            auto_responder: file.auto_responder.unwrap_or_default(),
+            webhook_body_limit: file
+                .webhook_body_limit
+                .unwrap_or(DEFAULT_WEBHOOK_BODY_LIMIT),
+            process_inbox: file.process_inbox.unwrap_or(true),
+        })
+    }
+
+    /// The configured number with this Graph id.
+    pub fn number(&self, phone_number_id: &str) -> Option<&NumberSettings> {
+        self.numbers
+            .iter()
+            .find(|number| number.phone_number_id == phone_number_id)
+    }
+}
+
+/// `sqlite://<data dir>/ringdesk/platform.db`, the data dir being `$XDG_DATA_HOME` or
+/// `$HOME/.local/share`.
+fn default_database_url(env: &HashMap<String, String>) -> Result<String, ConfigError> {
+    let base = env
+        .get("XDG_DATA_HOME")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            env.get("HOME")
+                .filter(|dir| !dir.is_empty())
+                .map(|home| Path::new(home).join(".local").join("share"))
+        })
+        .ok_or(ConfigError::NoDataDir)?;
+    let file = base.join("ringdesk").join("platform.db");
+    Ok(format!("sqlite://{}", file.display()))
+}
+
+#[cfg(test)]
+mod tests;

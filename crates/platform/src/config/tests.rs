@@ -1,0 +1,87 @@
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .collect()
+}
+
+#[test]
+fn defaults_apply_without_file_or_env() {
+    let settings = Settings::from_toml("", &env(&[("HOME", "/home/a")])).expect("defaults");
+    assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(
+        settings.database_url,
+        "sqlite:///home/a/.local/share/ringdesk/platform.db"
+    );
+    assert_eq!(settings.graph_base_url, META_GRAPH_BASE_URL);
+    assert_eq!(settings.timers, Timers::default());
+    assert!(settings.numbers.is_empty());
+}
+
+#[test]
+fn env_overrides_file_and_adds_one_number() {
+    let file = r#"
+        listen = "127.0.0.1:9000"
+        database_url = "sqlite://file.db"
+        app_secret = "from-file"
+        ring_timeout_ms = 500
+        [[numbers]]
+        phone_number_id = "111"
+        display_phone_number = "15550001111"
+    "#;
+    let settings = Settings::from_toml(
+        file,
+        &env(&[
+            ("RINGDESK_LISTEN", "127.0.0.1:9100"),
+            ("RINGDESK_APP_SECRET", "from-env"),
+            ("RINGDESK_PHONE_NUMBER_ID", "222"),
+            ("RINGDESK_DISPLAY_PHONE_NUMBER", "15550002222"),
+        ]),
+    )
+    .expect("settings");
+    assert_eq!(settings.listen.to_string(), "127.0.0.1:9100");
+    assert_eq!(settings.database_url, "sqlite://file.db");
+    assert_eq!(settings.app_secret.expose(), "from-env");
+    assert_eq!(settings.timers.ring_timeout, Duration::from_millis(500));
+    let ids: Vec<&str> = settings
+        .numbers
+        .iter()
+        .map(|number| number.phone_number_id.as_str())
+        .collect();
+    assert_eq!(ids, ["222", "111"]);
+}
+
+#[test]
+fn secrets_are_redacted_in_debug_output() {
+    let settings = Settings::from_toml(
+        r#"access_token = "EAAG-very-secret"
+           app_secret = "app-very-secret"
+           verify_token = "verify-very-secret""#,
+        &env(&[("HOME", "/h")]),
+    )
+    .expect("settings");
+    let printed = format!("{settings:?}");
+    assert!(!printed.contains("very-secret"), "{printed}");
+    assert!(printed.contains("<redacted>"));
+}
+
+#[test]
+fn refusals_say_why() {
+    let half = Settings::from_toml(
+        "",
+        &env(&[("HOME", "/h"), ("RINGDESK_PHONE_NUMBER_ID", "1")]),
+    )
+    .expect_err("half a number");
+    assert!(half.to_string().contains("must be set together"));
+
+    let bad_listen =
+        Settings::from_toml("", &env(&[("HOME", "/h"), ("RINGDESK_LISTEN", "nowhere")]))
+            .expect_err("bad listen");
+    assert!(bad_listen.to_string().contains("RINGDESK_LISTEN"));
+
+    let unknown_key =
+        Settings::from_toml("colour = 1", &env(&[("HOME", "/h")])).expect_err("unknown key");
+    assert!(unknown_key.to_string().contains("colour"));
+}

@@ -1,0 +1,55 @@
+//! What the platform asks of Meta's Graph API: call actions and text messages.
+//!
+//! The switchboard talks to the [`Graph`] trait so its logic does not depend on HTTP; the one
+//! implementation, [`HttpGraph`], sends real requests to the configured base URL (Meta's, or
+//! wa-sim's / a test's fake Graph endpoint).
+
+mod http;
+
+pub use http::HttpGraph;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use whatsapp::graph::{CallActionRequest, OutboundMessage};
+
+/// Why Meta (or the way to it) refused a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GraphFailure {
+    /// Meta answered with its error object.
+    #[error("Meta refused the request: {message} (code {code})")]
+    Meta { code: u32, message: String },
+    /// No usable answer: network error, timeout, or a body that is not Meta's.
+    #[error("Graph API unreachable or answered unexpectedly: {0}")]
+    Transport(String),
+}
+
+impl GraphFailure {
+    /// Meta's error code, when Meta gave one.
+    pub fn meta_code(&self) -> Option<u32> {
+        match self {
+            GraphFailure::Meta { code, .. } => Some(*code),
+            GraphFailure::Transport(_) => None,
+        }
+    }
+}
+
+/// A boxed future, so the trait stays object-safe.
+pub type GraphFuture<'a> = Pin<Box<dyn Future<Output = Result<(), GraphFailure>> + Send + 'a>>;
+
+/// Meta's Graph API as the switchboard needs it.
+pub trait Graph: Send + Sync + 'static {
+    /// `POST /<phone_number_id>/calls`.
+    fn call_action<'a>(
+        &'a self,
+        phone_number_id: &'a str,
+        request: &'a CallActionRequest,
+    ) -> GraphFuture<'a>;
+
+    /// `POST /<phone_number_id>/messages`.
+    fn send_message<'a>(
+        &'a self,
+        phone_number_id: &'a str,
+        message: &'a OutboundMessage,
+    ) -> GraphFuture<'a>;
+}

@@ -1,0 +1,164 @@
+//! REST: call history and conversations, with the agent token, filtered by role.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use protocol::rest::{CallQuery, Conversation, PermissionState, PermissionStatus, Verdict};
+use protocol::{AgentId, ConversationId, Customer, ErrorCode, PhoneNumber};
+
+use super::auth::{authenticate, error_response};
+use super::AppState;
+use crate::store::agents::Role;
+use crate::store::calls::Visibility;
+use crate::store::conversations::ConversationRow;
+use crate::store::time::now_ms;
+use crate::store::wire::timestamp;
+use crate::store::StoreError;
+
+/// Most records one request returns.
+const PAGE: i64 = 500;
+/// The customer service window: 24 h since the customer's last message or call.
+const SERVICE_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+fn store_failure(error: StoreError) -> Response {
+    tracing::error!(%error, "REST query failed");
+    error_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::InternalError,
+        "the records could not be read; retry",
+    )
+}
+
+/// `GET /api/calls?status=&direction=&agent=&from=&to=`.
+pub async fn list_calls(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<CallQuery>, QueryRejection>,
+) -> Response {
+    let agent = match authenticate(&state.store, &headers).await {
+        Ok(agent) => agent,
+        Err(refusal) => return refusal,
+    };
+    let Query(query) = match query {
+        Ok(query) => query,
+        Err(rejection) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidMessage,
+                format!("invalid filter: {}", rejection.body_text()),
+            )
+        }
+    };
+    if let Err(error) = query.validate() {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidMessage,
+            error.to_string(),
+        );
+    }
+    match state
+        .store
+        .call_records(&query, &Visibility::of(&agent), PAGE)
+        .await
+    {
+        Ok(records) => Json(records).into_response(),
+        Err(error) => store_failure(error),
+    }
+}
+
+/// `GET /api/calls/{id}`: 404 both for unknown calls and for calls the caller may not see, so
+/// the answer does not reveal which calls exist.
+pub async fn get_call(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let agent = match authenticate(&state.store, &headers).await {
+        Ok(agent) => agent,
+        Err(refusal) => return refusal,
+    };
+    match state.store.call_record(&id, &Visibility::of(&agent)).await {
+        Ok(Some(record)) => Json(record).into_response(),
+        Ok(None) => error_response(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownCall,
+            format!("no call {id} visible to this agent"),
+        ),
+        Err(error) => store_failure(error),
+    }
+}
+
+/// `GET /api/conversations`: agents see the conversations assigned to them, supervisors their
+/// team's, admins all.
+pub async fn list_conversations(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let agent = match authenticate(&state.store, &headers).await {
+        Ok(agent) => agent,
+        Err(refusal) => return refusal,
+    };
+    let rows = match agent.role {
+        Role::Admin => state.store.conversations(None, None, PAGE).await,
+        Role::Supervisor => match &agent.team {
+            Some(team) => state.store.conversations(None, Some(team), PAGE).await,
+            None => Ok(Vec::new()),
+        },
+        Role::Agent => state.store.conversations(Some(&agent.id), None, PAGE).await,
+    };
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(error) => return store_failure(error),
+    };
+    let conversations: Vec<Conversation> = rows
+        .into_iter()
+        .filter_map(|row| conversation_dto(&state, row))
+        .collect();
+    Json(conversations).into_response()
+}
+
+fn conversation_dto(state: &AppState, row: ConversationRow) -> Option<Conversation> {
+    let display = state.settings.number(&row.phone_number_id)?;
+    let business_number = PhoneNumber::new(display.display_phone_number.clone()).ok()?;
+    let customer_number = PhoneNumber::new(row.customer_number.clone()).ok()?;
+    let now = now_ms();
+    let window_closes = row
+        .last_inbound_at
+        .map(|at| at.saturating_add(SERVICE_WINDOW_MS))
+        .filter(|closes| *closes > now);
+    // Permission state without the permission ledger: no permission is recorded by this
+    // platform version, so calling is refused and a request depends on the service window.
+    let permission = PermissionState {
+        business_number: business_number.clone(),
+        customer_number: customer_number.clone(),
+        status: PermissionStatus::NoPermission,
+        expires_at: None,
+        call: Verdict::Refused {
+            code: ErrorCode::NoCallPermission,
+            message: "the customer has not granted call permission".into(),
+            retry_at: None,
+        },
+        request: match window_closes {
+            Some(_) => Verdict::Allowed,
+            None => Verdict::Refused {
+                code: ErrorCode::CustomerServiceWindowClosed,
+                message: "the customer has not written or called in the last 24 h".into(),
+                retry_at: None,
+            },
+        },
+        next_request_at: None,
+        service_window_closes_at: window_closes.map(timestamp),
+        computed_at: timestamp(now),
+    };
+    Some(Conversation {
+        id: ConversationId::new(row.id).ok()?,
+        business_number,
+        customer: Customer {
+            number: customer_number,
+            profile_name: row.customer_name,
+        },
+        assigned_agent: row.assigned_agent_id.and_then(|id| AgentId::new(id).ok()),
+        last_customer_activity_at: row.last_inbound_at.map(timestamp),
+        recent_messages: Vec::new(),
+        permission,
+    })
+}

@@ -1,0 +1,54 @@
+//! Bearer-token authentication of agents (REST and WebSocket).
+
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use protocol::{ErrorCode, ProtocolError};
+
+use crate::store::agents::Agent;
+use crate::store::Store;
+
+/// A JSON error body `{code, message}` with an HTTP status.
+pub fn error_response(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Response {
+    (status, Json(ProtocolError::new(code, message))).into_response()
+}
+
+/// The live agent whose token is in `Authorization: Bearer …`, or the 401/500 to answer.
+pub async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<Agent, Response> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(error_response(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+            "missing Authorization: Bearer <agent token>",
+        ));
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|text| text.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty());
+    let Some(token) = token else {
+        return Err(error_response(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+            "Authorization header must be \"Bearer <agent token>\"",
+        ));
+    };
+    match store.authenticate(token).await {
+        Ok(Some(agent)) => Ok(agent),
+        Ok(None) => Err(error_response(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+            "unknown or revoked agent token",
+        )),
+        Err(error) => {
+            tracing::error!(%error, "token lookup failed");
+            Err(error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::InternalError,
+                "could not check the token; retry",
+            ))
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! The HTTP surface: Meta's webhook, the agents' WebSocket, the REST API and the health check.
+
+mod api;
+mod auth;
+mod health;
+mod webhook;
+mod ws;
+
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::Router;
+use tokio::sync::{watch, Notify};
+
+use crate::config::Settings;
+use crate::store::Store;
+use crate::switchboard::SwitchboardHandle;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    pub switchboard: SwitchboardHandle,
+    /// Wakes the inbox processor after a webhook body is stored.
+    pub inbox_wake: Arc<Notify>,
+    /// Fires once on shutdown; WebSocket tasks close their sockets when it does.
+    pub shutdown: watch::Receiver<bool>,
+    /// Numbers each WebSocket connection.
+    pub connection_ids: Arc<AtomicU64>,
+}
+
+/// All routes. The webhook body limit applies to the webhook only (413 above it).
+pub fn router(state: AppState) -> Router {
+    let limit = state.settings.webhook_body_limit;
+    Router::new()
+        .route(
+            "/webhooks/whatsapp",
+            get(webhook::verify)
+                .post(webhook::receive)
+                .layer(DefaultBodyLimit::max(limit)),
+        )
+        .route("/healthz", get(health::healthz))
+        .route("/ws", get(ws::upgrade))
+        .route("/api/calls", get(api::list_calls))
+        .route("/api/calls/{id}", get(api::get_call))
+        .route("/api/conversations", get(api::list_conversations))
+        // The protocol crate documents versioned paths; both spellings serve the same data.
+        .route("/api/v1/calls", get(api::list_calls))
+        .route("/api/v1/calls/{id}", get(api::get_call))
+        .route("/api/v1/conversations", get(api::list_conversations))
+        .with_state(state)
+}

@@ -1,0 +1,153 @@
+//! `GET /ws`: one agent app's WebSocket.
+//!
+//! The socket task authenticates the upgrade (401 before upgrading), registers the connection
+//! with the switchboard, then runs two halves: a writer that encodes whatever the switchboard
+//! (or this task) queues for the app, and a reader that decodes the app's frames. `ping` is
+//! answered here; everything else goes to the switchboard, which replies. A frame that cannot be
+//! decoded is refused with its reason and the connection stays open.
+//!
+//! The connection ends when the app closes it, when no frame arrives for the heartbeat timeout,
+//! when the agent signs in elsewhere (`session_replaced`), or on shutdown; the switchboard is
+//! then told, so a ringing call moves on to the next agent.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use protocol::{
+    decode_client, encode, ClientMessage, ErrorCode, Pong, ProtocolError, Reply, ReplyResult,
+    ServerMessage, HEARTBEAT_TIMEOUT_SECS, MAX_FRAME_BYTES,
+};
+use tokio::sync::mpsc;
+
+use super::auth::authenticate;
+use super::AppState;
+use crate::store::agents::Agent;
+use crate::switchboard::{Command, Connection};
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let agent = match authenticate(&state.store, &headers).await {
+        Ok(agent) => agent,
+        Err(refusal) => return refusal,
+    };
+    upgrade
+        .max_message_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| run(state, agent, socket))
+}
+
+async fn run(state: AppState, agent: Agent, socket: WebSocket) {
+    let agent_id = agent.id.clone();
+    let connection_id = state.connection_ids.fetch_add(1, Ordering::Relaxed);
+    let (outbox, mut queued) = mpsc::unbounded_channel::<ServerMessage>();
+    let registered = state.switchboard.send(Command::Connected {
+        agent,
+        connection: Connection {
+            id: connection_id,
+            outbox: outbox.clone(),
+        },
+    });
+    if !registered {
+        return; // Shutting down.
+    }
+    let (mut sink, mut stream) = socket.split();
+
+    let writer = tokio::spawn(async move {
+        while let Some(message) = queued.recv().await {
+            let replaced = matches!(&message, ServerMessage::Error(error) if error.code == ErrorCode::SessionReplaced);
+            match encode(&message) {
+                Ok(frame) => {
+                    if sink.send(Message::Text(frame.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Err(error) => tracing::error!(%error, "could not encode a message for an app"),
+            }
+            if replaced {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+
+    let heartbeat = Duration::from_secs(u64::from(HEARTBEAT_TIMEOUT_SECS));
+    let mut shutdown = state.shutdown.clone();
+    loop {
+        let frame = tokio::select! {
+            frame = tokio::time::timeout(heartbeat, stream.next()) => frame,
+            _ = crate::server::stopped(&mut shutdown) => break,
+        };
+        let message = match frame {
+            Err(_) => {
+                let _ = outbox.send(ServerMessage::Error(ProtocolError::new(
+                    ErrorCode::HeartbeatTimeout,
+                    format!("no frame for {HEARTBEAT_TIMEOUT_SECS} s; closing"),
+                )));
+                break;
+            }
+            Ok(None) | Ok(Some(Err(_))) => break,
+            Ok(Some(Ok(message))) => message,
+        };
+        let text = match message {
+            Message::Text(text) => text,
+            Message::Close(_) => break,
+            Message::Binary(_) => {
+                let _ = outbox.send(ServerMessage::Error(ProtocolError::new(
+                    ErrorCode::MalformedJson,
+                    "binary frames are not part of the protocol; send JSON text frames",
+                )));
+                continue;
+            }
+            Message::Ping(_) | Message::Pong(_) => continue,
+        };
+        match decode_client(text.as_str()) {
+            Ok(ClientMessage::Ping(ping)) => {
+                let _ = outbox.send(ServerMessage::Pong(Pong {
+                    ping_id: ping.ping_id,
+                }));
+            }
+            Ok(message) => {
+                let sent = state.switchboard.send(Command::FromApp {
+                    agent_id: agent_id.clone(),
+                    connection_id,
+                    message,
+                });
+                if !sent {
+                    break;
+                }
+            }
+            Err(error) => {
+                let refusal = match error.request_id() {
+                    Some(request_id) => ServerMessage::Reply(Reply {
+                        request_id: request_id.clone(),
+                        result: ReplyResult::Error(error.to_protocol_error()),
+                    }),
+                    None => ServerMessage::Error(error.to_protocol_error()),
+                };
+                let _ = outbox.send(refusal);
+            }
+        }
+    }
+
+    state.switchboard.send(Command::Disconnected {
+        agent_id,
+        connection_id,
+    });
+    drop(outbox);
+    // The writer ends once the switchboard drops its copy of the outbox (on Disconnected, or
+    // when it stops); do not let a stuck peer hold this task forever.
+    let mut writer = writer;
+    if tokio::time::timeout(Duration::from_secs(2), &mut writer)
+        .await
+        .is_err()
+    {
+        writer.abort();
+    }
+}

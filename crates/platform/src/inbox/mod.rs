@@ -1,0 +1,106 @@
+//! Processing the webhook inbox: the task that turns stored webhook bodies into call changes.
+//!
+//! The HTTP handler stores a verified body and wakes this task; the task takes pending bodies
+//! oldest first, hands each to the switchboard, waits until it is applied, and only then marks
+//! it processed. On start it first drains whatever a previous run left pending. A body that
+//! cannot be applied because the store failed stays pending and is retried after a pause;
+//! a body that can never be applied (not a webhook envelope) is marked processed with the
+//! reason, so it does not block the queue.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{oneshot, watch, Notify};
+use whatsapp::webhook::WebhookEnvelope;
+
+use crate::store::Store;
+use crate::switchboard::{Command, SwitchboardHandle};
+
+/// How many pending bodies are read per round.
+const BATCH: i64 = 64;
+/// Pause before retrying after a store failure.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// Runs until `shutdown` turns true. `processed` counts bodies marked processed by this run
+/// (tests and `/healthz` wait on it).
+pub async fn run(
+    store: Store,
+    switchboard: SwitchboardHandle,
+    wake: Arc<Notify>,
+    processed: watch::Sender<u64>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let drained = drain(&store, &switchboard, &processed, &mut shutdown).await;
+        if *shutdown.borrow() {
+            break;
+        }
+        let pause = async {
+            if drained {
+                wake.notified().await;
+            } else {
+                tokio::time::sleep(RETRY_AFTER).await;
+            }
+        };
+        tokio::select! {
+            _ = pause => {}
+            _ = crate::server::stopped(&mut shutdown) => break,
+        }
+    }
+    tracing::debug!("inbox processor stopped");
+}
+
+/// Processes pending bodies until none is left (true) or a failure asks for a pause (false).
+async fn drain(
+    store: &Store,
+    switchboard: &SwitchboardHandle,
+    processed: &watch::Sender<u64>,
+    shutdown: &mut watch::Receiver<bool>,
+) -> bool {
+    loop {
+        let pending = match store.inbox_pending(BATCH).await {
+            Ok(pending) => pending,
+            Err(error) => {
+                tracing::error!(%error, "cannot read the webhook inbox");
+                return false;
+            }
+        };
+        if pending.is_empty() {
+            return true;
+        }
+        for item in pending {
+            if *shutdown.borrow() {
+                return true;
+            }
+            let give_up_reason = match WebhookEnvelope::from_slice(item.body.as_bytes()) {
+                Err(error) => Some(format!("not a webhook envelope: {error}")),
+                Ok(envelope) => {
+                    let (done, outcome) = oneshot::channel();
+                    let sent = switchboard.send(Command::Webhook {
+                        envelope: Box::new(envelope),
+                        done,
+                    });
+                    if !sent {
+                        return true; // The switchboard stopped: shutting down; stays pending.
+                    }
+                    match outcome.await {
+                        Ok(Ok(())) => None,
+                        Ok(Err(error)) => {
+                            tracing::error!(inbox_id = %item.id, %error, "webhook not applied; will retry");
+                            return false;
+                        }
+                        Err(_) => return true, // Switchboard stopped mid-way; stays pending.
+                    }
+                }
+            };
+            if let Some(reason) = &give_up_reason {
+                tracing::warn!(inbox_id = %item.id, reason, "webhook body given up");
+            }
+            if let Err(error) = store.inbox_done(&item.id, give_up_reason.as_deref()).await {
+                tracing::error!(inbox_id = %item.id, %error, "cannot mark webhook processed; will retry");
+                return false;
+            }
+            processed.send_modify(|count| *count += 1);
+        }
+    }
+}

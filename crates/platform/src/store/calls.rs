@@ -1,0 +1,458 @@
+//! Call records and the agents rung for them.
+
+use protocol::rest::{CallQuery, CallRecord};
+use protocol::{
+    AgentId, CallId, CallStatus, Channel, Customer, Direction, Party, PhoneNumber, RingAttempt,
+    RingOutcome, RoutedBecause,
+};
+
+use super::agents::{Agent, Role};
+use super::wire::{millis, name_of, parse, timestamp};
+use super::{time::now_ms, Store, StoreError};
+
+/// A call record about to be created.
+#[derive(Debug, Clone)]
+pub struct NewCall {
+    pub id: String,
+    pub direction: Direction,
+    pub phone_number_id: String,
+    pub business_number: String,
+    pub customer_number: String,
+    pub customer_name: Option<String>,
+    pub status: CallStatus,
+    pub offered_at: i64,
+}
+
+/// How a call ended, for [`Store::finish_call`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallEnd {
+    pub status: CallStatus,
+    pub ended_by: Option<Party>,
+    pub ended_at: i64,
+    /// Meta's talk time, when Meta gave one.
+    pub duration_secs: Option<i64>,
+    pub meta_error_code: Option<i64>,
+}
+
+/// Which records a caller may see (PRODUCT.md: agents their own, supervisors their team's,
+/// admins all).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    All,
+    Team(Option<String>),
+    Own(String),
+}
+
+impl Visibility {
+    pub fn of(agent: &Agent) -> Self {
+        match agent.role {
+            Role::Admin => Visibility::All,
+            Role::Supervisor => Visibility::Team(agent.team.clone()),
+            Role::Agent => Visibility::Own(agent.id.clone()),
+        }
+    }
+}
+
+type CallRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+const CALL_COLUMNS: &str = "c.id, c.direction, c.business_number, c.customer_number, \
+     c.customer_name, c.status, c.ended_by, c.answered_by, c.offered_at, c.answered_at, \
+     c.ended_at, c.duration_secs, c.meta_error_code";
+
+fn corrupt(column: &'static str, value: &str, error: impl ToString) -> StoreError {
+    StoreError::Corrupt {
+        column,
+        value: value.to_owned(),
+        reason: error.to_string(),
+    }
+}
+
+impl Store {
+    /// Creates the record unless one with this id exists; true if it was created.
+    pub async fn insert_call(&self, call: &NewCall) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO calls (id, direction, channel, phone_number_id, business_number, \
+             customer_number, customer_name, status, offered_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&call.id)
+        .bind(name_of(&call.direction))
+        .bind(name_of(&Channel::Whatsapp))
+        .bind(&call.phone_number_id)
+        .bind(&call.business_number)
+        .bind(&call.customer_number)
+        .bind(&call.customer_name)
+        .bind(name_of(&call.status))
+        .bind(call.offered_at)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The record's status, if the record exists.
+    pub async fn call_status(&self, id: &str) -> Result<Option<CallStatus>, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT status FROM calls WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|(status,)| parse("calls.status", &status))
+            .transpose()
+    }
+
+    /// The record's answer time, if it was answered.
+    pub async fn call_answered_at(&self, id: &str) -> Result<Option<i64>, StoreError> {
+        let row: Option<(Option<i64>,)> =
+            sqlx::query_as("SELECT answered_at FROM calls WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.and_then(|(at,)| at))
+    }
+
+    /// Marks the call answered by `agent_id` (status `on_call`).
+    pub async fn answer_call(&self, id: &str, agent_id: &str, at: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE calls SET status = $1, answered_by = $2, answered_at = $3, updated_at = $4 \
+             WHERE id = $5",
+        )
+        .bind(name_of(&CallStatus::OnCall))
+        .bind(agent_id)
+        .bind(at)
+        .bind(now_ms())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Closes the record. A final record is only refined (Meta's duration and error code fill in
+    /// what the platform did not know), never reopened.
+    pub async fn finish_call(&self, id: &str, end: &CallEnd) -> Result<(), StoreError> {
+        let current = self.call_status(id).await?;
+        match current {
+            Some(status) if status.is_final() => {
+                sqlx::query(
+                    "UPDATE calls SET duration_secs = COALESCE($1, duration_secs), \
+                     meta_error_code = COALESCE($2, meta_error_code), updated_at = $3 \
+                     WHERE id = $4",
+                )
+                .bind(end.duration_secs)
+                .bind(end.meta_error_code)
+                .bind(now_ms())
+                .bind(id)
+                .execute(self.pool())
+                .await?;
+            }
+            _ => {
+                sqlx::query(
+                    "UPDATE calls SET status = $1, ended_by = $2, ended_at = $3, \
+                     duration_secs = COALESCE($4, duration_secs), \
+                     meta_error_code = COALESCE($5, meta_error_code), updated_at = $6 \
+                     WHERE id = $7",
+                )
+                .bind(name_of(&end.status))
+                .bind(end.ended_by.as_ref().map(name_of))
+                .bind(end.ended_at)
+                .bind(end.duration_secs)
+                .bind(end.meta_error_code)
+                .bind(now_ms())
+                .bind(id)
+                .execute(self.pool())
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds an agent to the record's ring list (outcome `ringing`).
+    pub async fn add_ring(
+        &self,
+        call_id: &str,
+        agent_id: &str,
+        because: RoutedBecause,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        let (next,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(seq), 0) + 1 FROM call_rings WHERE call_id = $1")
+                .bind(call_id)
+                .fetch_one(self.pool())
+                .await?;
+        sqlx::query(
+            "INSERT INTO call_rings (call_id, seq, agent_id, routed_because, rung_at, outcome) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(call_id)
+        .bind(next)
+        .bind(agent_id)
+        .bind(name_of(&because))
+        .bind(at)
+        .bind(name_of(&RingOutcome::Ringing))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Ends the agent's ring that is still ringing on this call.
+    pub async fn end_ring(
+        &self,
+        call_id: &str,
+        agent_id: &str,
+        outcome: RingOutcome,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE call_rings SET outcome = $1, ended_at = $2 \
+             WHERE call_id = $3 AND agent_id = $4 AND outcome = $5",
+        )
+        .bind(name_of(&outcome))
+        .bind(at)
+        .bind(call_id)
+        .bind(agent_id)
+        .bind(name_of(&RingOutcome::Ringing))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// When each agent was last offered a call (for least-recently-offered round robin).
+    pub async fn last_offered(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT agent_id, MAX(rung_at) FROM call_rings GROUP BY agent_id")
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
+
+    /// Records left `ringing` by a previous run: nobody can answer them any more.
+    pub async fn calls_left_ringing(&self) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT id FROM calls WHERE status = $1")
+            .bind(name_of(&CallStatus::Ringing))
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Cancels every ring still open on the call.
+    pub async fn cancel_open_rings(&self, call_id: &str, at: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE call_rings SET outcome = $1, ended_at = $2 WHERE call_id = $3 AND outcome = $4",
+        )
+        .bind(name_of(&RingOutcome::Cancelled))
+        .bind(at)
+        .bind(call_id)
+        .bind(name_of(&RingOutcome::Ringing))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// One record, if it exists and `visibility` allows it.
+    pub async fn call_record(
+        &self,
+        id: &str,
+        visibility: &Visibility,
+    ) -> Result<Option<CallRecord>, StoreError> {
+        let (filter, binds) = visibility_filter(visibility, 2);
+        let sql = format!("SELECT {CALL_COLUMNS} FROM calls c WHERE c.id = $1{filter}");
+        let mut query = sqlx::query_as::<_, CallRow>(&sql).bind(id);
+        for bind in binds {
+            query = match bind {
+                Bind::Text(text) => query.bind(text),
+                Bind::Int(int) => query.bind(int),
+            };
+        }
+        let Some(row) = query.fetch_optional(self.pool()).await? else {
+            return Ok(None);
+        };
+        self.record_from_row(row).await.map(Some)
+    }
+
+    /// Records matching `query` that `visibility` allows, newest first.
+    pub async fn call_records(
+        &self,
+        query: &CallQuery,
+        visibility: &Visibility,
+        limit: i64,
+    ) -> Result<Vec<CallRecord>, StoreError> {
+        let mut conditions = String::new();
+        let mut binds: Vec<Bind> = Vec::new();
+        let mut next = 1;
+        let mut push = |condition: &str, bind: Bind, conditions: &mut String| {
+            conditions.push_str(&condition.replace("$?", &format!("${next}")));
+            binds.push(bind);
+            next += 1;
+        };
+        if let Some(status) = &query.status {
+            push(
+                " AND c.status = $?",
+                Bind::Text(name_of(status)),
+                &mut conditions,
+            );
+        }
+        if let Some(direction) = &query.direction {
+            push(
+                " AND c.direction = $?",
+                Bind::Text(name_of(direction)),
+                &mut conditions,
+            );
+        }
+        if let Some(agent) = &query.agent {
+            push(
+                " AND (c.answered_by = $? OR EXISTS (SELECT 1 FROM call_rings q \
+                 WHERE q.call_id = c.id AND q.agent_id = $?))",
+                Bind::Text(agent.as_str().to_owned()),
+                &mut conditions,
+            );
+        }
+        if let Some(from) = query.from {
+            push(
+                " AND c.offered_at >= $?",
+                Bind::Int(millis(from)),
+                &mut conditions,
+            );
+        }
+        if let Some(to) = query.to {
+            push(
+                " AND c.offered_at < $?",
+                Bind::Int(millis(to)),
+                &mut conditions,
+            );
+        }
+        let (filter, visibility_binds) = visibility_filter(visibility, next);
+        next += visibility_binds.len();
+        let sql = format!(
+            "SELECT {CALL_COLUMNS} FROM calls c WHERE 1 = 1{conditions}{filter} \
+             ORDER BY c.offered_at DESC, c.id LIMIT ${next}"
+        );
+        let mut statement = sqlx::query_as::<_, CallRow>(&sql);
+        for bind in binds.into_iter().chain(visibility_binds) {
+            statement = match bind {
+                Bind::Text(text) => statement.bind(text),
+                Bind::Int(int) => statement.bind(int),
+            };
+        }
+        let rows = statement.bind(limit).fetch_all(self.pool()).await?;
+        let mut records = Vec::with_capacity(rows.len());
+        for row in rows {
+            records.push(self.record_from_row(row).await?);
+        }
+        Ok(records)
+    }
+
+    async fn rings_of(&self, call_id: &str) -> Result<Vec<RingAttempt>, StoreError> {
+        let rows: Vec<(String, String, i64, Option<i64>, String)> = sqlx::query_as(
+            "SELECT agent_id, routed_because, rung_at, ended_at, outcome FROM call_rings \
+             WHERE call_id = $1 ORDER BY seq",
+        )
+        .bind(call_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(agent_id, because, rung_at, ended_at, outcome)| {
+                Ok(RingAttempt {
+                    agent_id: AgentId::new(agent_id.clone())
+                        .map_err(|e| corrupt("call_rings.agent_id", &agent_id, e))?,
+                    routed_because: parse("call_rings.routed_because", &because)?,
+                    rung_at: timestamp(rung_at),
+                    ended_at: ended_at.map(timestamp),
+                    outcome: parse("call_rings.outcome", &outcome)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_from_row(&self, row: CallRow) -> Result<CallRecord, StoreError> {
+        let (
+            id,
+            direction,
+            business_number,
+            customer_number,
+            customer_name,
+            status,
+            ended_by,
+            answered_by,
+            offered_at,
+            answered_at,
+            ended_at,
+            duration_secs,
+            meta_error_code,
+        ) = row;
+        let agents_rung = self.rings_of(&id).await?;
+        Ok(CallRecord {
+            id: CallId::new(id.clone()).map_err(|e| corrupt("calls.id", &id, e))?,
+            direction: parse("calls.direction", &direction)?,
+            channel: Channel::Whatsapp,
+            business_number: PhoneNumber::new(business_number.clone())
+                .map_err(|e| corrupt("calls.business_number", &business_number, e))?,
+            customer: Customer {
+                number: PhoneNumber::new(customer_number.clone())
+                    .map_err(|e| corrupt("calls.customer_number", &customer_number, e))?,
+                profile_name: customer_name,
+            },
+            agents_rung,
+            answered_by: answered_by
+                .map(|agent| {
+                    AgentId::new(agent.clone()).map_err(|e| corrupt("calls.answered_by", &agent, e))
+                })
+                .transpose()?,
+            status: parse("calls.status", &status)?,
+            ended_by: ended_by
+                .map(|party| parse("calls.ended_by", &party))
+                .transpose()?,
+            offered_at: timestamp(offered_at),
+            answered_at: answered_at.map(timestamp),
+            ended_at: ended_at.map(timestamp),
+            duration_secs: duration_secs
+                .and_then(|secs| u32::try_from(secs).ok())
+                .unwrap_or(0),
+            meta_error_code: meta_error_code.and_then(|code| u32::try_from(code).ok()),
+            recording: None,
+        })
+    }
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// The SQL condition (starting with ` AND`) restricting records to what `visibility` allows,
+/// with its bind values numbered from `$first`.
+fn visibility_filter(visibility: &Visibility, first: usize) -> (String, Vec<Bind>) {
+    match visibility {
+        Visibility::All => (String::new(), Vec::new()),
+        Visibility::Own(agent_id) => (
+            format!(
+                " AND (c.answered_by = ${first} OR EXISTS (SELECT 1 FROM call_rings r \
+                 WHERE r.call_id = c.id AND r.agent_id = ${first}))"
+            ),
+            vec![Bind::Text(agent_id.clone())],
+        ),
+        // A supervisor without a team sees no one's calls but their own team-less colleagues'…
+        // which would be everyone without a team: refuse that reading and show nothing.
+        Visibility::Team(None) => (" AND 1 = 0".to_owned(), Vec::new()),
+        Visibility::Team(Some(team)) => (
+            format!(
+                " AND EXISTS (SELECT 1 FROM agents a WHERE a.team = ${first} AND \
+                 (a.id = c.answered_by OR EXISTS (SELECT 1 FROM call_rings r \
+                 WHERE r.call_id = c.id AND r.agent_id = a.id)))"
+            ),
+            vec![Bind::Text(team.clone())],
+        ),
+    }
+}

@@ -1,0 +1,203 @@
+//! Conversations (one business number + one customer) and contact owners.
+
+use super::{new_id, time::now_ms, Store, StoreError};
+
+/// A conversation as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationRow {
+    pub id: String,
+    pub phone_number_id: String,
+    pub customer_number: String,
+    pub customer_name: Option<String>,
+    pub last_inbound_at: Option<i64>,
+    pub assigned_agent_id: Option<String>,
+}
+
+type Row = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+);
+
+fn from_row(row: Row) -> ConversationRow {
+    let (id, phone_number_id, customer_number, customer_name, last_inbound_at, assigned_agent_id) =
+        row;
+    ConversationRow {
+        id,
+        phone_number_id,
+        customer_number,
+        customer_name,
+        last_inbound_at,
+        assigned_agent_id,
+    }
+}
+
+const COLUMNS: &str =
+    "id, phone_number_id, customer_number, customer_name, last_inbound_at, assigned_agent_id";
+
+impl Store {
+    /// Creates or updates the conversation after the customer wrote or called at `at`
+    /// (a newer profile name replaces the old one; the last inbound time only moves forward).
+    pub async fn touch_conversation(
+        &self,
+        phone_number_id: &str,
+        customer_number: &str,
+        customer_name: Option<&str>,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        let id = new_id().map_err(|error| StoreError::Corrupt {
+            column: "conversations.id",
+            value: String::new(),
+            reason: format!("no randomness for an id: {error}"),
+        })?;
+        sqlx::query(
+            "INSERT INTO conversations (id, phone_number_id, customer_number, customer_name, \
+             last_inbound_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (phone_number_id, customer_number) DO UPDATE SET \
+             customer_name = COALESCE(excluded.customer_name, conversations.customer_name), \
+             last_inbound_at = CASE WHEN conversations.last_inbound_at IS NULL \
+                 OR excluded.last_inbound_at > conversations.last_inbound_at \
+                 THEN excluded.last_inbound_at ELSE conversations.last_inbound_at END, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(id)
+        .bind(phone_number_id)
+        .bind(customer_number)
+        .bind(customer_name)
+        .bind(at)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Assigns the conversation to an agent, creating it if needed.
+    pub async fn assign_conversation(
+        &self,
+        phone_number_id: &str,
+        customer_number: &str,
+        agent_id: &str,
+    ) -> Result<(), StoreError> {
+        let id = new_id().map_err(|error| StoreError::Corrupt {
+            column: "conversations.id",
+            value: String::new(),
+            reason: format!("no randomness for an id: {error}"),
+        })?;
+        sqlx::query(
+            "INSERT INTO conversations (id, phone_number_id, customer_number, assigned_agent_id, \
+             updated_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (phone_number_id, customer_number) DO UPDATE SET \
+             assigned_agent_id = excluded.assigned_agent_id, updated_at = excluded.updated_at",
+        )
+        .bind(id)
+        .bind(phone_number_id)
+        .bind(customer_number)
+        .bind(agent_id)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The business numbers (Graph ids) the customer has a conversation with.
+    pub async fn conversation_numbers(
+        &self,
+        customer_number: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT phone_number_id FROM conversations WHERE customer_number = $1 \
+             ORDER BY phone_number_id",
+        )
+        .bind(customer_number)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    pub async fn conversation(
+        &self,
+        phone_number_id: &str,
+        customer_number: &str,
+    ) -> Result<Option<ConversationRow>, StoreError> {
+        let row: Option<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM conversations WHERE phone_number_id = $1 AND customer_number = $2"
+        ))
+        .bind(phone_number_id)
+        .bind(customer_number)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(from_row))
+    }
+
+    /// Conversations visible to a caller: `assigned_to` = Some(agent) restricts to that agent's,
+    /// `team` to conversations assigned to the team's agents; both None means all.
+    pub async fn conversations(
+        &self,
+        assigned_to: Option<&str>,
+        team: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ConversationRow>, StoreError> {
+        let rows: Vec<Row> = match (assigned_to, team) {
+            (Some(agent), _) => {
+                sqlx::query_as(&format!(
+                    "SELECT {COLUMNS} FROM conversations WHERE assigned_agent_id = $1 \
+                     ORDER BY updated_at DESC LIMIT $2"
+                ))
+                .bind(agent)
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+            (None, Some(team)) => {
+                sqlx::query_as(&format!(
+                    "SELECT {COLUMNS} FROM conversations WHERE assigned_agent_id IN \
+                     (SELECT id FROM agents WHERE team = $1) ORDER BY updated_at DESC LIMIT $2"
+                ))
+                .bind(team)
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+            (None, None) => {
+                sqlx::query_as(&format!(
+                    "SELECT {COLUMNS} FROM conversations ORDER BY updated_at DESC LIMIT $1"
+                ))
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+        };
+        Ok(rows.into_iter().map(from_row).collect())
+    }
+
+    /// Makes `agent_id` the owner of the customer's contact.
+    pub async fn set_contact_owner(
+        &self,
+        customer_number: &str,
+        agent_id: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO contact_owners (customer_number, agent_id, updated_at) \
+             VALUES ($1, $2, $3) ON CONFLICT (customer_number) DO UPDATE SET \
+             agent_id = excluded.agent_id, updated_at = excluded.updated_at",
+        )
+        .bind(customer_number)
+        .bind(agent_id)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn contact_owner(&self, customer_number: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT agent_id FROM contact_owners WHERE customer_number = $1")
+                .bind(customer_number)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.map(|(agent,)| agent))
+    }
+}

@@ -1,0 +1,406 @@
+//! The inbound call flow: route, ring, move on, refuse, accept with Meta, fail, give up.
+
+use std::time::Duration;
+
+use protocol::{
+    CallCancelled, CallId, CallState, CallStatus, CallUpdate, CancelReason, ErrorCode,
+    IncomingCall, Party, RingOutcome, ServerMessage, StartMedia,
+};
+use tokio::time::Instant;
+use whatsapp::graph::{CallActionRequest, OutboundMessage};
+
+use super::choose::{choose, Candidate, Choice};
+use super::live::{LiveCall, Phase};
+use super::{Switchboard, TimerKind};
+use crate::graph::GraphFailure;
+use crate::store::calls::CallEnd;
+use crate::store::time::now_ms;
+use crate::store::wire::timestamp;
+use crate::store::StoreError;
+
+impl Switchboard {
+    /// Starts handling a new call: rings the first eligible agent or refuses the call.
+    pub(super) async fn start_ringing(&mut self, call: LiveCall) -> Result<(), StoreError> {
+        let call_id = call.id.as_str().to_owned();
+        self.live.calls.insert(call_id.clone(), call);
+        self.route(&call_id).await
+    }
+
+    /// Rings the next eligible agent for a call in phase `Routing`; refuses it if nobody was
+    /// rung yet and nobody can be, gives up (missed) if the accept window closed or everyone
+    /// eligible was tried.
+    pub(super) async fn route(&mut self, call_id: &str) -> Result<(), StoreError> {
+        let Some(call) = self.live.calls.get(call_id) else {
+            return Ok(());
+        };
+        if Instant::now() >= call.accept_until {
+            return self.give_up(call_id).await;
+        }
+        let (phone_number_id, customer, tried) = (
+            call.phone_number_id.clone(),
+            call.customer.number.as_str().to_owned(),
+            call.tried.clone(),
+        );
+        let assigned = self
+            .store
+            .conversation(&phone_number_id, &customer)
+            .await?
+            .and_then(|conversation| conversation.assigned_agent_id);
+        let owner = self.store.contact_owner(&customer).await?;
+        let offered: std::collections::HashMap<String, i64> =
+            self.store.last_offered().await?.into_iter().collect();
+        let candidates: Vec<Candidate> = self
+            .live
+            .agents
+            .values()
+            .map(|agent| Candidate {
+                agent_id: agent.agent.id.clone(),
+                available: agent.available(),
+                busy: self.live.busy(&agent.agent.id),
+                last_offered: offered.get(&agent.agent.id).copied(),
+            })
+            .collect();
+        match choose(&candidates, assigned.as_deref(), owner.as_deref(), &tried) {
+            Choice::Ring { agent_id, because } => self.ring(call_id, &agent_id, because).await,
+            Choice::AllBusy if tried.is_empty() => {
+                self.refuse(call_id, CallStatus::AllAgentsBusy).await
+            }
+            Choice::AllOffline if tried.is_empty() => {
+                self.refuse(call_id, CallStatus::AllAgentsOffline).await
+            }
+            Choice::AllBusy | Choice::AllOffline => self.give_up(call_id).await,
+        }
+    }
+
+    async fn ring(
+        &mut self,
+        call_id: &str,
+        agent_id: &str,
+        because: protocol::RoutedBecause,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        self.store.add_ring(call_id, agent_id, because, now).await?;
+        let generation = self.live.generation();
+        let ring_timeout = self.settings.timers.ring_timeout;
+        let Some(call) = self.live.calls.get_mut(call_id) else {
+            return Ok(());
+        };
+        let ring_for =
+            ring_timeout.min(call.accept_until.saturating_duration_since(Instant::now()));
+        let deadline =
+            timestamp(now.saturating_add(i64::try_from(ring_for.as_millis()).unwrap_or(i64::MAX)));
+        call.tried.push(agent_id.to_owned());
+        call.generation = generation;
+        call.phase = Phase::Ringing {
+            agent_id: agent_id.to_owned(),
+            because,
+            deadline,
+        };
+        let message = incoming_call(call);
+        tracing::info!(call_id, agent_id, ?because, "ringing agent");
+        self.send_to(agent_id, message);
+        self.arm(call_id, generation, TimerKind::Ring, ring_for);
+        Ok(())
+    }
+
+    /// The ringing agent will not answer: record how the ring ended, tell the app to stop
+    /// ringing (if `reason` is given and it is still connected) and try the next agent.
+    pub(super) async fn ring_ended(
+        &mut self,
+        call_id: &str,
+        outcome: RingOutcome,
+        reason: Option<CancelReason>,
+    ) -> Result<(), StoreError> {
+        let Some(call) = self.live.calls.get_mut(call_id) else {
+            return Ok(());
+        };
+        let Phase::Ringing { agent_id, .. } = &call.phase else {
+            return Ok(());
+        };
+        let agent_id = agent_id.clone();
+        let id = call.id.clone();
+        call.phase = Phase::Routing;
+        self.store
+            .end_ring(call_id, &agent_id, outcome, now_ms())
+            .await?;
+        if let Some(reason) = reason {
+            self.send_to(&agent_id, cancelled(&id, reason));
+        }
+        self.route(call_id).await
+    }
+
+    /// Nobody could be rung at all: reject with Meta, send the auto-responder text, close the
+    /// record with `status` (all_agents_busy / all_agents_offline / outside_office_hours).
+    pub(super) async fn refuse(
+        &mut self,
+        call_id: &str,
+        status: CallStatus,
+    ) -> Result<(), StoreError> {
+        let Some(call) = self.live.calls.remove(call_id) else {
+            return Ok(());
+        };
+        tracing::info!(call_id, ?status, "refusing call");
+        self.store
+            .finish_call(
+                call_id,
+                &CallEnd {
+                    status,
+                    ended_by: Some(Party::System),
+                    ended_at: now_ms(),
+                    duration_secs: None,
+                    meta_error_code: None,
+                },
+            )
+            .await?;
+        self.meta_reject(&call).await;
+        let text = match status {
+            CallStatus::AllAgentsBusy => Some(&self.settings.auto_responder.all_agents_busy),
+            CallStatus::AllAgentsOffline => Some(&self.settings.auto_responder.all_agents_offline),
+            CallStatus::OutsideOfficeHours => {
+                Some(&self.settings.auto_responder.outside_office_hours)
+            }
+            _ => None,
+        };
+        if let Some(text) = text {
+            let message = OutboundMessage::text(call.customer.number.as_str(), text.clone());
+            if let Err(error) = self
+                .graph
+                .send_message(&call.phone_number_id, &message)
+                .await
+            {
+                tracing::warn!(call_id, %error, "auto-responder text not sent");
+            }
+        }
+        Ok(())
+    }
+
+    /// Every eligible agent was tried or the accept window closed: reject with Meta and close
+    /// the record as missed by the agents.
+    pub(super) async fn give_up(&mut self, call_id: &str) -> Result<(), StoreError> {
+        let Some(call) = self.live.calls.remove(call_id) else {
+            return Ok(());
+        };
+        tracing::info!(call_id, tried = call.tried.len(), "nobody answered: missed");
+        let now = now_ms();
+        if let Phase::Ringing { agent_id, .. } = &call.phase {
+            self.store
+                .end_ring(call_id, agent_id, RingOutcome::Cancelled, now)
+                .await?;
+            self.send_to(
+                agent_id,
+                cancelled(&call.id, CancelReason::AcceptWindowClosed),
+            );
+        }
+        self.store
+            .finish_call(
+                call_id,
+                &CallEnd {
+                    status: CallStatus::Missed,
+                    ended_by: Some(Party::Agent),
+                    ended_at: now,
+                    duration_secs: None,
+                    meta_error_code: None,
+                },
+            )
+            .await?;
+        self.meta_reject(&call).await;
+        Ok(())
+    }
+
+    /// Meta accepts the call with the answer given at `pre_accept`; on success media may flow.
+    pub(super) async fn accept_with_meta(&mut self, call_id: &str) -> Result<(), StoreError> {
+        let Some(call) = self.live.calls.get(call_id) else {
+            return Ok(());
+        };
+        let Phase::Connecting { agent_id, answer } = &call.phase else {
+            return Ok(());
+        };
+        let (agent_id, id, request) = (
+            agent_id.clone(),
+            call.id.clone(),
+            CallActionRequest::accept(call_id, answer.clone()),
+        );
+        let phone_number_id = call.phone_number_id.clone();
+        match self.graph.call_action(&phone_number_id, &request).await {
+            Ok(()) => {
+                let now = now_ms();
+                self.store.answer_call(call_id, &agent_id, now).await?;
+                let generation = self.live.generation();
+                if let Some(call) = self.live.calls.get_mut(call_id) {
+                    call.phase = Phase::OnCall {
+                        agent_id: agent_id.clone(),
+                        answered_at: now,
+                    };
+                    call.generation = generation;
+                }
+                self.send_to(
+                    &agent_id,
+                    ServerMessage::StartMedia(StartMedia {
+                        call_id: id.clone(),
+                    }),
+                );
+                self.send_to(
+                    &agent_id,
+                    ServerMessage::CallUpdate(CallUpdate {
+                        call_id: id,
+                        state: CallState::Accepted { at: timestamp(now) },
+                    }),
+                );
+                tracing::info!(call_id, agent_id, "call accepted with Meta");
+                Ok(())
+            }
+            Err(failure) => self.fail(call_id, failure).await,
+        }
+    }
+
+    /// Meta refused a step: close the record as failed with Meta's code and tell the agent.
+    pub(super) async fn fail(
+        &mut self,
+        call_id: &str,
+        failure: GraphFailure,
+    ) -> Result<(), StoreError> {
+        let Some(call) = self.live.calls.remove(call_id) else {
+            return Ok(());
+        };
+        tracing::warn!(call_id, %failure, "call failed");
+        let now = now_ms();
+        if let Phase::Ringing { agent_id, .. } = &call.phase {
+            self.store
+                .end_ring(call_id, agent_id, RingOutcome::Cancelled, now)
+                .await?;
+        }
+        self.store
+            .finish_call(
+                call_id,
+                &CallEnd {
+                    status: CallStatus::Failed,
+                    ended_by: Some(Party::System),
+                    ended_at: now,
+                    duration_secs: None,
+                    meta_error_code: failure.meta_code().map(i64::from),
+                },
+            )
+            .await?;
+        let request = match call.phase {
+            Phase::Connecting { .. } | Phase::OnCall { .. } => {
+                CallActionRequest::terminate(call_id)
+            }
+            Phase::Routing | Phase::Ringing { .. } => CallActionRequest::reject(call_id),
+        };
+        if let Err(error) = self
+            .graph
+            .call_action(&call.phone_number_id, &request)
+            .await
+        {
+            tracing::warn!(call_id, %error, "could not end the failed call with Meta");
+        }
+        if let Some(agent_id) = call.phase.agent_id() {
+            self.send_to(
+                agent_id,
+                ServerMessage::CallUpdate(CallUpdate {
+                    call_id: call.id.clone(),
+                    state: CallState::Failed {
+                        code: ErrorCode::UpstreamError,
+                        message: failure.to_string(),
+                        meta_error_code: failure.meta_code(),
+                    },
+                }),
+            );
+        }
+        Ok(())
+    }
+
+    async fn meta_reject(&self, call: &LiveCall) {
+        let request = CallActionRequest::reject(call.id.as_str());
+        if let Err(error) = self
+            .graph
+            .call_action(&call.phone_number_id, &request)
+            .await
+        {
+            tracing::warn!(call_id = %call.id, %error, "Meta reject failed");
+        }
+    }
+
+    /// A timer fired: acts only if the call is still in the phase that armed it.
+    pub(super) async fn timer(&mut self, call_id: &str, generation: u64, kind: TimerKind) {
+        let current = self
+            .live
+            .calls
+            .get(call_id)
+            .filter(|call| call.generation == generation)
+            .map(|call| (call.accept_until, call.phase.clone()));
+        let Some((accept_until, phase)) = current else {
+            return;
+        };
+        let outcome = match (kind, phase) {
+            (TimerKind::Ring, Phase::Ringing { .. }) => {
+                let reason = if Instant::now() >= accept_until {
+                    CancelReason::AcceptWindowClosed
+                } else {
+                    CancelReason::TimedOut
+                };
+                self.ring_ended(call_id, RingOutcome::TimedOut, Some(reason))
+                    .await
+            }
+            (TimerKind::MediaReady, Phase::Connecting { .. }) => {
+                tracing::info!(call_id, "no media_ready in time: accepting anyway");
+                self.accept_with_meta(call_id).await
+            }
+            _ => Ok(()),
+        };
+        if let Err(error) = outcome {
+            tracing::error!(call_id, %error, "timer handling failed");
+        }
+    }
+
+    /// Records a previous run left ringing cannot be answered any more: close them as missed.
+    pub(super) async fn close_calls_left_ringing(&mut self) -> Result<(), StoreError> {
+        for call_id in self.store.calls_left_ringing().await? {
+            let now = now_ms();
+            self.store.cancel_open_rings(&call_id, now).await?;
+            self.store
+                .finish_call(
+                    &call_id,
+                    &CallEnd {
+                        status: CallStatus::Missed,
+                        ended_by: Some(Party::System),
+                        ended_at: now,
+                        duration_secs: None,
+                        meta_error_code: None,
+                    },
+                )
+                .await?;
+            tracing::info!(call_id, "closed a call left ringing by the previous run");
+        }
+        Ok(())
+    }
+
+    /// How long after `pre_accept` the platform accepts without `media_ready`.
+    pub(super) fn media_ready_bound(&self) -> Duration {
+        self.settings.timers.media_ready_bound
+    }
+}
+
+pub(super) fn cancelled(call_id: &CallId, reason: CancelReason) -> ServerMessage {
+    ServerMessage::CallCancelled(CallCancelled {
+        call_id: call_id.clone(),
+        reason,
+    })
+}
+
+pub(super) fn incoming_call(call: &LiveCall) -> ServerMessage {
+    let (because, deadline) = match &call.phase {
+        Phase::Ringing {
+            because, deadline, ..
+        } => (*because, *deadline),
+        _ => (protocol::RoutedBecause::RoundRobin, timestamp(now_ms())),
+    };
+    ServerMessage::IncomingCall(IncomingCall {
+        call_id: call.id.clone(),
+        customer: call.customer.clone(),
+        business_number: call.business_number.clone(),
+        routed_because: because,
+        ring_deadline: deadline,
+        sdp_offer: call.offer.clone(),
+    })
+}
