@@ -2,7 +2,7 @@
 //! It holds no token: the token will go to the OS keyring through the engine, never here.
 
 use crate::error::CommandError;
-use crate::model::{Presence, SelectablePresence, Session, SignInRequest};
+use crate::model::{ChosenPresence, Presence, Session, SignInRequest};
 use crate::platform_url::normalize_platform_url;
 use std::sync::{Mutex, MutexGuard};
 
@@ -35,7 +35,7 @@ impl AgentState {
     }
 
     /// Sets the agent's chosen presence; refused while on a call (presence is then `busy`).
-    pub fn set_presence(&self, presence: SelectablePresence) -> Result<Presence, CommandError> {
+    pub fn set_presence(&self, presence: ChosenPresence) -> Result<Presence, CommandError> {
         let mut guard = self.lock();
         let session = guard.as_mut().ok_or(CommandError::NotSignedIn)?;
         if session.presence == Presence::Busy {
@@ -94,16 +94,13 @@ mod tests {
     fn presence_needs_a_session() {
         let state = AgentState::default();
         assert_eq!(
-            state.set_presence(SelectablePresence::Away),
+            state.set_presence(ChosenPresence::Away),
             Err(CommandError::NotSignedIn)
         );
         state
             .sign_in(&request("https://calls.example.com", "t"))
             .unwrap();
-        assert_eq!(
-            state.set_presence(SelectablePresence::Away),
-            Ok(Presence::Away)
-        );
+        assert_eq!(state.set_presence(ChosenPresence::Away), Ok(Presence::Away));
         state.sign_out();
         assert_eq!(state.require_session(), Err(CommandError::NotSignedIn));
     }

@@ -6,9 +6,9 @@ use crate::agent_state::AgentState;
 use crate::error::CommandError;
 use crate::events;
 use crate::model::{
-    AudioDevice, CallRecord, ConnectionState, CoreEvent, DeviceKind, HistoryQuery,
-    SelectablePresence, Session, SignInRequest,
+    AudioDevice, ChosenPresence, ConnectionState, CoreEvent, DeviceKind, Session, SignInRequest,
 };
+use protocol::rest::{CallQuery, CallRecord};
 use tauri::{AppHandle, State};
 
 type CommandResult<T> = Result<T, CommandError>;
@@ -50,7 +50,7 @@ pub fn sign_out(app: AppHandle, state: State<'_, AgentState>) {
 pub fn set_presence(
     app: AppHandle,
     state: State<'_, AgentState>,
-    presence: SelectablePresence,
+    presence: ChosenPresence,
 ) -> CommandResult<()> {
     let presence = state.set_presence(presence)?;
     events::emit(&app, &CoreEvent::PresenceChanged { presence });
@@ -98,7 +98,7 @@ pub fn select_device(
 #[tauri::command]
 pub fn call_history(
     state: State<'_, AgentState>,
-    query: HistoryQuery,
+    query: CallQuery,
 ) -> CommandResult<Vec<CallRecord>> {
     state.require_session()?;
     tracing::debug!(status = ?query.status, "history requested");

@@ -1,5 +1,6 @@
-//! The shapes that cross to the UI, mirrored in ui/src/backend/types.ts
-//! (camelCase fields, snake_case enum values and event tags).
+//! The app-level shapes that cross to the UI, mirrored in ui/src/backend/types.ts
+//! (camelCase fields, snake_case enum values and event tags). Wire types (call records,
+//! statuses, the agent's chosen presence) come from `protocol`, whose TypeScript is generated.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,21 +14,15 @@ pub enum Presence {
     Busy,
 }
 
-/// The presences an agent may choose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SelectablePresence {
-    Available,
-    Away,
-    Offline,
-}
+/// What the agent chose (the wire type); `Busy` above is never chosen.
+pub use protocol::Presence as ChosenPresence;
 
-impl From<SelectablePresence> for Presence {
-    fn from(p: SelectablePresence) -> Self {
+impl From<ChosenPresence> for Presence {
+    fn from(p: ChosenPresence) -> Self {
         match p {
-            SelectablePresence::Available => Presence::Available,
-            SelectablePresence::Away => Presence::Away,
-            SelectablePresence::Offline => Presence::Offline,
+            ChosenPresence::Available => Presence::Available,
+            ChosenPresence::Away => Presence::Away,
+            ChosenPresence::Offline => Presence::Offline,
         }
     }
 }
@@ -72,47 +67,6 @@ pub struct AudioDevice {
     pub selected: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CallStatus {
-    Ringing,
-    OnCall,
-    Completed,
-    Rejected,
-    Missed,
-    OutsideOfficeHours,
-    AllAgentsBusy,
-    AllAgentsOffline,
-    Failed,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CallDirection {
-    Inbound,
-    Outbound,
-}
-
-/// One row of the platform's GET /api/calls.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CallRecord {
-    pub call_id: String,
-    pub direction: CallDirection,
-    pub status: CallStatus,
-    pub customer_name: Option<String>,
-    pub customer_number: String,
-    pub business_number: String,
-    pub offered_at_ms: i64,
-    pub duration_secs: Option<u64>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HistoryQuery {
-    pub status: Option<CallStatus>,
-}
-
 /// What the core pushes to every window on the `ringdesk:event` channel.
 /// Call, device and level events (`incoming_call`, `levels`, …) are added with the engine.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -140,16 +94,19 @@ mod tests {
 
     #[test]
     fn busy_is_not_selectable() {
-        let chosen: Result<SelectablePresence, _> = serde_json::from_value(json!("busy"));
+        let chosen: Result<ChosenPresence, _> = serde_json::from_value(json!("busy"));
         assert!(chosen.is_err());
+        let away: ChosenPresence = serde_json::from_value(json!("away")).unwrap();
+        assert_eq!(Presence::from(away), Presence::Away);
     }
 
     #[test]
-    fn history_query_reads_the_ui_filter() {
-        let query: HistoryQuery =
-            serde_json::from_value(json!({ "status": "all_agents_busy" })).unwrap();
-        assert_eq!(query.status, Some(CallStatus::AllAgentsBusy));
-        let all: HistoryQuery = serde_json::from_value(json!({})).unwrap();
-        assert_eq!(all.status, None);
+    fn the_ui_history_query_reads_as_the_protocol_call_query() {
+        // Exactly what ui/src/backend/types.ts `historyQuery({ status: 'missed' })` sends.
+        let sent = json!({ "status": "missed", "direction": null, "agent": null,
+                           "from": null, "to": null });
+        let query: protocol::rest::CallQuery = serde_json::from_value(sent).unwrap();
+        assert_eq!(serde_json::to_value(query.status).unwrap(), json!("missed"));
+        assert!(query.direction.is_none() && query.from.is_none() && query.to.is_none());
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::agent_state::AgentState;
 use crate::events;
-use crate::model::{CoreEvent, SelectablePresence};
+use crate::model::{ChosenPresence, CoreEvent};
 use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager};
@@ -37,11 +37,11 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
 }
 
 /// Maps a tray menu id to the presence it selects, if it is a presence item.
-fn presence_for(id: &str) -> Option<SelectablePresence> {
+fn presence_for(id: &str) -> Option<ChosenPresence> {
     match id {
-        AVAILABLE => Some(SelectablePresence::Available),
-        AWAY => Some(SelectablePresence::Away),
-        OFFLINE => Some(SelectablePresence::Offline),
+        AVAILABLE => Some(ChosenPresence::Available),
+        AWAY => Some(ChosenPresence::Away),
+        OFFLINE => Some(ChosenPresence::Offline),
         _ => None,
     }
 }
@@ -69,9 +69,9 @@ mod tests {
 
     #[test]
     fn presence_items_map_to_presences_and_others_do_not() {
-        assert_eq!(presence_for(AWAY), Some(SelectablePresence::Away));
-        assert_eq!(presence_for(AVAILABLE), Some(SelectablePresence::Available));
-        assert_eq!(presence_for(OFFLINE), Some(SelectablePresence::Offline));
+        assert_eq!(presence_for(AWAY), Some(ChosenPresence::Away));
+        assert_eq!(presence_for(AVAILABLE), Some(ChosenPresence::Available));
+        assert_eq!(presence_for(OFFLINE), Some(ChosenPresence::Offline));
         assert_eq!(presence_for(QUIT), None);
         assert_eq!(presence_for(SHOW), None);
     }
