@@ -1,0 +1,108 @@
+//! A webhook acknowledged with 200 is never lost: it is in the inbox before the answer, and a
+//! later run processes what an earlier one did not.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use platform::server::Platform;
+use platform::store::agents::Role;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn a_webhook_stored_but_not_processed_is_processed_by_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(&dir);
+    let mut graph = FakeGraph::start().await;
+
+    let mut paused = settings(&url, &graph.base_url);
+    paused.process_inbox = false;
+    let first = Platform::start(paused).await.unwrap();
+    let base = format!("http://{}", first.local_addr());
+    let body = connect_body("wacid.DURABLE");
+    let signature = whatsapp::sign_body(APP_SECRET.as_bytes(), &body).unwrap();
+    let status = reqwest::Client::new()
+        .post(format!("{base}/webhooks/whatsapp"))
+        .header(whatsapp::SIGNATURE_HEADER, signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 200);
+    assert_eq!(first.store().inbox_counts().await.unwrap(), (1, 1));
+    first.shutdown().await;
+    assert!(graph.seen().is_empty(), "the first run applied nothing");
+
+    let second = Platform::start(settings(&url, &graph.base_url)).await.unwrap();
+    second.processed(1).await;
+    assert_eq!(second.store().inbox_counts().await.unwrap(), (1, 0));
+    let reject = graph.next().await;
+    assert_eq!(reject.body["call_id"], "wacid.DURABLE");
+    let (_, admin) = second.store().add_agent("root", Role::Admin, None).await.unwrap();
+    let _ = admin;
+    let record = second
+        .store()
+        .call_status("wacid.DURABLE")
+        .await
+        .unwrap();
+    assert_eq!(record, Some(protocol::CallStatus::AllAgentsOffline));
+    second.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_process_killed_right_after_the_200_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(&dir);
+    let mut graph = FakeGraph::start().await;
+    let config = dir.path().join("platform.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{url}\"\ngraph_base_url = \"{}\"\napp_secret = \"{APP_SECRET}\"\nprocess_inbox = false\n[[numbers]]\nphone_number_id = \"{PHONE_NUMBER_ID}\"\ndisplay_phone_number = \"{BUSINESS_NUMBER}\"\n",
+            graph.base_url
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ringdesk-platform"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env("RUST_LOG", "info")
+        .env_remove("RINGDESK_LISTEN")
+        .env_remove("RINGDESK_DATABASE_URL")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The server logs "listening addr=…" once it accepts connections.
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let addr = loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "the server exited before listening");
+        if let Some(rest) = line.split("addr=").nth(1) {
+            break rest.trim().to_owned();
+        }
+    };
+    let body = connect_body("wacid.KILLED");
+    let signature = whatsapp::sign_body(APP_SECRET.as_bytes(), &body).unwrap();
+    let status = reqwest::Client::new()
+        .post(format!("http://{addr}/webhooks/whatsapp"))
+        .header(whatsapp::SIGNATURE_HEADER, signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 200);
+    child.kill().unwrap(); // SIGKILL: no shutdown code runs.
+    child.wait().unwrap();
+
+    let restarted = Platform::start(settings(&url, &graph.base_url)).await.unwrap();
+    restarted.processed(1).await;
+    assert_eq!(graph.next().await.body["call_id"], "wacid.KILLED");
+    assert_eq!(
+        restarted.store().call_status("wacid.KILLED").await.unwrap(),
+        Some(protocol::CallStatus::AllAgentsOffline)
+    );
+    restarted.shutdown().await;
+}

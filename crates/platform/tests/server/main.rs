@@ -1,0 +1,13 @@
+//! Integration tests of `ringdesk-platform`: real HTTP and real WebSockets against the server
+//! started in-process, with a fake Graph API. One test binary (modules below) keeps linking
+//! cheap.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+mod api;
+mod calls;
+mod cli;
+mod durability;
+mod webhook;

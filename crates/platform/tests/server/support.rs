@@ -1,0 +1,299 @@
+//! Test harness: the platform started in-process on 127.0.0.1:0 with a temp SQLite file, a
+//! fake Graph API (a real HTTP server that records what it is sent), signed webhooks, and
+//! agents' WebSockets over tokio-tungstenite.
+//!
+//! Waiting is always on an event (a socket message, a Graph request, the inbox's processed
+//! count); `WAIT` only bounds how long a broken build can hang a test, it asserts nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::routing::post;
+use axum::{Json, Router};
+use futures_util::{SinkExt, StreamExt};
+use platform::config::Settings;
+use platform::server::Platform;
+use protocol::{decode_server, ServerMessage};
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use whatsapp::webhook::{CallDirection, CallEvent, ChangeField, ChangeValue, Contact, TerminateStatus, WebhookEnvelope};
+
+pub const WAIT: Duration = Duration::from_secs(20);
+pub const APP_SECRET: &str = "test-app-secret";
+pub const VERIFY_TOKEN: &str = "test-verify-token";
+pub const PHONE_NUMBER_ID: &str = "100000000000001";
+pub const BUSINESS_NUMBER: &str = "15550109999";
+pub const CUSTOMER: &str = "15550100001";
+
+pub const OFFER: &str = "v=0\r\no=- 1760681506762 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE audio\r\na=ice-lite\r\nm=audio 3484 UDP/TLS/RTP/SAVPF 111 126\r\nc=IN IP4 203.0.113.49\r\na=candidate:3935165743 1 udp 2122260223 203.0.113.49 3484 typ host generation 0\r\na=ice-ufrag:AeinEGDfvqBctbtM\r\na=ice-pwd:F6/jjqL0/8/Dzluc0IoZEQ==\r\na=fingerprint:sha-256 A2:EC:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:C6\r\na=setup:actpass\r\na=mid:audio\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=20;useinbandfec=1\r\na=rtpmap:126 telephone-event/8000\r\na=ptime:20\r\na=ssrc:1047224411 cname:WhatsAppAudioStream1\r\n";
+
+pub const ANSWER: &str = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE audio\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111 126\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\na=setup:active\r\na=mid:audio\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:126 telephone-event/8000\r\na=ptime:20\r\na=ssrc:1 cname:agent\r\n";
+
+/// One request the fake Graph API received.
+#[derive(Debug, Clone)]
+pub struct GraphRequest {
+    pub phone_number_id: String,
+    pub edge: String,
+    pub body: Value,
+}
+
+impl GraphRequest {
+    pub fn action(&self) -> Option<&str> {
+        self.body.get("action").and_then(Value::as_str)
+    }
+}
+
+#[derive(Clone)]
+struct FakeGraphState {
+    sender: mpsc::UnboundedSender<GraphRequest>,
+    seen: Arc<Mutex<Vec<GraphRequest>>>,
+}
+
+/// A Graph API stand-in that answers `{"success": true}` and reports every request.
+pub struct FakeGraph {
+    pub base_url: String,
+    receiver: mpsc::UnboundedReceiver<GraphRequest>,
+    seen: Arc<Mutex<Vec<GraphRequest>>>,
+}
+
+async fn record(
+    State(state): State<FakeGraphState>,
+    Path((_version, phone_number_id, edge)): Path<(String, String, String)>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let request = GraphRequest { phone_number_id, edge, body };
+    state.seen.lock().unwrap().push(request.clone());
+    let _ = state.sender.send(request);
+    Json(json!({ "messaging_product": "whatsapp", "success": true }))
+}
+
+impl FakeGraph {
+    pub async fn start() -> Self {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let app = Router::new()
+            .route("/{version}/{phone_number_id}/{edge}", post(record))
+            .with_state(FakeGraphState { sender, seen: seen.clone() });
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Self { base_url: format!("http://{addr}"), receiver, seen }
+    }
+
+    /// The next request, in arrival order.
+    pub async fn next(&mut self) -> GraphRequest {
+        tokio::time::timeout(WAIT, self.receiver.recv())
+            .await
+            .expect("no Graph request arrived")
+            .expect("fake Graph stopped")
+    }
+
+    /// Everything received so far.
+    pub fn seen(&self) -> Vec<GraphRequest> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// Settings for a test platform on `database_url`, talking to `graph`.
+pub fn settings(database_url: &str, graph_base_url: &str) -> Settings {
+    let toml = format!(
+        r#"
+        listen = "127.0.0.1:0"
+        database_url = "{database_url}"
+        graph_base_url = "{graph_base_url}"
+        access_token = "test-access-token"
+        app_secret = "{APP_SECRET}"
+        verify_token = "{VERIFY_TOKEN}"
+        ring_timeout_ms = 20000
+        accept_window_ms = 40000
+        media_ready_bound_ms = 20000
+        webhook_body_limit = 65536
+        [[numbers]]
+        phone_number_id = "{PHONE_NUMBER_ID}"
+        display_phone_number = "{BUSINESS_NUMBER}"
+        "#
+    );
+    Settings::from_toml(&toml, &Default::default()).unwrap()
+}
+
+/// A platform with its temp directory and fake Graph.
+pub struct Harness {
+    pub dir: tempfile::TempDir,
+    pub graph: FakeGraph,
+    pub platform: Platform,
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Harness {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(adjust: impl FnOnce(&mut Settings)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let graph = FakeGraph::start().await;
+        let mut settings = settings(&database_url(&dir), &graph.base_url);
+        adjust(&mut settings);
+        let platform = Platform::start(settings).await.unwrap();
+        let base = format!("http://{}", platform.local_addr());
+        Self { dir, graph, platform, base, http: reqwest::Client::new() }
+    }
+
+    /// Adds an agent directly in the store; returns (id, token).
+    pub async fn agent(&self, name: &str, role: platform::store::agents::Role, team: Option<&str>) -> (String, String) {
+        let (agent, token) = self.platform.store().add_agent(name, role, team).await.unwrap();
+        (agent.id, token)
+    }
+
+    /// POSTs a correctly signed webhook body; returns the HTTP status.
+    pub async fn post_webhook(&self, body: &[u8]) -> u16 {
+        let signature = whatsapp::sign_body(APP_SECRET.as_bytes(), body).unwrap();
+        self.http
+            .post(format!("{}/webhooks/whatsapp", self.base))
+            .header(whatsapp::SIGNATURE_HEADER, signature)
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// GETs a JSON API path with a token.
+    pub async fn get_json(&self, path: &str, token: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn connect(&self, token: &str) -> AgentSocket {
+        AgentSocket::connect(&self.base, token).await
+    }
+}
+
+pub fn database_url(dir: &tempfile::TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("platform.db").display())
+}
+
+/// The unix time now, in seconds.
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// A user-initiated connect webhook body for `call_id`, stamped now.
+pub fn connect_body(call_id: &str) -> Vec<u8> {
+    connect_body_at(call_id, now_secs())
+}
+
+pub fn connect_body_at(call_id: &str, secs: u64) -> Vec<u8> {
+    let call = CallEvent::user_initiated_connect(call_id, CUSTOMER, BUSINESS_NUMBER, OFFER).with_timestamp(secs);
+    let value = ChangeValue::for_number(PHONE_NUMBER_ID, BUSINESS_NUMBER)
+        .with_contact(Contact::new(CUSTOMER, "Ada Customer"))
+        .with_call(call);
+    WebhookEnvelope::single("200000000000002", ChangeField::Calls, value).to_vec().unwrap()
+}
+
+/// A terminate webhook body; `talk` = Some((start, end)) for an answered call.
+pub fn terminate_body(call_id: &str, status: TerminateStatus, talk: Option<(u64, u64)>) -> Vec<u8> {
+    let mut call = CallEvent::terminate(call_id, CallDirection::UserInitiated, CUSTOMER, BUSINESS_NUMBER, status);
+    if let Some((start, end)) = talk {
+        call = call.with_talk_time(start, end);
+    }
+    let value = ChangeValue::for_number(PHONE_NUMBER_ID, BUSINESS_NUMBER)
+        .with_contact(Contact::new(CUSTOMER, "Ada Customer"))
+        .with_call(call);
+    WebhookEnvelope::single("200000000000002", ChangeField::Calls, value).to_vec().unwrap()
+}
+
+/// An agent app's WebSocket.
+pub struct AgentSocket {
+    stream: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    next_request: u32,
+}
+
+impl AgentSocket {
+    pub async fn connect(base: &str, token: &str) -> Self {
+        let url = format!("{}/ws", base.replacen("http://", "ws://", 1));
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+        let (stream, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        Self { stream, next_request: 0 }
+    }
+
+    /// Tries to connect; returns the HTTP status of a refused upgrade.
+    pub async fn refused_status(base: &str, token: &str) -> u16 {
+        let url = format!("{}/ws", base.replacen("http://", "ws://", 1));
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+        match tokio_tungstenite::connect_async(request).await {
+            Ok(_) => panic!("the upgrade was accepted"),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+            Err(other) => panic!("unexpected error: {other}"),
+        }
+    }
+
+    /// The next message from the platform.
+    pub async fn recv(&mut self) -> ServerMessage {
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("no message from the platform")
+                .expect("socket closed")
+                .expect("socket error");
+            if let Message::Text(text) = frame {
+                return decode_server(text.as_str()).expect("platform sent an undecodable frame");
+            }
+        }
+    }
+
+    /// Sends one client message given as JSON fields (the `v` and `request_id` are added).
+    pub async fn send(&mut self, mut fields: Value) -> String {
+        self.next_request += 1;
+        let request_id = format!("r-{}", self.next_request);
+        let object = fields.as_object_mut().unwrap();
+        object.insert("v".into(), json!(protocol::PROTOCOL_VERSION));
+        object.entry("request_id").or_insert(json!(request_id));
+        self.stream.send(Message::Text(fields.to_string().into())).await.unwrap();
+        request_id
+    }
+
+    pub async fn send_raw(&mut self, text: &str) {
+        self.stream.send(Message::Text(text.to_owned().into())).await.unwrap();
+    }
+
+    /// Sends a ping and returns every message received before its pong: since the platform
+    /// writes to a socket in order, this is "everything already sent to this app".
+    pub async fn drain(&mut self) -> Vec<ServerMessage> {
+        self.stream
+            .send(Message::Text(json!({"v": protocol::PROTOCOL_VERSION, "type": "ping", "ping_id": 777}).to_string().into()))
+            .await
+            .unwrap();
+        let mut before = Vec::new();
+        loop {
+            match self.recv().await {
+                ServerMessage::Pong(pong) if pong.ping_id.0 == 777 => return before,
+                other => before.push(other),
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+    }
+}
