@@ -1,3 +1,5 @@
 //! placeholder
 pub mod call;
 pub mod clock;
+pub mod jitter;
+pub mod rtp;
