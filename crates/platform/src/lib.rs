@@ -18,3 +18,5 @@ pub mod server;
 pub mod store;
 pub mod switchboard;
 
+pub mod permissions;
+pub mod routing;

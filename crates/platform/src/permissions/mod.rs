@@ -1,0 +1,1 @@
+//! Call permissions and limits (in progress).
