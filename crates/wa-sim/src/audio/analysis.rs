@@ -133,7 +133,10 @@ mod tests {
 
     #[test]
     fn too_short_input_is_not_guessed() {
-        assert_eq!(dominant_frequency_hz(&tone(440.0, -20.0, 0.005), SAMPLE_RATE), None);
+        assert_eq!(
+            dominant_frequency_hz(&tone(440.0, -20.0, 0.005), SAMPLE_RATE),
+            None
+        );
         assert_eq!(dominant_frequency_hz(&[1, 2, 3], 0), None);
     }
 }

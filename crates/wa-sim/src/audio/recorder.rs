@@ -31,10 +31,11 @@ impl WavRecorder {
             bits_per_sample: 16,
             sample_format: hound::SampleFormat::Int,
         };
-        let writer = hound::WavWriter::create(&path, spec).map_err(|source| AudioError::WavWrite {
-            path: path.clone(),
-            source,
-        })?;
+        let writer =
+            hound::WavWriter::create(&path, spec).map_err(|source| AudioError::WavWrite {
+                path: path.clone(),
+                source,
+            })?;
         Ok(Self { path, writer })
     }
 
@@ -81,7 +82,10 @@ mod tests {
 
         let mut reader = hound::WavReader::open(&path).unwrap();
         let spec = reader.spec();
-        assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (1, 48_000, 16));
+        assert_eq!(
+            (spec.channels, spec.sample_rate, spec.bits_per_sample),
+            (1, 48_000, 16)
+        );
         let samples: Vec<i16> = reader.samples::<i16>().map(|s| s.unwrap()).collect();
         assert_eq!(samples.len(), 24_000);
         let hz = dominant_frequency_hz(&samples, 48_000).unwrap();

@@ -60,8 +60,7 @@ impl WavSource {
             .chunks(channels)
             .map(|frame| {
                 let mean = frame.iter().sum::<f64>() / frame.len() as f64;
-                mean.round()
-                    .clamp(f64::from(i16::MIN), f64::from(i16::MAX)) as i16
+                mean.round().clamp(f64::from(i16::MIN), f64::from(i16::MAX)) as i16
             })
             .collect();
         if samples.is_empty() {
@@ -165,7 +164,10 @@ mod tests {
         let path = dir.path().join("cd.wav");
         write_wav(&path, 44_100, 1, &[0; 100]);
         let err = WavSource::open(&path, false).unwrap_err();
-        assert!(matches!(err, AudioError::UnsupportedSampleRate { found: 44_100, .. }));
+        assert!(matches!(
+            err,
+            AudioError::UnsupportedSampleRate { found: 44_100, .. }
+        ));
         assert!(err.to_string().contains("44100 Hz"), "{err}");
     }
 
