@@ -1,0 +1,53 @@
+//! Where a call's audio comes from and goes to, 20 ms at a time, 48 kHz mono `i16`.
+//!
+//! The traits are the seam to the real devices: the desktop app's microphone/speaker rings
+//! implement them (non-blocking: a source that has nothing fills silence). The headless
+//! implementations here — tone, WAV file, silence; WAV file, capture, discard — serve
+//! `ringdesk-agent` and tests.
+
+mod capture;
+mod tone;
+mod wav;
+
+pub use capture::CapturedAudio;
+pub use tone::ToneSource;
+pub use wav::{WavSink, WavSource};
+
+use super::AudioError;
+
+/// Audio to send. Called from the media task every 20 ms once media has started.
+pub trait AudioSource: Send {
+    /// Fill `frame` (one 20 ms frame: 960 samples) with the next audio. Must not block.
+    fn fill(&mut self, frame: &mut [i16]);
+}
+
+/// Audio received, decoded, in arrival order.
+pub trait AudioSink: Send {
+    /// Take decoded samples. An error stops writing to this sink (the call goes on).
+    fn write(&mut self, samples: &[i16]) -> Result<(), AudioError>;
+    /// The call is over: flush and close.
+    fn finish(self: Box<Self>) -> Result<(), AudioError>;
+}
+
+/// Sends digital silence (still real Opus packets, so the media path stays alive).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SilenceSource;
+
+impl AudioSource for SilenceSource {
+    fn fill(&mut self, frame: &mut [i16]) {
+        frame.fill(0);
+    }
+}
+
+/// Drops what it hears.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NullSink;
+
+impl AudioSink for NullSink {
+    fn write(&mut self, _samples: &[i16]) -> Result<(), AudioError> {
+        Ok(())
+    }
+    fn finish(self: Box<Self>) -> Result<(), AudioError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,101 @@
+//! The call's media: one WebRTC audio session with Meta's relay, behind our own traits so the
+//! WebRTC stack can be replaced (docs/adr/0009-media-session.md).
+//!
+//! # Lifecycle (user-initiated call)
+//!
+//! 1. The call starts ringing: [`MediaStack::prepare`]`(offer, audio)` checks Meta's offer,
+//!    builds the peer connection (UDP sockets bound, i.e. host candidates known) and creates
+//!    the answer. Nothing is sent on the network yet, so a call the agent rejects leaves no
+//!    trace at Meta's relay.
+//! 2. The agent accepts: [`MediaSession::answer`] applies the answer locally, waits for ICE
+//!    gathering to complete (no trickle: Meta has no API for late candidates) and returns the
+//!    SDP answer shaped for Meta (see [`answer_sdp`]). ICE (full, controlling against Meta's
+//!    ice-lite) and DTLS (client, `a=setup:active`) start now.
+//! 3. [`MediaSession::connected`] resolves when ICE + DTLS are up (the app then sends
+//!    `media_ready`).
+//! 4. Meta accepted the call (`start_media`): [`MediaSession::start_media`]. Only from now on
+//!    are RTP packets sent: Opus, one 20 ms frame per packet, timestamp +960 per packet, one
+//!    SSRC. Inbound audio is decoded and played (written to the sink) whenever it arrives.
+//! 5. Muting sends silence frames: WhatsApp hangs up after 20–30 s without media.
+//! 6. [`MediaSession::close`] ends it: the peer connection is closed and the sink finished.
+//!
+//! Invariants: all PCM here is 48 kHz mono `i16`; the sender never waits for the far end's
+//! first packet (Meta may not send first); no operation panics on SDP, file or network input.
+
+pub mod answer_sdp;
+pub mod audio;
+mod error;
+mod levels;
+mod offer;
+mod peer;
+mod receiver;
+mod sender;
+mod session;
+mod state;
+
+pub use audio::{
+    AudioSink, AudioSource, CapturedAudio, NullSink, SilenceSource, ToneSource, WavSink, WavSource,
+};
+pub use error::{AudioError, MediaError};
+pub use levels::{AudioLevels, SILENCE_DBFS};
+pub use session::{WebRtcConfig, WebRtcSession, WebRtcStack};
+pub use state::{MediaEnd, MediaState, MediaStats};
+
+use async_trait::async_trait;
+use tokio::sync::watch;
+
+/// Where a call's audio comes from and goes to.
+pub struct CallAudio {
+    /// What the agent says (microphone ring, tone, WAV file). Pulled every 20 ms once media
+    /// has started.
+    pub source: Box<dyn AudioSource>,
+    /// What the agent hears (speaker ring, WAV file). Written as packets are decoded.
+    pub sink: Box<dyn AudioSink>,
+}
+
+impl std::fmt::Debug for CallAudio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallAudio").finish_non_exhaustive()
+    }
+}
+
+/// A WebRTC implementation able to answer Meta's offers.
+#[async_trait]
+pub trait MediaStack: Send + Sync {
+    /// Start preparing the answer to Meta's `offer` (call ringing). Refuses an offer that
+    /// breaks Meta's media rules with the reason.
+    async fn prepare(
+        &self,
+        offer: &str,
+        audio: CallAudio,
+    ) -> Result<Box<dyn MediaSession>, MediaError>;
+}
+
+/// One call's media session. Dropping it without [`MediaSession::close`] still releases the
+/// peer connection in the background.
+#[async_trait]
+pub trait MediaSession: Send + Sync {
+    /// The SDP answer with every candidate inline (gathering done). Idempotent: later calls
+    /// return the same text.
+    async fn answer(&self) -> Result<String, MediaError>;
+    /// Wait until ICE + DTLS are connected; `Err` with why if the session ended first.
+    async fn connected(&self) -> Result<(), MediaError>;
+    /// Meta accepted the call: send audio from now on (idempotent).
+    fn start_media(&self);
+    /// Mute (send silence frames) or unmute.
+    fn set_muted(&self, muted: bool);
+    fn is_muted(&self) -> bool;
+    /// Current input (what the source gave) and output (what was decoded) levels.
+    fn levels(&self) -> AudioLevels;
+    /// Packet counters.
+    fn stats(&self) -> MediaStats;
+    /// Where the session is now.
+    fn state(&self) -> MediaState;
+    /// Follow the state (race-free: the receiver starts with the current value).
+    fn watch_state(&self) -> watch::Receiver<MediaState>;
+    /// Wait until at least `packets` inbound audio packets were decoded; `Err` if the session
+    /// ended first.
+    async fn heard_packets(&self, packets: u64) -> Result<(), MediaError>;
+    /// End the session: close the peer connection, finish the sink (idempotent).
+    async fn close(&self);
+}

@@ -1,0 +1,107 @@
+//! Builds the webrtc-rs peer connection the way Meta wants the business side: full ICE (so
+//! controlling against Meta's ice-lite relay — webrtc-rs applies RFC 8445 §6.1.1 when the
+//! remote SDP has `a=ice-lite`), DTLS client when answering (`a=setup:active`), only Opus and
+//! telephone-event/8000 with the offer's payload types, one audio track with one SSRC.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::configuration::media_engine::{
+    MIME_TYPE_OPUS, MIME_TYPE_TELEPHONE_EVENT,
+};
+use rtc::peer_connection::transport::RTCDtlsRole;
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters, RTCRtpEncodingParameters,
+    RtpCodecKind,
+};
+use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
+use webrtc::peer_connection::{
+    MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
+    SettingEngineBuilder,
+};
+use webrtc::runtime::TokioRuntime;
+
+use super::offer::OfferFacts;
+use super::MediaError;
+
+/// Our Opus fmtp: 20 ms frames, in-band FEC.
+pub(crate) const OPUS_FMTP: &str = "minptime=20;useinbandfec=1";
+
+fn opus_codec() -> RTCRtpCodec {
+    RTCRtpCodec {
+        mime_type: MIME_TYPE_OPUS.to_owned(),
+        clock_rate: 48_000,
+        channels: 2,
+        sdp_fmtp_line: OPUS_FMTP.to_owned(),
+        rtcp_feedback: vec![],
+    }
+}
+
+fn media_engine(offer: &OfferFacts) -> Result<MediaEngine, MediaError> {
+    let mut engine = MediaEngine::default();
+    let mut codecs = vec![RTCRtpCodecParameters {
+        rtp_codec: opus_codec(),
+        payload_type: offer.opus_pt,
+    }];
+    if let Some(pt) = offer.telephone_event_pt {
+        codecs.push(RTCRtpCodecParameters {
+            rtp_codec: RTCRtpCodec {
+                mime_type: MIME_TYPE_TELEPHONE_EVENT.to_owned(),
+                clock_rate: 8_000,
+                channels: 0,
+                sdp_fmtp_line: String::new(),
+                rtcp_feedback: vec![],
+            },
+            payload_type: pt,
+        });
+    }
+    for codec in codecs {
+        engine
+            .register_codec(codec, RtpCodecKind::Audio)
+            .map_err(MediaError::webrtc("register codec"))?;
+    }
+    Ok(engine)
+}
+
+/// Build the peer connection, bound to `bind` (host candidates), events to `handler`.
+pub(crate) async fn build(
+    offer: &OfferFacts,
+    bind: &[SocketAddr],
+    handler: Arc<dyn PeerConnectionEventHandler>,
+) -> Result<Arc<dyn PeerConnection>, MediaError> {
+    let settings = SettingEngineBuilder::new()
+        // Full ICE (not lite): we send the connectivity checks Meta's ice-lite relay answers.
+        .with_lite(false)
+        // Meta: "the business side should be the DTLS client" → a=setup:active.
+        .with_answering_dtls_role(RTCDtlsRole::Client)
+        .build();
+    let pc = PeerConnectionBuilder::new()
+        .with_media_engine(media_engine(offer)?)
+        .with_setting_engine(settings)
+        .with_handler(handler)
+        .with_runtime(Arc::new(TokioRuntime))
+        .with_udp_addrs(bind.to_vec())
+        .build()
+        .await
+        .map_err(MediaError::webrtc("build peer connection"))?;
+    Ok(Arc::new(pc))
+}
+
+/// Our one outgoing audio track, with a fixed SSRC (Meta: exactly one SSRC).
+pub(crate) fn audio_track(stream_id: &str, ssrc: u32) -> Arc<TrackLocalStaticRTP> {
+    Arc::new(TrackLocalStaticRTP::new(MediaStreamTrack::new(
+        stream_id.to_owned(),
+        format!("{stream_id}-audio"),
+        format!("{stream_id}-audio"),
+        RtpCodecKind::Audio,
+        vec![RTCRtpEncodingParameters {
+            rtp_coding_parameters: RTCRtpCodingParameters {
+                ssrc: Some(ssrc),
+                ..Default::default()
+            },
+            codec: opus_codec(),
+            ..Default::default()
+        }],
+    )))
+}

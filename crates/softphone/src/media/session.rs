@@ -1,0 +1,328 @@
+//! [`WebRtcStack`] / [`WebRtcSession`]: the media traits over webrtc-rs 0.21.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::{watch, Mutex};
+use webrtc::media_stream::track_local::TrackLocal;
+use webrtc::media_stream::track_remote::TrackRemote;
+use webrtc::peer_connection::{
+    PeerConnection, PeerConnectionEventHandler, RTCIceGatheringState, RTCPeerConnectionState,
+    RTCSessionDescription,
+};
+
+use super::answer_sdp::{self, LocalFacts};
+use super::levels::AudioLevels;
+use super::offer::OfferFacts;
+use super::state::{MediaEnd, MediaState, MediaStats, Shared};
+use super::{peer, receiver, sender, CallAudio, MediaError, MediaSession, MediaStack};
+
+/// Settings of the WebRTC stack.
+#[derive(Debug, Clone)]
+pub struct WebRtcConfig {
+    /// Local addresses for host candidates (port 0 = ephemeral). Meta's format: at most one
+    /// IPv4 and one IPv6.
+    pub bind_ips: Vec<IpAddr>,
+    /// Bound on ICE gathering before the answer is returned.
+    pub gathering_timeout: Duration,
+}
+
+impl Default for WebRtcConfig {
+    fn default() -> Self {
+        Self {
+            bind_ips: vec![IpAddr::V4(Ipv4Addr::LOCALHOST)],
+            gathering_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The webrtc-rs implementation of [`MediaStack`].
+#[derive(Debug, Clone, Default)]
+pub struct WebRtcStack {
+    pub config: WebRtcConfig,
+}
+
+impl WebRtcStack {
+    pub fn new(config: WebRtcConfig) -> Self {
+        Self { config }
+    }
+}
+
+/// Forwards webrtc-rs events into the session's shared state.
+struct Events {
+    shared: Arc<Shared>,
+    gathered: watch::Sender<bool>,
+    telephone_event_pt: Option<u8>,
+}
+
+#[async_trait]
+impl PeerConnectionEventHandler for Events {
+    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+        if state == RTCIceGatheringState::Complete {
+            self.gathered.send_replace(true);
+        }
+    }
+
+    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        tracing::debug!(?state, "media connection state");
+        match state {
+            RTCPeerConnectionState::Connected => self.shared.advance(MediaState::Connected),
+            RTCPeerConnectionState::Failed => self.shared.end(MediaEnd::ConnectionFailed),
+            RTCPeerConnectionState::Closed => self.shared.end(MediaEnd::PeerClosed),
+            _ => {}
+        }
+    }
+
+    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        tokio::spawn(receiver::run(
+            self.shared.clone(),
+            track,
+            self.telephone_event_pt,
+        ));
+    }
+}
+
+fn random_u64() -> u64 {
+    RandomState::new().build_hasher().finish()
+}
+
+/// One call's media over webrtc-rs. Dropping it ends the session.
+pub struct WebRtcSession {
+    shared: Arc<Shared>,
+    pc: Arc<dyn PeerConnection>,
+    offer: OfferFacts,
+    stream_id: String,
+    gathering_timeout: Duration,
+    gathered: watch::Receiver<bool>,
+    released: watch::Receiver<bool>,
+    /// The answer webrtc-rs created at prepare time; applied locally on `answer()`.
+    created: Mutex<Option<RTCSessionDescription>>,
+    /// The answer as given to Meta (after the first `answer()`).
+    rendered: Mutex<Option<String>>,
+}
+
+impl std::fmt::Debug for WebRtcSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebRtcSession")
+            .field("state", &self.shared.current())
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl MediaStack for WebRtcStack {
+    async fn prepare(
+        &self,
+        offer: &str,
+        audio: CallAudio,
+    ) -> Result<Box<dyn MediaSession>, MediaError> {
+        Ok(Box::new(
+            WebRtcSession::prepare(&self.config, offer, audio).await?,
+        ))
+    }
+}
+
+impl WebRtcSession {
+    /// Check the offer, build the peer connection (sockets bound) and create the answer.
+    pub async fn prepare(
+        config: &WebRtcConfig,
+        offer_sdp: &str,
+        audio: CallAudio,
+    ) -> Result<Self, MediaError> {
+        let offer = OfferFacts::parse(offer_sdp)?;
+        let shared = Arc::new(Shared::new(audio.sink));
+        let (gathered_tx, gathered) = watch::channel(false);
+        let events = Arc::new(Events {
+            shared: shared.clone(),
+            gathered: gathered_tx,
+            telephone_event_pt: offer.telephone_event_pt,
+        });
+        let bind: Vec<SocketAddr> = config
+            .bind_ips
+            .iter()
+            .map(|ip| SocketAddr::new(*ip, 0))
+            .collect();
+        let pc = peer::build(&offer, &bind, events).await?;
+        let stream_id = format!("ringdesk-{:016x}", random_u64());
+        let ssrc = (random_u64() >> 32) as u32;
+        let track = peer::audio_track(&stream_id, ssrc);
+        let created = async {
+            let remote = RTCSessionDescription::offer(offer_sdp.to_owned())
+                .map_err(|e| MediaError::OfferRefused(e.to_string()))?;
+            pc.set_remote_description(remote)
+                .await
+                .map_err(|e| MediaError::OfferRefused(e.to_string()))?;
+            pc.add_track(track.clone() as Arc<dyn TrackLocal>)
+                .await
+                .map_err(MediaError::webrtc("add audio track"))?;
+            pc.create_answer(None)
+                .await
+                .map_err(MediaError::webrtc("create answer"))
+        }
+        .await;
+        let created = match created {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = pc.close().await;
+                return Err(e);
+            }
+        };
+        let rtp = sender::RtpParams {
+            ssrc,
+            payload_type: offer.opus_pt,
+            first_sequence: random_u64() as u16,
+            first_timestamp: random_u64() as u32,
+        };
+        tokio::spawn(sender::run(shared.clone(), track, audio.source, rtp));
+        let (released_tx, released) = watch::channel(false);
+        tokio::spawn(release_on_end(shared.clone(), pc.clone(), released_tx));
+        Ok(Self {
+            shared,
+            pc,
+            offer,
+            stream_id,
+            gathering_timeout: config.gathering_timeout,
+            gathered,
+            released,
+            created: Mutex::new(Some(created)),
+            rendered: Mutex::new(None),
+        })
+    }
+
+    fn ended_error(&self) -> Option<MediaError> {
+        match self.shared.current() {
+            MediaState::Ended(reason) => Some(MediaError::Ended(reason)),
+            _ => None,
+        }
+    }
+}
+
+/// Waits for the end, then closes the peer connection and finishes the sink.
+async fn release_on_end(
+    shared: Arc<Shared>,
+    pc: Arc<dyn PeerConnection>,
+    released: watch::Sender<bool>,
+) {
+    let mut state = shared.state.subscribe();
+    let _ = state.wait_for(|s| matches!(s, MediaState::Ended(_))).await;
+    if let Err(e) = pc.close().await {
+        tracing::debug!(error = %e, "closing the media peer connection");
+    }
+    shared.finish_sink();
+    released.send_replace(true);
+}
+
+#[async_trait]
+impl MediaSession for WebRtcSession {
+    async fn answer(&self) -> Result<String, MediaError> {
+        let mut rendered = self.rendered.lock().await;
+        if let Some(sdp) = rendered.as_ref() {
+            return Ok(sdp.clone());
+        }
+        if let Some(e) = self.ended_error() {
+            return Err(e);
+        }
+        let created = self.created.lock().await.take();
+        let Some(created) = created else {
+            return Err(MediaError::LocalSdp(
+                "the answer was already applied and failed".into(),
+            ));
+        };
+        self.pc
+            .set_local_description(created)
+            .await
+            .map_err(MediaError::webrtc("set local answer"))?;
+        self.shared.advance(MediaState::Connecting);
+        let mut gathered = self.gathered.clone();
+        match tokio::time::timeout(self.gathering_timeout, gathered.wait_for(|g| *g)).await {
+            Ok(Ok(_)) => {}
+            _ => return Err(MediaError::GatheringTimeout(self.gathering_timeout)),
+        }
+        let local =
+            self.pc.local_description().await.ok_or_else(|| {
+                MediaError::LocalSdp("no local description after gathering".into())
+            })?;
+        let facts = LocalFacts::parse(&local.sdp)?;
+        let sdp = answer_sdp::render(&self.offer, &facts, &self.stream_id)?;
+        *rendered = Some(sdp.clone());
+        Ok(sdp)
+    }
+
+    async fn connected(&self) -> Result<(), MediaError> {
+        let mut state = self.shared.state.subscribe();
+        let reached = state
+            .wait_for(|s| matches!(s, MediaState::Connected | MediaState::Ended(_)))
+            .await
+            .map(|s| *s);
+        match reached {
+            Ok(MediaState::Ended(reason)) => Err(MediaError::Ended(reason)),
+            Ok(_) => Ok(()),
+            Err(_) => Err(MediaError::Ended(MediaEnd::Closed)),
+        }
+    }
+
+    fn start_media(&self) {
+        self.shared.media_started.send_replace(true);
+    }
+
+    fn set_muted(&self, muted: bool) {
+        self.shared.muted.store(muted, Ordering::Relaxed);
+    }
+
+    fn is_muted(&self) -> bool {
+        self.shared.muted.load(Ordering::Relaxed)
+    }
+
+    fn levels(&self) -> AudioLevels {
+        AudioLevels {
+            input_dbfs: self.shared.input.get(),
+            output_dbfs: self.shared.output.get(),
+        }
+    }
+
+    fn stats(&self) -> MediaStats {
+        self.shared.stats()
+    }
+
+    fn state(&self) -> MediaState {
+        self.shared.current()
+    }
+
+    fn watch_state(&self) -> watch::Receiver<MediaState> {
+        self.shared.state.subscribe()
+    }
+
+    async fn heard_packets(&self, packets: u64) -> Result<(), MediaError> {
+        let mut heard = self.shared.received.subscribe();
+        let mut state = self.shared.state.subscribe();
+        loop {
+            if *heard.borrow_and_update() >= packets {
+                return Ok(());
+            }
+            if let MediaState::Ended(reason) = *state.borrow_and_update() {
+                return Err(MediaError::Ended(reason));
+            }
+            tokio::select! {
+                r = heard.changed() => if r.is_err() { return Err(MediaError::Ended(MediaEnd::Closed)) },
+                r = state.changed() => if r.is_err() { return Err(MediaError::Ended(MediaEnd::Closed)) },
+            }
+        }
+    }
+
+    async fn close(&self) {
+        self.shared.end(MediaEnd::Closed);
+        let mut released = self.released.clone();
+        let _ = released.wait_for(|done| *done).await;
+    }
+}
+
+impl Drop for WebRtcSession {
+    fn drop(&mut self) {
+        self.shared.end(MediaEnd::Closed);
+    }
+}
