@@ -64,23 +64,34 @@ async fn a_process_killed_right_after_the_200_loses_nothing() {
         ),
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ringdesk-platform"))
-        .args(["serve", "--config"])
-        .arg(&config)
-        .env("RUST_LOG", "info")
-        .env_remove("RINGDESK_LISTEN")
-        .env_remove("RINGDESK_DATABASE_URL")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    // The server logs "listening addr=…" once it accepts connections.
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_ringdesk-platform"))
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "info")
+            .env_remove("RINGDESK_LISTEN")
+            .env_remove("RINGDESK_DATABASE_URL")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // The server logs "listening addr=…" once it accepts connections; read its log on a thread
+    // so a silent server fails the test instead of blocking it.
+    let stderr = child.0.stderr.take().unwrap();
+    let (lines, log) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
     let addr = loop {
-        let mut line = String::new();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "the server exited before listening");
+        let line = log.recv_timeout(WAIT).expect("the server never logged its address");
         if let Some(rest) = line.split("addr=").nth(1) {
-            break rest.trim().to_owned();
+            break rest.split_whitespace().next().unwrap().to_owned();
         }
     };
     let body = connect_body("wacid.KILLED");
@@ -94,8 +105,8 @@ async fn a_process_killed_right_after_the_200_loses_nothing() {
         .unwrap()
         .status();
     assert_eq!(status.as_u16(), 200);
-    child.kill().unwrap(); // SIGKILL: no shutdown code runs.
-    child.wait().unwrap();
+    child.0.kill().unwrap(); // SIGKILL: no shutdown code runs.
+    child.0.wait().unwrap();
 
     let restarted = Platform::start(settings(&url, &graph.base_url)).await.unwrap();
     restarted.processed(1).await;
@@ -105,4 +116,14 @@ async fn a_process_killed_right_after_the_200_loses_nothing() {
         Some(protocol::CallStatus::AllAgentsOffline)
     );
     restarted.shutdown().await;
+}
+
+/// Kills the child server if the test fails before it does.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
