@@ -195,6 +195,14 @@ mod tests {
     }
 
     #[test]
+    fn all_lists_every_variant() {
+        // The TypeScript declaration is derived from the enum itself, so it names every variant.
+        let decl = <ErrorCode as TS>::decl();
+        let union = decl.rsplit('=').next().unwrap_or_default();
+        assert_eq!(union.split('|').count(), ErrorCode::ALL.len(), "{decl}");
+    }
+
+    #[test]
     fn an_unknown_code_is_refused() {
         let err = serde_json::from_str::<ErrorCode>("\"no_such_code\"").unwrap_err();
         assert!(err.to_string().contains("unknown variant"), "{err}");

@@ -4,6 +4,9 @@
 //! `cargo test -p protocol --test typescript` fails when the files are stale, naming them;
 //! `RINGDESK_WRITE_TS=1 cargo test -p protocol --test typescript` rewrites them.
 
+// Test helpers may unwrap: a panic is the failure report (as clippy.toml allows in #[test]).
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};

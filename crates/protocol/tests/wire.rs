@@ -1,6 +1,9 @@
 //! Byte-level tests of the wire format: exact JSON of representative messages (golden strings),
 //! round trips, and refusal of bad frames with the reason.
 
+// Test helpers may unwrap: a panic is the failure report (as clippy.toml allows in #[test]).
+#![allow(clippy::unwrap_used)]
+
 use chrono::{TimeZone, Utc};
 use protocol::rest::{PermissionState, PermissionStatus, Verdict};
 use protocol::*;
