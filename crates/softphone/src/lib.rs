@@ -1,6 +1,8 @@
 //! placeholder
 pub mod call;
 pub mod clock;
+pub mod codec;
 pub mod jitter;
+pub mod level;
 pub mod rtp;
-pub mod media;
+pub mod signal;

@@ -20,7 +20,7 @@
 mod delay;
 mod played;
 #[cfg(test)]
-mod sim;
+pub(crate) mod sim;
 #[cfg(test)]
 mod tests;
 mod unwrap;

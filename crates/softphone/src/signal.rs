@@ -1,0 +1,157 @@
+//! Small pure DSP pieces for headless audio and for tests that check audio rather than calls:
+//! a phase-continuous sine generator, RMS level in dBFS, a Goertzel detector and a frequency
+//! estimator.
+
+use std::f64::consts::TAU;
+
+/// The level reported for digital silence (and for no samples at all).
+pub const SILENCE_DBFS: f32 = -120.0;
+
+/// A sine wave at `frequency` Hz, `amplitude` relative to full scale (0–1), phase-continuous
+/// across calls so consecutive frames join without clicks.
+#[derive(Debug, Clone)]
+pub struct Sine {
+    step: f64,
+    phase: f64,
+    amplitude: f64,
+}
+
+impl Sine {
+    pub fn new(frequency: f64, sample_rate: u32, amplitude: f64) -> Self {
+        Sine {
+            step: TAU * frequency / f64::from(sample_rate.max(1)),
+            phase: 0.0,
+            amplitude: amplitude.clamp(0.0, 1.0),
+        }
+    }
+
+    pub fn next_sample(&mut self) -> f32 {
+        let s = (self.phase.sin() * self.amplitude) as f32;
+        self.phase = (self.phase + self.step) % TAU;
+        s
+    }
+
+    pub fn fill_i16(&mut self, out: &mut [i16]) {
+        for s in out {
+            *s = to_i16(self.next_sample());
+        }
+    }
+
+    pub fn fill_f32(&mut self, out: &mut [f32]) {
+        for s in out {
+            *s = self.next_sample();
+        }
+    }
+}
+
+/// Float sample (−1..1) to `i16`, clamped.
+pub fn to_i16(s: f32) -> i16 {
+    (s.clamp(-1.0, 1.0) * f32::from(i16::MAX)) as i16
+}
+
+/// `i16` sample to float (−1..1).
+pub fn to_f32(s: i16) -> f32 {
+    f32::from(s) / 32_768.0
+}
+
+/// RMS level in dBFS, where a full-scale sine is −3 dBFS; `SILENCE_DBFS` for silence.
+pub fn rms_dbfs(samples: &[f32]) -> f32 {
+    if samples.is_empty() {
+        return SILENCE_DBFS;
+    }
+    let mean_square =
+        samples.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / samples.len() as f64;
+    power_to_dbfs(mean_square)
+}
+
+/// Mean square (of −1..1 samples) to dBFS, floored at `SILENCE_DBFS`.
+pub fn power_to_dbfs(mean_square: f64) -> f32 {
+    if mean_square <= 0.0 {
+        return SILENCE_DBFS;
+    }
+    ((10.0 * mean_square.log10()) as f32).max(SILENCE_DBFS)
+}
+
+/// Relative power of `frequency` in `samples` (Goertzel), normalised so a full-scale sine at
+/// exactly that frequency gives about 0.25 whatever the length.
+pub fn goertzel_power(samples: &[f32], frequency: f64, sample_rate: u32) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    let w = TAU * frequency / f64::from(sample_rate.max(1));
+    let coeff = 2.0 * w.cos();
+    let (mut s1, mut s2) = (0.0f64, 0.0f64);
+    for &x in samples {
+        let s0 = f64::from(x) + coeff * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    let power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+    let n = samples.len() as f64;
+    power / (n * n)
+}
+
+/// Estimates the frequency of a dominant tone from its upward zero crossings, interpolated
+/// between samples. `None` when fewer than two crossings are found (silence, DC).
+pub fn estimate_frequency(samples: &[f32], sample_rate: u32) -> Option<f64> {
+    let mut first: Option<f64> = None;
+    let mut last = 0.0;
+    let mut crossings = 0usize;
+    for (i, pair) in samples.windows(2).enumerate() {
+        let (a, b) = (f64::from(pair[0]), f64::from(pair[1]));
+        if a < 0.0 && b >= 0.0 {
+            let at = i as f64 + (-a / (b - a));
+            if first.is_none() {
+                first = Some(at);
+            }
+            last = at;
+            crossings += 1;
+        }
+    }
+    let first = first?;
+    if crossings < 2 || last <= first {
+        return None;
+    }
+    Some((crossings - 1) as f64 * f64::from(sample_rate) / (last - first))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tone(freq: f64, amp: f64, n: usize) -> Vec<f32> {
+        let mut sine = Sine::new(freq, 48_000, amp);
+        let mut v = vec![0.0; n];
+        sine.fill_f32(&mut v);
+        v
+    }
+
+    #[test]
+    fn sine_level_is_minus_3_dbfs_at_full_scale_and_scales_with_amplitude() {
+        assert!((rms_dbfs(&tone(1_000.0, 1.0, 48_000)) + 3.01).abs() < 0.05);
+        assert!((rms_dbfs(&tone(1_000.0, 0.1, 48_000)) + 23.01).abs() < 0.05);
+        assert_eq!(rms_dbfs(&[0.0; 480]), SILENCE_DBFS);
+        assert_eq!(rms_dbfs(&[]), SILENCE_DBFS);
+    }
+
+    #[test]
+    fn frequency_estimate_is_accurate_for_clean_tones() {
+        for freq in [300.0, 440.0, 1_000.0, 3_100.0] {
+            let est = estimate_frequency(&tone(freq, 0.5, 9_600), 48_000).unwrap();
+            assert!(
+                (est - freq).abs() / freq < 0.002,
+                "{freq} estimated as {est}"
+            );
+        }
+        assert_eq!(estimate_frequency(&[0.0; 1_000], 48_000), None);
+    }
+
+    #[test]
+    fn goertzel_separates_the_tone_from_other_frequencies() {
+        let samples = tone(1_000.0, 1.0, 4_800);
+        let on = goertzel_power(&samples, 1_000.0, 48_000);
+        let off = goertzel_power(&samples, 1_300.0, 48_000);
+        assert!((on - 0.25).abs() < 0.01, "{on}");
+        assert!(off < on / 1_000.0, "{off} vs {on}");
+    }
+}
