@@ -3,7 +3,7 @@
 //! The driver only needs a phone that can make an offer (customer calls), answer an offer
 //! (business calls), take the business's answer, start and stop media and report what it heard.
 //! [`ScriptedDevice`] is a media-less stand-in that speaks Meta's SDP shapes, so the rules and the
-//! HTTP layer are tested without WebRTC; `phone_device` adapts the real WebRTC phone.
+//! HTTP layer are tested without WebRTC; [`crate::phone_device`] adapts the real WebRTC phone.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -38,6 +38,8 @@ pub struct LegStats {
 pub enum LegEvent {
     /// No media for too long (20 s at start, 30 s mid-call): the WhatsApp client hangs up.
     MediaTimeout,
+    /// ICE/DTLS with the business failed or dropped.
+    ConnectionFailed,
 }
 
 /// Why the phone could not do what was asked.
@@ -50,8 +52,8 @@ pub struct DeviceError(pub String);
 pub trait CustomerLeg: Send + Sync {
     /// Applies the business's SDP answer (user-initiated calls).
     async fn apply_answer(&self, answer_sdp: &str) -> Result<(), DeviceError>;
-    /// Starts sending `audio`.
-    async fn start_media(&self, audio: &AudioChoice) -> Result<(), DeviceError>;
+    /// Starts sending the leg's audio (Meta lets media flow only after `accept`/pickup).
+    async fn start_media(&self) -> Result<(), DeviceError>;
     /// Ends the media session; idempotent.
     async fn hang_up(&self);
     /// What was received so far.
@@ -68,10 +70,11 @@ pub struct NewLeg {
 /// Makes call legs.
 #[async_trait]
 pub trait CustomerDevice: Send + Sync {
-    /// A leg for a call the customer places; its SDP is Meta's offer.
-    async fn offer(&self) -> Result<NewLeg, DeviceError>;
-    /// A leg answering the business's `offer_sdp`; its SDP is Meta's answer.
-    async fn answer(&self, offer_sdp: &str) -> Result<NewLeg, DeviceError>;
+    /// A leg for a call the customer places, sending `audio`; its SDP is Meta's offer.
+    async fn offer(&self, audio: &AudioChoice) -> Result<NewLeg, DeviceError>;
+    /// A leg answering the business's `offer_sdp`, sending `audio` once picked up; its SDP is
+    /// Meta's answer.
+    async fn answer(&self, offer_sdp: &str, audio: &AudioChoice) -> Result<NewLeg, DeviceError>;
 }
 
 /// Meta's live offer shape (reference §2.3 / §6.3): ice-lite, inline host candidates, actpass.
@@ -91,8 +94,9 @@ pub fn meta_answer_for(offer_sdp: &str) -> String {
 /// What a [`ScriptedLeg`] was asked to do, for assertions.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScriptedLegLog {
+    pub audio: AudioChoice,
     pub answer_sdp: Option<String>,
-    pub media: Option<AudioChoice>,
+    pub media_started: bool,
     pub hung_up: bool,
 }
 
@@ -120,8 +124,9 @@ impl CustomerLeg for ScriptedLeg {
         Ok(())
     }
 
-    async fn start_media(&self, audio: &AudioChoice) -> Result<(), DeviceError> {
-        self.log.lock().unwrap_or_else(|e| e.into_inner()).media = Some(audio.clone());
+    async fn start_media(&self) -> Result<(), DeviceError> {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        log.media_started = true;
         Ok(())
     }
 
@@ -138,11 +143,14 @@ impl CustomerLeg for ScriptedLeg {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ScriptedDevice;
 
-fn scripted_leg(sdp: String) -> NewLeg {
+fn scripted_leg(sdp: String, audio: &AudioChoice) -> NewLeg {
     let (tx, events) = mpsc::unbounded_channel();
     NewLeg {
         leg: Arc::new(ScriptedLeg {
-            log: Mutex::default(),
+            log: Mutex::new(ScriptedLegLog {
+                audio: audio.clone(),
+                ..ScriptedLegLog::default()
+            }),
             _events: Some(tx),
         }),
         sdp,
@@ -152,11 +160,11 @@ fn scripted_leg(sdp: String) -> NewLeg {
 
 #[async_trait]
 impl CustomerDevice for ScriptedDevice {
-    async fn offer(&self) -> Result<NewLeg, DeviceError> {
-        Ok(scripted_leg(META_OFFER.to_owned()))
+    async fn offer(&self, audio: &AudioChoice) -> Result<NewLeg, DeviceError> {
+        Ok(scripted_leg(META_OFFER.to_owned(), audio))
     }
 
-    async fn answer(&self, offer_sdp: &str) -> Result<NewLeg, DeviceError> {
-        Ok(scripted_leg(meta_answer_for(offer_sdp)))
+    async fn answer(&self, offer_sdp: &str, audio: &AudioChoice) -> Result<NewLeg, DeviceError> {
+        Ok(scripted_leg(meta_answer_for(offer_sdp), audio))
     }
 }

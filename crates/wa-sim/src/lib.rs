@@ -12,6 +12,7 @@ pub mod phone;
 pub mod audio;
 pub mod device;
 pub mod http;
+pub mod phone_device;
 pub mod server;
 pub mod sim;
 pub mod webhook;

@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Value};
 
 use wa_sim::clock::ManualClock;
-use wa_sim::device::{AudioChoice, ScriptedDevice};
+use wa_sim::device::{AudioChoice, CustomerDevice, ScriptedDevice};
+use wa_sim::phone_device::PhoneDevice;
 use wa_sim::rules::{LedgerLimits, RulesConfig};
 use wa_sim::server::{start, ClockChoice};
 use wa_sim::webhook::delivery::Quirks;
@@ -55,8 +56,6 @@ enum Command {
         #[command(flatten)]
         sim: SimUrl,
         call_id: String,
-        #[command(flatten)]
-        audio: AudioArgs,
     },
     /// The customer rejects a ringing business-initiated call.
     Reject {
@@ -194,6 +193,9 @@ struct ServeArgs {
     /// Tone the customer sends when answering a business-initiated call.
     #[arg(long, default_value_t = 440.0)]
     answer_tone: f64,
+    /// No WebRTC: the customer's phone answers with Meta-shaped SDPs but sends no media.
+    #[arg(long)]
+    no_media: bool,
 }
 
 #[tokio::main]
@@ -220,18 +222,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Hangup { sim, call_id } => {
             print(post(&sim, &format!("/_sim/calls/{call_id}/hangup"), json!({})).await?)
         }
-        Command::Answer {
-            sim,
-            call_id,
-            audio,
-        } => print(
-            post(
-                &sim,
-                &format!("/_sim/calls/{call_id}/answer"),
-                json!({ "audio": audio.choice() }),
-            )
-            .await?,
-        ),
+        Command::Answer { sim, call_id } => {
+            print(post(&sim, &format!("/_sim/calls/{call_id}/answer"), json!({})).await?)
+        }
         Command::Reject { sim, call_id } => {
             print(post(&sim, &format!("/_sim/calls/{call_id}/reject"), json!({})).await?)
         }
@@ -324,8 +317,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    // TODO: the real WebRTC phone (src/phone) replaces the scripted device once it lands.
-    let running = start(listener, config, clock, Arc::new(ScriptedDevice))?;
+    let device: Arc<dyn CustomerDevice> = if args.no_media {
+        Arc::new(ScriptedDevice)
+    } else {
+        Arc::new(PhoneDevice::default())
+    };
+    let running = start(listener, config, clock, device)?;
     tracing::info!(addr = %running.addr, "wa-sim serving Graph API and /_sim control API");
     tokio::select! {
         result = running.server => { result??; }

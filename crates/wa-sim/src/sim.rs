@@ -34,9 +34,9 @@ pub struct SimConfig {
     pub id_seed: u64,
 }
 
+/// A call's leg on the customer's phone. Kept after the call ends so its stats stay readable.
 struct LegEntry {
     leg: Arc<dyn CustomerLeg>,
-    audio: AudioChoice,
     answer_applied: bool,
 }
 
@@ -158,8 +158,8 @@ impl Simulator {
                 .webhooks
                 .send(&render(number, event), event.field(), event.call_id());
             if let Event::Terminate { call, .. } = event {
-                if let Some(entry) = self.legs().remove(&call.id) {
-                    tokio::spawn(async move { entry.leg.hang_up().await });
+                if let Some(leg) = self.leg(&call.id) {
+                    tokio::spawn(async move { leg.hang_up().await });
                 }
             }
         }
@@ -189,7 +189,7 @@ impl Simulator {
         audio: AudioChoice,
         hang_up_immediately: bool,
     ) -> Result<String, ControlError> {
-        let NewLeg { leg, sdp, events } = self.inner.device.offer().await?;
+        let NewLeg { leg, sdp, events } = self.inner.device.offer(&audio).await?;
         let now = self.now();
         let result = self.rules().customer_calls(now, customer, sdp);
         let (call_id, mut webhooks) = match result {
@@ -203,7 +203,6 @@ impl Simulator {
             call_id.clone(),
             LegEntry {
                 leg,
-                audio,
                 answer_applied: false,
             },
         );
@@ -232,14 +231,14 @@ impl Simulator {
             while let Some(event) = events.recv().await {
                 let Some(inner) = sim.upgrade() else { return };
                 let sim = Simulator { inner };
-                match event {
-                    LegEvent::MediaTimeout => {
-                        let now = sim.now();
-                        let result = sim.rules().customer_media_timeout(now, &call_id);
-                        if let Ok(events) = result {
-                            sim.emit(events);
-                        }
-                    }
+                let now = sim.now();
+                let result = match event {
+                    LegEvent::MediaTimeout => sim.rules().customer_media_timeout(now, &call_id),
+                    LegEvent::ConnectionFailed => sim.rules().customer_device_failed(now, &call_id),
+                };
+                // An already-ended call has nothing left to end.
+                if let Ok(events) = result {
+                    sim.emit(events);
                 }
             }
         });
@@ -253,18 +252,13 @@ impl Simulator {
         Ok(())
     }
 
-    /// The customer picks up a ringing business-initiated call and starts sending `audio`.
-    pub async fn customer_answers(
-        &self,
-        call_id: &str,
-        audio: Option<AudioChoice>,
-    ) -> Result<(), ControlError> {
+    /// The customer picks up a ringing business-initiated call; the phone starts sending.
+    pub async fn customer_answers(&self, call_id: &str) -> Result<(), ControlError> {
         let now = self.now();
         let events = self.rules().customer_answers(now, call_id)?;
         self.emit(events);
-        let audio = audio.unwrap_or_else(|| self.inner.config.default_answer_audio.clone());
         if let Some(leg) = self.leg(call_id) {
-            leg.start_media(&audio).await?;
+            leg.start_media().await?;
         }
         Ok(())
     }
@@ -319,28 +313,14 @@ impl Simulator {
         };
         let audio = match leg {
             Some(leg) => leg.stats().await,
-            None => self.final_stats(call_id),
+            None => LegStats::default(),
         };
         Some(CallReport { audio, ..report })
     }
 
-    fn final_stats(&self, _call_id: &str) -> LegStats {
-        // TODO: keep the last stats of a hung-up leg once the real phone reports them at hang-up.
-        LegStats::default()
-    }
-
     /// Ids of the calls that have not ended, oldest first.
     pub fn active_call_ids(&self) -> Vec<String> {
-        let rules = self.rules();
-        let mut calls: Vec<_> = self
-            .legs()
-            .keys()
-            .filter_map(|id| rules.call(id))
-            .filter(|c| c.is_active())
-            .map(|c| (c.created_at, c.id.clone()))
-            .collect();
-        calls.sort();
-        calls.into_iter().map(|(_, id)| id).collect()
+        self.rules().active_call_ids()
     }
 
     // ---- the business's side (Graph) ---------------------------------------------------
@@ -362,7 +342,8 @@ impl Simulator {
         let offer = offer_sdp.to_owned();
         let id = call_id.clone();
         tokio::spawn(async move {
-            let answered = sim.inner.device.answer(&offer).await;
+            let audio = sim.inner.config.default_answer_audio.clone();
+            let answered = sim.inner.device.answer(&offer, &audio).await;
             let now = sim.now();
             match answered {
                 Ok(NewLeg { leg, sdp, events }) => {
@@ -373,7 +354,6 @@ impl Simulator {
                                 id.clone(),
                                 LegEntry {
                                     leg,
-                                    audio: AudioChoice::Silence,
                                     answer_applied: true,
                                 },
                             );
@@ -419,12 +399,8 @@ impl Simulator {
             .business_accept(now, call_id, answer_sdp, biz_opaque)?;
         self.inner.wake.notify_one();
         self.apply_answer_once(call_id, answer_sdp).await;
-        let entry = self
-            .legs()
-            .get(call_id)
-            .map(|e| (e.leg.clone(), e.audio.clone()));
-        if let Some((leg, audio)) = entry {
-            if let Err(error) = leg.start_media(&audio).await {
+        if let Some(leg) = self.leg(call_id) {
+            if let Err(error) = leg.start_media().await {
                 tracing::warn!(%error, call_id, "customer phone could not start media");
             }
         }

@@ -135,18 +135,9 @@ async fn hang_up(State(sim): State<Simulator>, Path(call_id): Path<String>) -> C
     Ok(Json(json!({ "ok": true })))
 }
 
-#[derive(Deserialize, Default)]
-struct Answer {
-    audio: Option<AudioChoice>,
-}
-
-async fn answer(
-    State(sim): State<Simulator>,
-    Path(call_id): Path<String>,
-    body: Option<Json<Answer>>,
-) -> ControlResult {
-    let audio = body.and_then(|Json(a)| a.audio);
-    sim.customer_answers(&call_id, audio).await?;
+/// The customer picks up; the phone sends the simulator's answer audio (`serve --answer-tone`).
+async fn answer(State(sim): State<Simulator>, Path(call_id): Path<String>) -> ControlResult {
+    sim.customer_answers(&call_id).await?;
     Ok(Json(json!({ "ok": true })))
 }
 

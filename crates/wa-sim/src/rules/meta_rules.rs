@@ -85,6 +85,18 @@ impl MetaRules {
         self.calls.values().filter(|c| c.is_active()).count()
     }
 
+    /// Ids of the calls that have not ended, oldest first.
+    pub fn active_call_ids(&self) -> Vec<String> {
+        let mut active: Vec<(SimTime, &str)> = self
+            .calls
+            .values()
+            .filter(|c| c.is_active())
+            .map(|c| (c.created_at, c.id.as_str()))
+            .collect();
+        active.sort();
+        active.into_iter().map(|(_, id)| id.to_owned()).collect()
+    }
+
     pub fn settings(&self) -> &CallingSettings {
         &self.settings
     }

@@ -1,12 +1,14 @@
 //! Meta's SDP validation as seen from outside (`reference/meta-calling-api.md` §6.1–6.4).
 //!
-//! Meta refuses an SDP that it cannot use: anything but one audio section, a missing or non
-//! `sha-256` fingerprint (or several), no Opus/48000, a ptime other than 20 ms, more than one
-//! SSRC, no ICE credentials. An answer must also pick a DTLS role (`active` or `passive`).
-//! The `details` strings mirror Meta's where Meta's are known ("Fingerprint algo is not SHA256").
-//!
-//! TODO: switch to `whatsapp::sdp` once that crate publishes its validator; this is the local
-//! stand-in so the simulator does not wait for it.
+//! The rules themselves live in `whatsapp::sdp` (one place for Meta's SDP rules). That validator
+//! is strict about what *our* platform sends; Meta itself is known to tolerate more (a live answer
+//! without telephone-event and with upper-case `SHA-256` was accepted, its own offers lack
+//! `a=ptime`, its doc sample offer carries trickle and Chrome's extra codecs). So the simulator
+//! refuses only the violations Meta is known to refuse: one audio section, one `sha-256`
+//! fingerprint, Opus/48000, ptime 20 when given, one SSRC, ICE credentials, a DTLS role.
+//! The `details` text uses Meta's own wording where it is known.
+
+use whatsapp::sdp::{violations_for_meta, SdpRole as MetaRole, SdpViolation};
 
 /// Whether the SDP is an offer (business-initiated `connect`) or an answer (`pre_accept`/`accept`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,81 +19,53 @@ pub enum SdpRole {
 
 /// Checks `sdp` as Meta would; `Err` carries the `details` text of error 100.
 pub fn check_sdp(sdp: &str, role: SdpRole) -> Result<(), String> {
-    let lines: Vec<&str> = sdp
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
+    let meta_role = match role {
+        SdpRole::Offer => MetaRole::OfferToMeta,
+        SdpRole::Answer => MetaRole::AnswerToMeta,
+    };
+    let enforced: Vec<SdpViolation> = violations_for_meta(sdp, meta_role)
+        .into_iter()
+        .filter(meta_refuses)
         .collect();
-    if lines.first() != Some(&"v=0") {
-        return Err("SDP must start with v=0".to_owned());
+    // Fingerprint problems first: Meta's best-known refusal, with its exact wording.
+    if let Some(v) = enforced.iter().find(|v| {
+        matches!(
+            v,
+            SdpViolation::FingerprintCount { .. } | SdpViolation::FingerprintNotSha256 { .. }
+        )
+    }) {
+        return Err(match v {
+            SdpViolation::FingerprintCount { found: 0 } => "No fingerprint found in SDP".to_owned(),
+            _ => "Fingerprint algo is not SHA256".to_owned(),
+        });
     }
-    let media: Vec<&&str> = lines.iter().filter(|l| l.starts_with("m=")).collect();
-    match media.as_slice() {
-        [] => return Err("No media section found in SDP".to_owned()),
-        [one] if one.starts_with("m=audio ") => {}
-        [_] => return Err("The only media section must be m=audio".to_owned()),
-        _ => return Err("Exactly one m=audio section is supported".to_owned()),
+    match enforced.first() {
+        None => Ok(()),
+        Some(first) => Err(first.to_string()),
     }
-
-    let fingerprints: Vec<&str> = attribute_values(&lines, "fingerprint").collect();
-    match fingerprints.as_slice() {
-        [] => return Err("No fingerprint found in SDP".to_owned()),
-        [one] if one.to_ascii_lowercase().starts_with("sha-256 ") => {}
-        _ => return Err("Fingerprint algo is not SHA256".to_owned()),
-    }
-
-    if attribute_values(&lines, "ice-ufrag").next().is_none()
-        || attribute_values(&lines, "ice-pwd").next().is_none()
-    {
-        return Err("ICE credentials (ice-ufrag, ice-pwd) missing".to_owned());
-    }
-
-    let has_opus = attribute_values(&lines, "rtpmap").any(|v| {
-        v.split_once(' ')
-            .map(|(_, codec)| codec.to_ascii_lowercase().starts_with("opus/48000"))
-            .unwrap_or(false)
-    });
-    if !has_opus {
-        return Err("Opus codec with 48000 clock rate is required".to_owned());
-    }
-
-    if let Some(ptime) = attribute_values(&lines, "ptime").find(|p| p.trim() != "20") {
-        return Err(format!("ptime must be 20, got {ptime}"));
-    }
-
-    let mut ssrcs: Vec<&str> = attribute_values(&lines, "ssrc")
-        .filter_map(|v| v.split_whitespace().next())
-        .collect();
-    ssrcs.sort_unstable();
-    ssrcs.dedup();
-    if ssrcs.len() > 1 {
-        return Err(format!(
-            "Only a single audio SSRC is supported, found {}",
-            ssrcs.len()
-        ));
-    }
-
-    if role == SdpRole::Answer {
-        match attribute_values(&lines, "setup").next() {
-            Some("active") | Some("passive") => {}
-            Some(other) => {
-                return Err(format!(
-                    "SDP answer must use setup:active or setup:passive, got setup:{other}"
-                ))
-            }
-            None => return Err("SDP answer has no a=setup attribute".to_owned()),
-        }
-    }
-    Ok(())
 }
 
-/// Values of every `a=<name>:<value>` line.
-fn attribute_values<'a>(lines: &'a [&'a str], name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    lines.iter().filter_map(move |line| {
-        let rest = line.strip_prefix("a=")?;
-        let (key, value) = rest.split_once(':')?;
-        (key == name).then_some(value.trim())
-    })
+/// Violations Meta is known (or must be assumed) to refuse; the rest it tolerates.
+fn meta_refuses(violation: &SdpViolation) -> bool {
+    match violation {
+        SdpViolation::Empty
+        | SdpViolation::MalformedLine { .. }
+        | SdpViolation::MissingVersion
+        | SdpViolation::AudioSectionCount { .. }
+        | SdpViolation::NonAudioSection { .. }
+        | SdpViolation::OpusMissing
+        | SdpViolation::OpusWrongClockRate { .. }
+        | SdpViolation::PtimeNot20 { .. }
+        | SdpViolation::FingerprintCount { .. }
+        | SdpViolation::FingerprintNotSha256 { .. }
+        | SdpViolation::SetupMissing
+        | SdpViolation::IceCredentialsMissing { .. } => true,
+        // Several SSRCs corrupt media at Meta's relay; none is tolerated (nothing to rewrite).
+        SdpViolation::SsrcCount { found } => *found > 1,
+        // An answer may make Meta the DTLS client (passive) or server (active); never actpass.
+        SdpViolation::SetupNotAllowed { found, .. } => found != "passive",
+        _ => false,
+    }
 }
 
 #[cfg(test)]
