@@ -1,5 +1,6 @@
-//! WhatsApp call permissions and limits per business number + customer (PRODUCT.md "Call
-//! permissions and limits"), as a pure [`PermissionLedger`] over injected time.
+//! WhatsApp call permissions and limits (PRODUCT.md "Call permissions and limits"): a pure
+//! [`PermissionLedger`] per business number + customer, and a [`NumberCallBudget`] per
+//! business number, both over injected time.
 //!
 //! The server feeds it events (messages, requests, replies, calls) and asks it before sending
 //! anything to Meta: a call or request the rules forbid is refused here, with the reason and,
@@ -7,6 +8,7 @@
 
 mod ledger;
 mod limits;
+mod number_budget;
 mod refusal;
 mod state;
 #[cfg(test)]
@@ -14,4 +16,5 @@ mod tests;
 
 pub use ledger::{Grant, PermissionEvent, PermissionLedger};
 pub use limits::{PermissionLimits, DAY, WEEK};
+pub use number_budget::{NumberCallBudget, NumberLimits, NumberRefusal};
 pub use refusal::{CallRefusal, RequestRefusal};
