@@ -7,3 +7,4 @@ pub mod level;
 pub mod media;
 pub mod rtp;
 pub mod signal;
+pub mod signaling;
