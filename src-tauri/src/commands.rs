@@ -4,7 +4,7 @@
 
 use crate::agent_state::AgentState;
 use crate::error::CommandError;
-use crate::events;
+use crate::events::{self, PopupCalls};
 use crate::model::{
     AudioDevice, ChosenPresence, ConnectionState, CoreEvent, DeviceKind, Session, SignInRequest,
 };
@@ -36,8 +36,15 @@ pub fn sign_in(
 }
 
 #[tauri::command]
-pub fn sign_out(app: AppHandle, state: State<'_, AgentState>) {
+pub fn sign_out(app: AppHandle, state: State<'_, AgentState>, ringing: State<'_, PopupCalls>) {
     state.sign_out();
+    let must_hide = ringing
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clear();
+    if must_hide {
+        crate::windows::set_popup_visible(&app, false);
+    }
     events::emit(
         &app,
         &CoreEvent::ConnectionChanged {

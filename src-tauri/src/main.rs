@@ -1,60 +1,6 @@
-//! Ringdesk desktop app: a thin Tauri shell. Commands and events live in `commands` and
-//! `events`; the engine (`softphone`) will sit behind them.
+//! The `ringdesk` binary: everything lives in the library so tests can reach the UI seam.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-mod agent_state;
-mod commands;
-mod error;
-mod events;
-mod model;
-mod platform_url;
-mod tray;
-mod windows;
-
-use agent_state::AgentState;
-use tauri::Manager;
-use tracing_subscriber::EnvFilter;
-
 fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .init();
-
-    let result = tauri::Builder::default()
-        // First, so a second launch exits before doing anything else.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            windows::show_main(app);
-        }))
-        .plugin(
-            tauri_plugin_window_state::Builder::default()
-                .with_denylist(&[windows::POPUP])
-                .build(),
-        )
-        .manage(AgentState::default())
-        .invoke_handler(tauri::generate_handler![
-            commands::current_session,
-            commands::sign_in,
-            commands::sign_out,
-            commands::set_presence,
-            commands::accept_call,
-            commands::reject_call,
-            commands::hang_up,
-            commands::set_muted,
-            commands::list_devices,
-            commands::select_device,
-            commands::call_history,
-        ])
-        .setup(|app| {
-            tray::install(app.handle())?;
-            if let Some(main) = app.get_webview_window(windows::MAIN) {
-                windows::keep_running_on_close(&main);
-            }
-            Ok(())
-        })
-        .run(tauri::generate_context!("../tauri.conf.json"));
-
-    if let Err(error) = result {
-        tracing::error!(%error, "Ringdesk could not start");
-        std::process::exit(1);
-    }
+    ringdesk_app::run();
 }

@@ -1,21 +1,28 @@
-//! The app-level shapes that cross to the UI, mirrored in ui/src/backend/types.ts
-//! (camelCase fields, snake_case enum values and event tags). Wire types (call records,
-//! statuses, the agent's chosen presence) come from `protocol`, whose TypeScript is generated.
+//! The app-level shapes that cross to the UI: command arguments and results, and the events on
+//! `ringdesk:event`. Exported to TypeScript (ui/src/backend/app/) by tests/typescript.rs, so the
+//! UI never writes them by hand. Fields are camelCase, enum values and event tags snake_case.
+//! Wire vocabulary (call records, statuses, reasons, the agent's chosen presence) is `protocol`'s.
 
+use protocol::{CancelReason, RoutedBecause};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Where the app-level TypeScript goes, relative to protocol's generated directory.
+const TS_DIR: &str = "../app/";
+
+/// What the agent chose (the wire type); `Presence::Busy` is never chosen.
+pub use protocol::Presence as ChosenPresence;
+
+/// The agent's presence as the UI shows it: their choice, or `busy` while on a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export_to = TS_DIR)]
 pub enum Presence {
     Available,
     Away,
     Offline,
-    /// Set by the app during calls; agents cannot choose it.
     Busy,
 }
-
-/// What the agent chose (the wire type); `Busy` above is never chosen.
-pub use protocol::Presence as ChosenPresence;
 
 impl From<ChosenPresence> for Presence {
     fn from(p: ChosenPresence) -> Self {
@@ -27,8 +34,10 @@ impl From<ChosenPresence> for Presence {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The app's WebSocket to the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export_to = TS_DIR)]
 pub enum ConnectionState {
     Disconnected,
     Connecting,
@@ -36,30 +45,67 @@ pub enum ConnectionState {
     Reconnecting,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = TS_DIR)]
 pub struct Session {
     pub platform_url: String,
     pub agent_name: String,
     pub presence: Presence,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = TS_DIR)]
 pub struct SignInRequest {
     pub platform_url: String,
+    /// Goes to the OS keyring; never stored or logged by the shell.
     pub token: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A call ringing for this agent, as the popup shows it (no SDP: that stays in the engine).
+/// Phone numbers are WhatsApp's bare digits; the UI adds the '+'.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = TS_DIR)]
+pub struct IncomingCall {
+    pub call_id: String,
+    pub customer_name: Option<String>,
+    pub customer_number: String,
+    pub business_number: String,
+    pub routed_because: RoutedBecause,
+    /// Epoch milliseconds when the platform offered the call.
+    #[ts(type = "number")]
+    pub offered_at_ms: i64,
+}
+
+/// The call in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = TS_DIR)]
+pub struct ActiveCall {
+    pub call_id: String,
+    pub customer_name: Option<String>,
+    pub customer_number: String,
+    pub business_number: String,
+    /// Epoch milliseconds when media started; the UI counts the duration from here.
+    #[ts(type = "number")]
+    pub answered_at_ms: i64,
+    /// Mute stops sending the microphone only: media keeps flowing so WhatsApp keeps the call.
+    pub muted: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export_to = TS_DIR)]
 pub enum DeviceKind {
     Input,
     Output,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = TS_DIR)]
 pub struct AudioDevice {
     pub id: String,
     pub name: String,
@@ -67,13 +113,60 @@ pub struct AudioDevice {
     pub selected: bool,
 }
 
-/// What the core pushes to every window on the `ringdesk:event` channel.
-/// Call, device and level events (`incoming_call`, `levels`, …) are added with the engine.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Signal levels, 0 (silence) to 1 (full scale).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export_to = TS_DIR)]
+pub struct Levels {
+    pub input: f32,
+    pub output: f32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = TS_DIR)]
+pub enum CallEndReason {
+    LocalHangup,
+    RemoteHangup,
+    Failed,
+}
+
+/// Everything the core pushes to every window, in order, on the `ringdesk:event` channel.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export_to = TS_DIR)]
 pub enum CoreEvent {
-    ConnectionChanged { state: ConnectionState },
-    PresenceChanged { presence: Presence },
+    ConnectionChanged {
+        state: ConnectionState,
+    },
+    PresenceChanged {
+        presence: Presence,
+    },
+    IncomingCall {
+        call: IncomingCall,
+    },
+    /// The call stopped ringing here before this agent answered.
+    #[serde(rename_all = "camelCase")]
+    CallCancelled {
+        call_id: String,
+        reason: CancelReason,
+    },
+    CallStarted {
+        call: ActiveCall,
+    },
+    CallUpdated {
+        call: ActiveCall,
+    },
+    #[serde(rename_all = "camelCase")]
+    CallEnded {
+        call_id: String,
+        reason: CallEndReason,
+    },
+    DevicesChanged {
+        devices: Vec<AudioDevice>,
+    },
+    Levels {
+        levels: Levels,
+    },
 }
 
 #[cfg(test)]
@@ -89,6 +182,14 @@ mod tests {
         assert_eq!(
             serde_json::to_value(event).unwrap(),
             json!({ "type": "presence_changed", "presence": "away" })
+        );
+        let cancelled = CoreEvent::CallCancelled {
+            call_id: "wacid.1".into(),
+            reason: CancelReason::CallerHungUp,
+        };
+        assert_eq!(
+            serde_json::to_value(cancelled).unwrap(),
+            json!({ "type": "call_cancelled", "callId": "wacid.1", "reason": "caller_hung_up" })
         );
     }
 

@@ -1,7 +1,8 @@
 //! The app's two windows, both declared in tauri.conf.json: `ringdesk` (main) and `popup`
 //! (always on top, created hidden, never focused when shown).
 
-use tauri::{AppHandle, Manager, WebviewWindow, WindowEvent};
+use crate::popup::bottom_right;
+use tauri::{AppHandle, Manager, PhysicalPosition, WebviewWindow, WindowEvent};
 
 pub const MAIN: &str = "ringdesk";
 pub const POPUP: &str = "popup";
@@ -16,6 +17,44 @@ pub fn show_main(app: &AppHandle) {
         if let Err(error) = shown {
             tracing::warn!(%error, "could not show the main window");
         }
+    }
+}
+
+/// Shows the popup at the bottom-right of the main window's monitor without focusing it
+/// (the window is created with `focus: false`), or hides it.
+pub fn set_popup_visible(app: &AppHandle, visible: bool) {
+    let Some(popup) = app.get_webview_window(POPUP) else {
+        return;
+    };
+    let result = if visible {
+        place_popup(app, &popup);
+        popup.show()
+    } else {
+        popup.hide()
+    };
+    if let Err(error) = result {
+        tracing::warn!(%error, visible, "could not change the popup's visibility");
+    }
+}
+
+fn place_popup(app: &AppHandle, popup: &WebviewWindow) {
+    let monitor = app
+        .get_webview_window(MAIN)
+        .and_then(|main| main.current_monitor().ok().flatten())
+        .or_else(|| popup.primary_monitor().ok().flatten());
+    let (Some(monitor), Ok(size)) = (monitor, popup.outer_size()) else {
+        return;
+    };
+    let area = monitor.work_area();
+    let margin = (16.0 * monitor.scale_factor()).round() as u32;
+    let (x, y) = bottom_right(
+        (area.position.x, area.position.y),
+        (area.size.width, area.size.height),
+        (size.width, size.height),
+        margin,
+    );
+    if let Err(error) = popup.set_position(PhysicalPosition::new(x, y)) {
+        tracing::warn!(%error, "could not place the popup");
     }
 }
 

@@ -1,93 +1,50 @@
-// Shapes that cross the seam between the UI and the Rust core.
-// Wire vocabulary (statuses, reasons, call records) comes from `./generated`, which ts-rs
-// writes from the `protocol` crate. The app-level shapes below mirror src-tauri/src/model.rs
-// (camelCase fields, snake_case tags).
-import type {
+// Shapes that cross the seam between the UI and the Rust core. None is written by hand:
+// - `./generated` (ts-rs, from the `protocol` crate): wire vocabulary such as call records,
+//   statuses, cancel and routing reasons, the agent's chosen presence;
+// - `./app` (ts-rs, from src-tauri/src/model.rs): command arguments and results, core events.
+import type { CallQuery, Presence as ChosenPresence } from './generated';
+import type { CoreEvent } from './app';
+
+export type {
   CallQuery,
   CallRecord,
   CallStatus,
   CancelReason,
-  Presence as ChosenPresence,
   RoutedBecause,
 } from './generated';
+export type {
+  ActiveCall,
+  AudioDevice,
+  CallEndReason,
+  ConnectionState,
+  DeviceKind,
+  IncomingCall,
+  Levels,
+  Presence,
+  Session,
+  SignInRequest,
+} from './app';
 
-export type { CallQuery, CallRecord, CallStatus, CancelReason, RoutedBecause };
+/** Everything the core pushes to the UI, on one channel. */
+export type BackendEvent = CoreEvent;
 
-/** What the agent chose, or `busy`, which the app sets during calls. */
-export type Presence = ChosenPresence | 'busy';
-
-/** Presences an agent may choose. */
-export const SELECTABLE_PRESENCES = ['available', 'away', 'offline'] as const satisfies readonly ChosenPresence[];
+/** Presences an agent may choose (`busy` is set by the app during calls). */
+export const SELECTABLE_PRESENCES = [
+  'available',
+  'away',
+  'offline',
+] as const satisfies readonly ChosenPresence[];
 export type SelectablePresence = ChosenPresence;
-
-export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
-
-export interface Session {
-  platformUrl: string;
-  agentName: string;
-  presence: Presence;
-}
-
-export interface SignInRequest {
-  platformUrl: string;
-  token: string;
-}
-
-export interface IncomingCall {
-  callId: string;
-  customerName: string | null;
-  customerNumber: string;
-  businessNumber: string;
-  routedBecause: RoutedBecause;
-  /** Epoch milliseconds when the platform offered the call. */
-  offeredAtMs: number;
-}
-
-export interface ActiveCall {
-  callId: string;
-  customerName: string | null;
-  customerNumber: string;
-  businessNumber: string;
-  /** Epoch milliseconds when media started; the duration counts from here. */
-  answeredAtMs: number;
-  muted: boolean;
-}
-
-export type DeviceKind = 'input' | 'output';
-
-export interface AudioDevice {
-  id: string;
-  name: string;
-  kind: DeviceKind;
-  selected: boolean;
-}
-
-/** Signal levels, 0 (silence) to 1 (full scale). */
-export interface Levels {
-  input: number;
-  output: number;
-}
 
 /** A history query with every filter off. */
 export function historyQuery(filters: Partial<CallQuery> = {}): CallQuery {
   return { status: null, direction: null, agent: null, from: null, to: null, ...filters };
 }
 
-export type CallEndReason = 'local_hangup' | 'remote_hangup' | 'failed';
-
-/** Everything the core pushes to the UI, on one channel. */
-export type BackendEvent =
-  | { type: 'connection_changed'; state: ConnectionState }
-  | { type: 'presence_changed'; presence: Presence }
-  | { type: 'incoming_call'; call: IncomingCall }
-  | { type: 'call_cancelled'; callId: string; reason: CancelReason }
-  | { type: 'call_started'; call: ActiveCall }
-  | { type: 'call_updated'; call: ActiveCall }
-  | { type: 'call_ended'; callId: string; reason: CallEndReason }
-  | { type: 'devices_changed'; devices: AudioDevice[] }
-  | { type: 'levels'; levels: Levels };
-
-/** The error every backend call rejects with: a stable machine `code` and a human `message`. */
+/**
+ * The error every backend call rejects with: a stable machine `code` and a human `message`
+ * (src-tauri/src/error.rs `CommandError` serializes to exactly this).
+ */
 export interface BackendError {
   code: string;
   message: string;

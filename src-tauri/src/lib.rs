@@ -1,0 +1,63 @@
+//! Ringdesk desktop app: a thin Tauri shell. Commands and events live in `commands` and
+//! `events`; the engine (`softphone`) will sit behind them. `model` is the UI seam, exported
+//! to TypeScript (ui/src/backend/app/) by tests/typescript.rs.
+
+mod agent_state;
+mod commands;
+pub mod error;
+mod events;
+pub mod model;
+mod platform_url;
+mod popup;
+mod tray;
+mod windows;
+
+use agent_state::AgentState;
+use tauri::Manager;
+use tracing_subscriber::EnvFilter;
+
+/// Starts the app; returns when it quits.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+
+    let result = tauri::Builder::default()
+        // First, so a second launch exits before doing anything else.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            windows::show_main(app);
+        }))
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_denylist(&[windows::POPUP])
+                .build(),
+        )
+        .manage(AgentState::default())
+        .manage(events::PopupCalls::default())
+        .invoke_handler(tauri::generate_handler![
+            commands::current_session,
+            commands::sign_in,
+            commands::sign_out,
+            commands::set_presence,
+            commands::accept_call,
+            commands::reject_call,
+            commands::hang_up,
+            commands::set_muted,
+            commands::list_devices,
+            commands::select_device,
+            commands::call_history,
+        ])
+        .setup(|app| {
+            tray::install(app.handle())?;
+            if let Some(main) = app.get_webview_window(windows::MAIN) {
+                windows::keep_running_on_close(&main);
+            }
+            Ok(())
+        })
+        .run(tauri::generate_context!("../tauri.conf.json"));
+
+    if let Err(error) = result {
+        tracing::error!(%error, "Ringdesk could not start");
+        std::process::exit(1);
+    }
+}
