@@ -1,5 +1,8 @@
 //! The simulator's webhook constructors produce the documented shapes.
 
+// Test code: a panic is the failure report (helpers outside #[test] fns included).
+#![allow(clippy::unwrap_used)]
+
 use serde_json::Value;
 use whatsapp::webhook::{
     CallDirection, CallEvent, CallPermissionReply, CallStatus, ChangeField, ChangeValue, Contact,

@@ -1,5 +1,8 @@
 //! Meta's SDP rules on Meta's own samples and on answers we would send.
 
+// Test code: a panic is the failure report (helpers outside #[test] fns included).
+#![allow(clippy::unwrap_used)]
+
 use whatsapp::sdp::{
     shape_for_meta, validate_for_meta, violations_for_meta, ParsedSdp, SdpRole, SdpViolation,
 };
