@@ -2,6 +2,8 @@
 //! (full ICE, controlling, `setup:active` answers — what DESIGN.md asks of the agent app).
 //! Everything runs on 127.0.0.1; waits are on events, each bounded by a timeout.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -33,10 +35,14 @@ const BUSINESS_HZ: f64 = 1000.0;
 
 // ---------- the in-test business peer ----------
 
+/// (sequence number, timestamp, SSRC) of an inbound RTP packet.
+type RtpHeaderSeen = (u16, u32, u32);
+
 struct BusinessHandler {
     gathered: watch::Sender<bool>,
     connected: watch::Sender<bool>,
     heard: Arc<Mutex<AudioMeter>>,
+    headers: Arc<Mutex<Vec<RtpHeaderSeen>>>,
     packets: watch::Sender<u64>,
 }
 
@@ -54,6 +60,7 @@ impl PeerConnectionEventHandler for BusinessHandler {
     }
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
         let heard = self.heard.clone();
+        let headers = self.headers.clone();
         let packets = self.packets.clone();
         tokio::spawn(async move {
             let mut decoder = opus::Decoder::new(48_000, opus::Channels::Mono).unwrap();
@@ -61,6 +68,11 @@ impl PeerConnectionEventHandler for BusinessHandler {
             while let Some(event) = track.poll().await {
                 match event {
                     TrackRemoteEvent::OnRtpPacket(p) if p.header.payload_type == 111 => {
+                        let h = &p.header;
+                        headers
+                            .lock()
+                            .unwrap()
+                            .push((h.sequence_number, h.timestamp, h.ssrc));
                         let n = decoder.decode(&p.payload, &mut pcm, false).unwrap();
                         heard.lock().unwrap().push(&pcm[..n]);
                         packets.send_modify(|c| *c += 1);
@@ -79,6 +91,7 @@ struct Business {
     gathered: watch::Receiver<bool>,
     connected: watch::Receiver<bool>,
     heard: Arc<Mutex<AudioMeter>>,
+    headers: Arc<Mutex<Vec<RtpHeaderSeen>>>,
     packets: watch::Receiver<u64>,
     stop_sending: watch::Sender<bool>,
 }
@@ -91,6 +104,7 @@ impl Business {
         let (connected_tx, connected) = watch::channel(false);
         let (packets_tx, packets) = watch::channel(0);
         let heard = Arc::new(Mutex::new(AudioMeter::new(48_000)));
+        let headers = Arc::new(Mutex::new(Vec::new()));
         let pc = PeerConnectionBuilder::new()
             .with_media_engine(media)
             // The business is the DTLS client (answers actpass with setup:active), full ICE.
@@ -103,6 +117,7 @@ impl Business {
                 gathered: gathered_tx,
                 connected: connected_tx,
                 heard: heard.clone(),
+                headers: headers.clone(),
                 packets: packets_tx,
             }))
             .with_runtime(Arc::new(TokioRuntime))
@@ -136,6 +151,7 @@ impl Business {
             gathered,
             connected,
             heard,
+            headers,
             packets,
             stop_sending: watch::channel(false).0,
         }
@@ -263,8 +279,13 @@ fn assert_sensible_level(dbfs: f64, who: &str) {
     );
 }
 
-async fn connect_user_initiated(config: PhoneConfig) -> (PhoneCall, Business) {
+/// Connect a phone-offered call; also returns the SSRC the offer announced.
+async fn connect_user_initiated(config: PhoneConfig) -> (PhoneCall, Business, u32) {
     let (call, offer) = CustomerPhone::offer(config).await.unwrap();
+    let ssrc = offer
+        .lines()
+        .find_map(|l| l.strip_prefix("a=ssrc:")?.split(' ').next()?.parse().ok())
+        .unwrap();
     let mut business = Business::new().await;
     let answer = business.answer(&offer).await;
     assert!(
@@ -277,7 +298,7 @@ async fn connect_user_initiated(config: PhoneConfig) -> (PhoneCall, Business) {
         .expect("phone never connected")
         .unwrap();
     business.wait_connected().await;
-    (call, business)
+    (call, business, ssrc)
 }
 
 fn lines(sdp: &str) -> Vec<&str> {
@@ -288,7 +309,7 @@ fn lines(sdp: &str) -> Vec<&str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn phone_and_business_hear_each_others_tones() {
-    let (call, mut business) = connect_user_initiated(tone_config(PHONE_HZ)).await;
+    let (call, mut business, offered_ssrc) = connect_user_initiated(tone_config(PHONE_HZ)).await;
     call.start_media();
     business.start_tone(BUSINESS_HZ);
 
@@ -300,6 +321,10 @@ async fn phone_and_business_hear_each_others_tones() {
     business.heard_packets(75).await;
 
     let phone_heard = call.stats();
+    eprintln!(
+        "phone heard {phone_heard:?}; business heard {:?}",
+        business.heard()
+    );
     assert_near(phone_heard.dominant_hz, BUSINESS_HZ, "phone");
     assert_sensible_level(phone_heard.rms_dbfs, "phone");
     assert!(phone_heard.packets >= 75 && phone_heard.seconds >= 1.5);
@@ -309,6 +334,15 @@ async fn phone_and_business_hear_each_others_tones() {
     assert_near(business_heard.dominant_hz, PHONE_HZ, "business");
     assert_sensible_level(business_heard.rms_dbfs, "business");
     assert!(call.sent_packets() >= 75);
+
+    // One SSRC, the one the offer announced; 20 ms frames: timestamp +960 per sequence step.
+    let headers = business.headers.lock().unwrap().clone();
+    assert!(headers.iter().all(|(_, _, ssrc)| *ssrc == offered_ssrc));
+    for pair in headers.windows(2) {
+        let ((s0, t0, _), (s1, t1, _)) = (pair[0], pair[1]);
+        let steps = u32::from(s1.wrapping_sub(s0));
+        assert_eq!(t1.wrapping_sub(t0), steps * 960, "seq {s0}→{s1}");
+    }
 
     let mut events = call.events();
     call.hang_up();
@@ -398,7 +432,7 @@ async fn phone_hangs_up_when_no_media_arrives_at_start() {
         no_media_at_start: Duration::from_millis(300),
         ..tone_config(PHONE_HZ)
     };
-    let (call, mut business) = connect_user_initiated(config).await;
+    let (call, mut business, _) = connect_user_initiated(config).await;
     let mut events = call.events();
     call.start_media(); // the business never sends
 
@@ -423,10 +457,11 @@ async fn phone_hangs_up_when_no_media_arrives_at_start() {
 async fn phone_hangs_up_when_media_stops_mid_call() {
     let config = PhoneConfig {
         no_media_at_start: Duration::from_secs(20),
-        no_media_mid_call: Duration::from_millis(400),
+        // Long enough that a scheduling hiccup on a loaded CI machine is not a gap.
+        no_media_mid_call: Duration::from_secs(1),
         ..tone_config(PHONE_HZ)
     };
-    let (call, business) = connect_user_initiated(config).await;
+    let (call, business, _) = connect_user_initiated(config).await;
     call.start_media();
     business.start_tone(BUSINESS_HZ);
     timeout(WAIT, call.heard_packets(10))

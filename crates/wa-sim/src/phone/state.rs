@@ -143,6 +143,8 @@ impl CallShared {
     }
 
     pub fn received(&self) -> ReceivedAudio {
+        // Count first: the window copied next then holds at least that many packets.
+        let packets = *self.inbound_packets.borrow();
         // Copy the window under the lock, analyse outside it: the receiver keeps decoding.
         let meter = match self.meter.lock() {
             Ok(m) => m.clone(),
@@ -152,7 +154,7 @@ impl CallShared {
         ReceivedAudio {
             rms_dbfs: reading.rms_dbfs,
             dominant_hz: reading.dominant_hz,
-            packets: *self.inbound_packets.borrow(),
+            packets,
             seconds: reading.seconds,
         }
     }
