@@ -33,12 +33,14 @@ pub enum RingTimingError {
         "the shortest ring ({min_ring} s) must not exceed the ring timeout ({ring_timeout} s)"
     )]
     MinRingAboveTimeout { min_ring: i64, ring_timeout: i64 },
+    #[error("the accept window ({accept_window} s) is shorter than the shortest ring ({min_ring} s): no call could ever ring")]
+    WindowBelowMinRing { accept_window: i64, min_ring: i64 },
 }
 
 /// How long each agent rings and how long the call may ring in total.
 ///
 /// Invariants (checked by [`RingTiming::new`]): all durations positive, `min_ring <=
-/// ring_timeout`.
+/// ring_timeout` and `min_ring <= accept_window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RingTiming {
     ring_timeout: TimeDelta,
@@ -76,6 +78,12 @@ impl RingTiming {
             return Err(RingTimingError::MinRingAboveTimeout {
                 min_ring: min_ring.num_seconds(),
                 ring_timeout: ring_timeout.num_seconds(),
+            });
+        }
+        if min_ring > accept_window {
+            return Err(RingTimingError::WindowBelowMinRing {
+                accept_window: accept_window.num_seconds(),
+                min_ring: min_ring.num_seconds(),
             });
         }
         Ok(Self {

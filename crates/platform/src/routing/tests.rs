@@ -209,6 +209,23 @@ fn nobody_available_is_all_agents_offline() {
 }
 
 #[test]
+fn an_agent_excluded_from_round_robin_does_not_count_as_available() {
+    let mut snap = snapshot(vec![agent("ana")]);
+    snap.excluded = BTreeSet::from([id("ana")]);
+    assert_eq!(
+        route(&config(), &snap, t(0)),
+        reject(RejectStatus::AllAgentsOffline, Some("Nobody is here"))
+    );
+    // Unless the agent is one the call goes to first, who is then merely busy.
+    snap.agents[0].busy = true;
+    snap.conversation_agent = Some(id("ana"));
+    assert_eq!(
+        route(&config(), &snap, t(0)),
+        reject(RejectStatus::AllAgentsBusy, Some("All lines busy"))
+    );
+}
+
+#[test]
 fn everyone_available_busy_is_all_agents_busy() {
     let mut ana = agent("ana");
     ana.busy = true;
