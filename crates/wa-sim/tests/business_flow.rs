@@ -23,6 +23,7 @@ use tokio::sync::watch;
 use tokio::time::timeout;
 use wa_sim::audio::{AudioMeter, AudioSource, ToneSource};
 use wa_sim::clock::ManualClock;
+use wa_sim::device::AudioChoice;
 use wa_sim::phone_device::PhoneDevice;
 use wa_sim::server::{start, ClockChoice};
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
@@ -167,6 +168,21 @@ impl Business {
         self.pc.local_description().await.unwrap().sdp
     }
 
+    /// Offers to the customer (business-initiated call), after gathering.
+    async fn offer(&mut self) -> String {
+        self.pc
+            .add_track(self.track.clone() as Arc<dyn TrackLocal>)
+            .await
+            .unwrap();
+        let offer = self.pc.create_offer(None).await.unwrap();
+        self.pc.set_local_description(offer).await.unwrap();
+        timeout(PATIENCE, self.gathered.wait_for(|g| *g))
+            .await
+            .expect("business gathered its candidates")
+            .unwrap();
+        self.pc.local_description().await.unwrap().sdp
+    }
+
     async fn wait_connected(&mut self) {
         timeout(PATIENCE, self.connected.wait_for(|c| *c))
             .await
@@ -235,28 +251,38 @@ async fn customer_heard(sim: &TestSim, call_id: &str, packets: u64) -> Value {
         if state["audio"]["packets_received"].as_u64().unwrap_or(0) >= packets {
             return state;
         }
-        assert!(Instant::now() < deadline, "customer never heard the business: {state}");
+        assert!(
+            Instant::now() < deadline,
+            "customer never heard the business: {state}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A simulator whose customer has the real WebRTC phone and answers business calls with a tone.
+async fn sim_with_phone(webhook_url: &str) -> TestSim {
+    let mut config = config(webhook_url);
+    config.default_answer_audio = AudioChoice::Tone { hz: CUSTOMER_HZ };
+    let clock = ManualClock::starting_now();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let running = start(
+        listener,
+        config,
+        ClockChoice::Manual(clock.clone()),
+        Arc::new(PhoneDevice::default()),
+    )
+    .unwrap();
+    TestSim {
+        running,
+        clock,
+        http: reqwest::Client::new(),
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_initiated_call_carries_audio_both_ways_and_terminates_with_its_duration() {
     let mut hooks = WebhookReceiver::start(vec![]).await;
-    let clock = ManualClock::starting_now();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let running = start(
-        listener,
-        config(&hooks.url),
-        ClockChoice::Manual(clock.clone()),
-        Arc::new(PhoneDevice::default()),
-    )
-    .unwrap();
-    let sim = TestSim {
-        running,
-        clock,
-        http: reqwest::Client::new(),
-    };
+    let sim = sim_with_phone(&hooks.url).await;
 
     let started = sim
         .control(
@@ -268,7 +294,10 @@ async fn user_initiated_call_carries_audio_both_ways_and_terminates_with_its_dur
 
     let connect = hooks.next_of("connect").await;
     assert_signed(&connect);
-    let offer = connect.item()["session"]["sdp"].as_str().unwrap().to_owned();
+    let offer = connect.item()["session"]["sdp"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(offer.contains("a=ice-lite") && offer.contains("a=setup:actpass"));
 
     let mut business = Business::new().await;
@@ -290,13 +319,22 @@ async fn user_initiated_call_carries_audio_both_ways_and_terminates_with_its_dur
     assert_eq!(state["state"], "connected");
     let business_heard = business.heard.lock().unwrap().reading();
     assert_near(business_heard.dominant_hz, CUSTOMER_HZ, "business");
-    assert_near(state["audio"]["dominant_hz"].as_f64(), BUSINESS_HZ, "customer");
+    assert_near(
+        state["audio"]["dominant_hz"].as_f64(),
+        BUSINESS_HZ,
+        "customer",
+    );
     let level = state["audio"]["rms_dbfs"].as_f64().unwrap();
-    assert!((-30.0..=-12.0).contains(&level), "customer heard {level:.1} dBFS");
+    assert!(
+        (-30.0..=-12.0).contains(&level),
+        "customer heard {level:.1} dBFS"
+    );
 
     // Talk for 42 s of virtual time, then the business hangs up.
     sim.clock.advance(Duration::from_secs(42));
-    let (status, _) = sim.graph_post("calls", call_action(&call_id, "terminate", None)).await;
+    let (status, _) = sim
+        .graph_post("calls", call_action(&call_id, "terminate", None))
+        .await;
     assert_eq!(status, StatusCode::OK);
     let terminate = hooks.next_of("terminate").await;
     assert_signed(&terminate);
@@ -307,6 +345,73 @@ async fn user_initiated_call_carries_audio_both_ways_and_terminates_with_its_dur
     let state = sim.control_get(&format!("/calls/{call_id}")).await;
     assert_eq!(state["state"], "ended");
     assert_eq!(state["duration"], 42);
-    assert!(state["audio"]["packets_received"].as_u64().unwrap() >= PACKETS, "stats survive the hang-up");
+    assert!(
+        state["audio"]["packets_received"].as_u64().unwrap() >= PACKETS,
+        "stats survive the hang-up"
+    );
+    let _ = business.pc.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn business_initiated_call_rings_is_answered_and_carries_audio_both_ways() {
+    let mut hooks = WebhookReceiver::start(vec![]).await;
+    let sim = sim_with_phone(&hooks.url).await;
+    sim.grant_permission(CUSTOMER, "accept_temporary").await;
+
+    let mut business = Business::new().await;
+    let offer = business.offer().await;
+    let (status, body) = sim
+        .graph_post(
+            "calls",
+            json!({ "messaging_product": "whatsapp", "to": CUSTOMER, "action": "connect",
+                    "session": { "sdp_type": "offer", "sdp": offer } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "connect refused: {body}");
+    let call_id = body["calls"][0]["id"].as_str().unwrap().to_owned();
+
+    let connect = hooks.next_of("connect").await;
+    assert_eq!(connect.item()["id"], call_id.as_str());
+    let answer = connect.item()["session"]["sdp"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        answer.contains("a=ice-lite"),
+        "Meta's side is ICE-lite:\n{answer}"
+    );
+    hooks.next_of("status:RINGING").await;
+    business
+        .pc
+        .set_remote_description(RTCSessionDescription::answer(answer).unwrap())
+        .await
+        .unwrap();
+    business.wait_connected().await;
+
+    sim.control(&format!("/calls/{call_id}/answer"), json!({}))
+        .await;
+    hooks.next_of("status:ACCEPTED").await;
+    business.send_tone(BUSINESS_HZ);
+
+    business.heard_packets(PACKETS).await;
+    let state = customer_heard(&sim, &call_id, PACKETS).await;
+    assert_near(
+        business.heard.lock().unwrap().reading().dominant_hz,
+        CUSTOMER_HZ,
+        "business",
+    );
+    assert_near(
+        state["audio"]["dominant_hz"].as_f64(),
+        BUSINESS_HZ,
+        "customer",
+    );
+
+    sim.clock.advance(Duration::from_secs(15));
+    sim.control(&format!("/calls/{call_id}/hangup"), json!({}))
+        .await;
+    let terminate = hooks.next_of("terminate").await;
+    assert_eq!(terminate.item()["duration"], 15);
+    assert_eq!(terminate.item()["direction"], "BUSINESS_INITIATED");
+    business.stop.send_replace(true);
     let _ = business.pc.close().await;
 }
