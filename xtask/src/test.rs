@@ -53,6 +53,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "--workspace",
             "--all-targets",
             "--locked",
+            "--keep-going",
             "--",
             "-D",
             "warnings",
@@ -60,7 +61,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
     });
     // End-to-end tests start the workspace's binaries as real processes: build them first.
     step("build binaries", &mut || {
-        shell::run(shell::cargo().args(["build", "--workspace", "--bins", "--locked"]))
+        shell::run(shell::cargo().args([
+            "build",
+            "--workspace",
+            "--bins",
+            "--locked",
+            "--keep-going",
+        ]))
     });
     let audio = audio_env::ensure();
     step("rust tests (nextest)", &mut || {
