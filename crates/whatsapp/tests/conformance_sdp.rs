@@ -369,3 +369,106 @@ fn our_offer_may_use_actpass_or_active_but_not_passive() {
         vec!["sdp.setup_role"]
     );
 }
+
+/// Meta's business-initiated answer as described in §6.4 (ice-lite, G722/PCMU/PCMA and
+/// telephone-event/48000 listed, IPv4+IPv6 host candidates, setup:active). Reconstructed from the
+/// description; Meta publishes no complete text.
+const META_STYLE_ANSWER: &str = "v=0\r\n\
+o=- 1749196895 2 IN IP4 127.0.0.1\r\n\
+s=-\r\n\
+t=0 0\r\n\
+a=group:BUNDLE audio\r\n\
+a=ice-lite\r\n\
+m=audio 3482 UDP/TLS/RTP/SAVPF 111 9 0 8 110 126\r\n\
+c=IN IP4 203.0.113.130\r\n\
+a=rtcp:9 IN IP4 0.0.0.0\r\n\
+a=candidate:1 1 udp 2122260223 203.0.113.130 3482 typ host generation 0\r\n\
+a=candidate:2 1 udp 2122262783 2001:db8::130 3482 typ host generation 0\r\n\
+a=ice-ufrag:Meta\r\n\
+a=ice-pwd:MetaPasswordMetaPassword\r\n\
+a=fingerprint:sha-256 1B:B6:6B:40:A5:0B:8C:75:0D:8C:CB:90:2F:99:74:1E:26:45:AE:AF:45:C1:51:60:8F:73:C9:2D:10:6D:8A:88\r\n\
+a=setup:active\r\n\
+a=mid:audio\r\n\
+a=sendrecv\r\n\
+a=rtcp-mux\r\n\
+a=rtpmap:111 opus/48000/2\r\n\
+a=rtpmap:9 G722/8000\r\n\
+a=rtpmap:0 PCMU/8000\r\n\
+a=rtpmap:8 PCMA/8000\r\n\
+a=rtpmap:110 telephone-event/48000\r\n\
+a=rtpmap:126 telephone-event/8000\r\n\
+a=ssrc:4208138518 cname:WhatsAppAudioStream1\r\n";
+
+#[test]
+fn meta_style_bic_answer_is_a_valid_answer_from_meta() {
+    assert_eq!(
+        validate_for_meta(META_STYLE_ANSWER, SdpRole::AnswerFromMeta),
+        Ok(())
+    );
+    // The same text as *our* answer breaks our stricter rules, each named.
+    let ours = codes(META_STYLE_ANSWER, SdpRole::AnswerToMeta);
+    assert!(
+        ours.contains(&"sdp.ice_lite")
+            && ours.contains(&"sdp.unsupported_codec")
+            && ours.contains(&"sdp.ptime_missing"),
+        "{ours:?}"
+    );
+}
+
+#[test]
+fn thousands_of_random_sdp_like_texts_never_panic() {
+    const TOKENS: &[&str] = &[
+        "v=0",
+        "\r\n",
+        "\n",
+        "\r",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+        "m=",
+        "a=",
+        "a=rtpmap:",
+        "111",
+        " ",
+        "opus/48000/2",
+        "/",
+        ":",
+        "a=fingerprint:",
+        "sha-256",
+        "a=ssrc:",
+        "a=setup:",
+        "active",
+        "é",
+        "\u{0}",
+        "a=ptime:",
+        "20",
+        "a=ice-options:trickle",
+        "a=candidate:1",
+        "=",
+        "x",
+    ];
+    let mut seed: u64 = 0x5eed;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) as usize
+    };
+    for _ in 0..3000 {
+        let text: String = (0..next() % 40)
+            .map(|_| TOKENS[next() % TOKENS.len()])
+            .collect();
+        for role in [
+            SdpRole::OfferFromMeta,
+            SdpRole::AnswerFromMeta,
+            SdpRole::OfferToMeta,
+            SdpRole::AnswerToMeta,
+        ] {
+            let _ = violations_for_meta(&text, role);
+            let shaped = shape_for_meta(&text, role);
+            assert_eq!(
+                shape_for_meta(&shaped, role),
+                shaped,
+                "shaping is idempotent on {text:?}"
+            );
+        }
+    }
+}

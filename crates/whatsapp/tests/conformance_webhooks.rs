@@ -345,3 +345,59 @@ fn settings_update_and_enforcement_webhooks() {
         Some(1_754_072_386)
     );
 }
+
+#[test]
+fn username_only_customer_has_bsuid_but_no_number() {
+    let json = r#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"calls","value":{
+      "messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"2"},
+      "contacts":[{"profile":{"username":"ana.b"},"user_id":"US.1349","parent_user_id":"US.P1"}],
+      "calls":[{"id":"wacid.U","from_user_id":"US.1349","to":"1","event":"connect","timestamp":"1760681506",
+        "direction":"USER_INITIATED","session":{"sdp_type":"offer","sdp":"v=0\r\n"}}]}}]}]}"#;
+    let envelope: WebhookEnvelope = round_trip(json);
+    let (value, call) = envelope.call_events().next().unwrap();
+    assert_eq!(call.customer_number(), None);
+    assert_eq!(call.customer_user_id(), Some("US.1349"));
+    assert_eq!(value.contacts[0].wa_id, None);
+    assert_eq!(
+        value.contacts[0]
+            .profile
+            .as_ref()
+            .unwrap()
+            .username
+            .as_deref(),
+        Some("ana.b")
+    );
+}
+
+#[test]
+fn bic_webhook_without_contacts_parses() {
+    let mut json: serde_json::Value =
+        serde_json::from_str(fixture!("webhook-bic-connect-doc.json")).unwrap();
+    json["entry"][0]["changes"][0]["value"]
+        .as_object_mut()
+        .unwrap()
+        .remove("contacts");
+    let envelope: WebhookEnvelope = round_trip(&json.to_string());
+    assert!(envelope.entry[0].changes[0].value.contacts.is_empty());
+}
+
+#[test]
+fn batched_entries_and_changes_are_all_visited() {
+    let connect = fixture!("webhook-uic-connect-doc.json");
+    let status = fixture!("webhook-call-status-doc.json");
+    let mut first: serde_json::Value = serde_json::from_str(connect).unwrap();
+    let second: serde_json::Value = serde_json::from_str(status).unwrap();
+    let extra_change = second["entry"][0]["changes"][0].clone();
+    first["entry"][0]["changes"]
+        .as_array_mut()
+        .unwrap()
+        .push(extra_change);
+    first["entry"]
+        .as_array_mut()
+        .unwrap()
+        .push(second["entry"][0].clone());
+    let envelope: WebhookEnvelope = round_trip(&first.to_string());
+    assert_eq!(envelope.changes().count(), 3);
+    assert_eq!(envelope.call_events().count(), 1);
+    assert_eq!(envelope.statuses().count(), 2);
+}
