@@ -1,0 +1,133 @@
+//! Real sound devices, without a sound card: a tone goes out through the cpal playback path
+//! into a PulseAudio null sink and comes back through the cpal capture path from the sink's
+//! monitor. Ignored unless built with `RINGDESK_AUDIO_TEST=1` (see build.rs); needs
+//! `pulseaudio` and `pactl` (Debian: pulseaudio pulseaudio-utils libasound2-plugins).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use softphone::audio_io::{
+    list_devices, start_capture, start_playback, AudioIoError, DeviceChoice, Direction,
+};
+use softphone::signal::{estimate_frequency, rms_dbfs, to_f32, Sine};
+
+const SINK: &str = "ringdesk_test";
+const TONE_HZ: f64 = 697.0;
+
+fn run(cmd: &str, args: &[&str]) -> String {
+    let out = Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd}: {e} (is PulseAudio installed?)"));
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Starts PulseAudio (if needed) with a null sink as default output and its monitor as default
+/// input. Idempotent, so the xtask runner may have done it already.
+fn ensure_null_sink() {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        let dir = Path::new("/tmp/ringdesk-audio-test-runtime");
+        std::fs::create_dir_all(dir).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        std::env::set_var("XDG_RUNTIME_DIR", dir);
+    }
+    let running = Command::new("pulseaudio")
+        .arg("--check")
+        .status()
+        .is_ok_and(|s| s.success());
+    if !running {
+        run("pulseaudio", &["--start", "--exit-idle-time=-1"]);
+    }
+    if !run("pactl", &["list", "short", "sinks"]).contains(SINK) {
+        run(
+            "pactl",
+            &["load-module", "module-null-sink", &format!("sink_name={SINK}")],
+        );
+    }
+    run("pactl", &["set-default-sink", SINK]);
+    run("pactl", &["set-default-source", &format!("{SINK}.monitor")]);
+}
+
+#[test]
+#[cfg_attr(not(ringdesk_audio_test), ignore = "set RINGDESK_AUDIO_TEST=1 to use PulseAudio")]
+fn a_tone_played_out_comes_back_through_capture_at_the_same_frequency() {
+    ensure_null_sink();
+    let devices = list_devices().unwrap();
+    assert!(devices.iter().any(|d| d.output), "{devices:?}");
+    assert!(devices.iter().any(|d| d.input), "{devices:?}");
+
+    let (out_stream, mut writer) = start_playback(&DeviceChoice::Default).unwrap();
+    let (in_stream, mut reader) = start_capture(&DeviceChoice::Default).unwrap();
+
+    // The media loop: keep ~60 ms queued for the speaker (the output callback drains it at the
+    // device's pace, 10 ms pulls) and collect what the microphone path hands back, until the
+    // tone has arrived and half a second of it is in. Start-up takes about 2 s here.
+    let mut sine = Sine::new(TONE_HZ, 48_000, 0.3);
+    let mut out10 = [0i16; 480];
+    let mut frame = [0i16; 960];
+    let mut heard: Vec<f32> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        while writer.queued() < Duration::from_millis(60) {
+            sine.fill_i16(&mut out10);
+            writer.write(&out10).unwrap();
+        }
+        while reader.read_frame(&mut frame).unwrap() {
+            let floats: Vec<f32> = frame.iter().map(|s| to_f32(*s)).collect();
+            // Keep only once the tone is there (skip start-up silence).
+            if !heard.is_empty() || rms_dbfs(&floats) > -40.0 {
+                heard.extend(floats);
+            }
+        }
+        if heard.len() >= 48_000 / 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no tone came back within 30 s ({} samples heard, mic at {} dBFS)",
+            heard.len(),
+            reader.level_dbfs()
+        );
+        assert!(!out_stream.has_failed() && !in_stream.has_failed());
+        // Pace the loop like the media task's 10 ms tick.
+        std::thread::sleep(Duration::from_millis(5));
+    }
+
+    // Skip the first 100 ms (ramp-up) and measure.
+    let tone = &heard[4_800..];
+    let freq = estimate_frequency(tone, 48_000).unwrap();
+    assert!(
+        (freq - TONE_HZ).abs() / TONE_HZ < 0.02,
+        "sent {TONE_HZ} Hz, heard {freq} Hz"
+    );
+    let level = rms_dbfs(tone);
+    assert!(level > -25.0 && level < -5.0, "heard the tone at {level} dBFS (sent at -13.5)");
+    assert!(reader.level_dbfs() > -40.0);
+}
+
+#[test]
+#[cfg_attr(not(ringdesk_audio_test), ignore = "set RINGDESK_AUDIO_TEST=1 to use PulseAudio")]
+fn an_unknown_device_name_is_refused_with_the_reason() {
+    ensure_null_sink();
+    let err = start_capture(&DeviceChoice::Named("no such microphone 42".into()))
+        .err()
+        .unwrap();
+    assert_eq!(
+        err,
+        AudioIoError::NotFound {
+            direction: Direction::Input,
+            name: "no such microphone 42".into()
+        }
+    );
+    assert!(err.to_string().contains("no input device named"));
+}
