@@ -14,6 +14,7 @@ mod windows;
 
 use agent_state::AgentState;
 use tauri::Manager;
+use tauri_plugin_window_state::StateFlags;
 use tracing_subscriber::EnvFilter;
 
 /// Starts the app; returns when it quits.
@@ -28,7 +29,10 @@ pub fn run() {
             windows::show_main(app);
         }))
         .plugin(
+            // Size, position and maximized state only: the main window may have been hidden to
+            // the tray when the app quit, and must still open visible next time.
             tauri_plugin_window_state::Builder::default()
+                .with_state_flags(StateFlags::all() & !StateFlags::VISIBLE)
                 .with_denylist(&[windows::POPUP])
                 .build(),
         )
