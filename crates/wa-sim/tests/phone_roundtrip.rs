@@ -429,7 +429,8 @@ async fn offer_is_shaped_like_metas_relay() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn phone_hangs_up_when_no_media_arrives_at_start() {
     let config = PhoneConfig {
-        no_media_at_start: Duration::from_millis(300),
+        // Long enough for the phone to get packets out first (it must not wait for the business).
+        no_media_at_start: Duration::from_secs(1),
         ..tone_config(PHONE_HZ)
     };
     let (call, mut business, _) = connect_user_initiated(config).await;

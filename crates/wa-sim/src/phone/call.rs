@@ -324,10 +324,11 @@ impl PhoneCall {
         self.shared.current()
     }
 
-    /// Events from now on. Subscribing late misses earlier events: use [`PhoneCall::state`],
-    /// [`PhoneCall::connected`] or [`PhoneCall::ended`] for race-free waits.
+    /// Events after the current [`PhoneCall::state`] (never a stale one for a transition that
+    /// already happened). Earlier events are not replayed: use [`PhoneCall::connected`] or
+    /// [`PhoneCall::ended`] to wait for a state that may already have been reached.
     pub fn events(&self) -> broadcast::Receiver<PhoneEvent> {
-        self.shared.events.subscribe()
+        self.shared.subscribe()
     }
 
     /// Wait until ICE + DTLS are connected; `Err` with the reason if the call ended first.

@@ -79,6 +79,10 @@ pub struct ReceivedAudio {
 }
 
 pub(crate) struct CallShared {
+    /// Held while a transition updates `state` and broadcasts its event, and while a new
+    /// subscriber joins: a subscriber thus never sees an event for a state it could already
+    /// observe before subscribing (e.g. a stale `Connected`).
+    transition: Mutex<()>,
     pub state: watch::Sender<CallState>,
     pub events: broadcast::Sender<PhoneEvent>,
     pub media_started: watch::Sender<bool>,
@@ -95,6 +99,7 @@ pub(crate) struct CallShared {
 impl CallShared {
     pub fn new(meter: AudioMeter, recorder: Option<WavRecorder>) -> Self {
         Self {
+            transition: Mutex::new(()),
             state: watch::channel(CallState::Negotiating).0,
             events: broadcast::channel(64).0,
             media_started: watch::channel(false).0,
@@ -111,7 +116,27 @@ impl CallShared {
         *self.state.borrow()
     }
 
+    fn transition_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        match self.transition.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Subscribe to events that follow the current state.
+    pub fn subscribe(&self) -> broadcast::Receiver<PhoneEvent> {
+        let _guard = self.transition_lock();
+        self.events.subscribe()
+    }
+
+    /// Broadcast an event that is not a state change (e.g. a media timeout about to end the call).
+    pub fn announce(&self, event: PhoneEvent) {
+        let _guard = self.transition_lock();
+        let _ = self.events.send(event);
+    }
+
     pub fn mark_connected(&self) {
+        let _guard = self.transition_lock();
         let moved = self.state.send_if_modified(|s| {
             if *s == CallState::Negotiating {
                 *s = CallState::Connected;
@@ -127,6 +152,7 @@ impl CallShared {
 
     /// End the call; only the first reason counts. Returns whether this call ended it.
     pub fn end(&self, reason: EndReason) -> bool {
+        let _guard = self.transition_lock();
         let moved = self.state.send_if_modified(|s| {
             if matches!(s, CallState::Ended(_)) {
                 false

@@ -43,7 +43,7 @@ pub(crate) async fn watch_inbound_media(
             _ = sleep_until_some(deadline) => {
                 if let Some(phase) = dog.expired(Instant::now().into_std()) {
                     if !matches!(shared.current(), CallState::Ended(_)) {
-                        let _ = shared.events.send(PhoneEvent::MediaTimeout(phase));
+                        shared.announce(PhoneEvent::MediaTimeout(phase));
                         shared.end(EndReason::MediaTimeout(phase));
                     }
                     return;
