@@ -9,3 +9,4 @@ pub mod media;
 pub mod signaling;
 pub mod rtp;
 pub mod signal;
+pub mod agent;

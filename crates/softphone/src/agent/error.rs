@@ -1,0 +1,14 @@
+//! Why the agent stopped.
+
+use crate::media::AudioError;
+use crate::signaling::SignalingError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error("bad option: {0}")]
+    Options(String),
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+    #[error(transparent)]
+    Signaling(#[from] SignalingError),
+}

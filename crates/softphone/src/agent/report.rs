@@ -1,0 +1,107 @@
+//! The agent's output: one JSON object per line on stdout, `{"event": "...", ...}`.
+
+use std::io::Write;
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+/// Every event the agent reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Report {
+    /// Signed in (also after every reconnect); the platform's snapshot in numbers.
+    Connected {
+        agent_id: String,
+        display_name: String,
+        presence: String,
+        ringing: usize,
+        active: usize,
+    },
+    /// Signaling is down; media of a call in progress continues.
+    Disconnected { reason: String, retry_in_ms: u64 },
+    IncomingCall {
+        call_id: String,
+        customer: String,
+        profile_name: Option<String>,
+        business_number: String,
+        routed_because: String,
+    },
+    /// The agent accepted: the SDP answer (candidates gathered) was sent.
+    Answered { call_id: String },
+    /// Meta accepted the call and the first audio from the customer was decoded.
+    MediaConnected { call_id: String },
+    Ended {
+        call_id: String,
+        /// `hangup_by_customer`, `hangup_by_agent`, `cancelled_<reason>`, `rejected_by_...`,
+        /// `failed`, `media_failed`, `gone_after_reconnect`.
+        reason: String,
+        /// Seconds from answer to end as the platform counted them, when it said.
+        duration_secs: Option<u32>,
+        /// Talk time as this agent measured it.
+        talk_secs: f64,
+    },
+    Error {
+        call_id: Option<String>,
+        code: String,
+        message: String,
+    },
+}
+
+/// Writes reports, one line each, flushing after every line (a reader waits on lines).
+pub struct Reporter {
+    out: Mutex<Box<dyn Write + Send>>,
+}
+
+impl std::fmt::Debug for Reporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reporter").finish_non_exhaustive()
+    }
+}
+
+impl Reporter {
+    pub fn new(out: Box<dyn Write + Send>) -> Self {
+        Self {
+            out: Mutex::new(out),
+        }
+    }
+
+    pub fn stdout() -> Self {
+        Self::new(Box::new(std::io::stdout()))
+    }
+
+    pub fn report(&self, report: &Report) {
+        let line = match serde_json::to_string(report) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot serialize a report");
+                return;
+            }
+        };
+        let mut out = match self.out.lock() {
+            Ok(o) => o,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+            tracing::warn!("stdout is gone; report dropped");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_are_tagged_snake_case_json() {
+        let r = Report::Ended {
+            call_id: "wacid.A".into(),
+            reason: "hangup_by_customer".into(),
+            duration_secs: Some(4),
+            talk_secs: 4.2,
+        };
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["event"], "ended");
+        assert_eq!(json["duration_secs"], 4);
+        assert_eq!(json["reason"], "hangup_by_customer");
+    }
+}

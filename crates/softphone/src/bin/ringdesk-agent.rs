@@ -1,0 +1,27 @@
+//! `ringdesk-agent`: the headless Ringdesk agent (see `softphone::agent`). Events go to stdout
+//! as JSON lines; logs go to stderr (`RUST_LOG`, default `warn`).
+
+use clap::Parser;
+use softphone::agent::{self, AgentOptions, Reporter};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let options = AgentOptions::parse();
+    let reporter = Reporter::stdout();
+    match agent::run(options, reporter).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            let line = serde_json::json!({"event": "error", "call_id": null, "code": "fatal", "message": e.to_string()});
+            println!("{line}");
+            eprintln!("ringdesk-agent: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
