@@ -417,3 +417,20 @@ async fn api_version_is_configurable() {
         .unwrap();
     assert_eq!(script.seen.lock().unwrap()[0].uri, "/v25.0/9/calls");
 }
+
+#[tokio::test]
+async fn call_action_refuses_connect_before_sending() {
+    let (script, base) = serve(vec![ok()]).await;
+    let error = client(&base, 1)
+        .call_action("1", &CallActionRequest::connect("1555", "v=0\r\n"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, GraphClientError::Refused(ref why) if why.contains("connect_call")),
+        "{error}"
+    );
+    assert!(
+        script.seen.lock().unwrap().is_empty(),
+        "nothing may reach Meta"
+    );
+}

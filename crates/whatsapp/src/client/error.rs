@@ -3,8 +3,9 @@
 use crate::error_code::MetaErrorCode;
 use crate::graph::error::GraphError;
 
-/// Why a Graph request failed.
+/// Why a Graph request failed. New variants may be added.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum GraphClientError {
     /// Meta answered with its error object.
     #[error("Graph API refused the request (HTTP {status}): {error}")]
@@ -43,6 +44,9 @@ pub enum GraphClientError {
         #[source]
         source: serde_json::Error,
     },
+    /// The request was refused before sending because this method cannot handle it.
+    #[error("request refused before sending: {0}")]
+    Refused(String),
     /// The configuration is unusable.
     #[error("invalid Graph client configuration: {0}")]
     Config(String),

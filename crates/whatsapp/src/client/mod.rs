@@ -14,7 +14,7 @@ use serde::Serialize;
 pub use config::{GraphConfig, RetryPolicy, DEFAULT_API_VERSION, DEFAULT_BASE_URL};
 pub use error::GraphClientError;
 
-use crate::graph::calls::{CallActionRequest, ConnectResponse, SuccessResponse};
+use crate::graph::calls::{CallAction, CallActionRequest, ConnectResponse, SuccessResponse};
 use crate::graph::messages::{MessagesResponse, OutboundMessage};
 use crate::graph::permissions::{CallPermissionsResponse, PermissionSubject};
 use crate::graph::settings::{SettingsResponse, SettingsUpdate};
@@ -119,12 +119,21 @@ impl GraphClient {
             .await
     }
 
-    /// `POST /<id>/calls` for pre_accept, accept, reject or terminate.
+    /// `POST /<id>/calls` for pre_accept, accept, reject or terminate. A `connect` is refused
+    /// before anything is sent: its answer carries the new call id, which this method could not
+    /// return, and a connect that succeeded but looked failed might be repeated — ringing the
+    /// customer twice. Use [`GraphClient::connect_call`].
     pub async fn call_action(
         &self,
         phone_number_id: &str,
         request: &CallActionRequest,
     ) -> Result<SuccessResponse, GraphClientError> {
+        if request.effective_action() == Some(CallAction::Connect) {
+            return Err(GraphClientError::Refused(
+                "action connect must be sent with connect_call, which returns the new call id"
+                    .to_owned(),
+            ));
+        }
         self.post(phone_number_id, "calls", request, "a success response")
             .await
     }
