@@ -16,7 +16,7 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
-use crate::graph::{Graph, GraphFailure, HttpGraph};
+use crate::graph::{Graph, GraphFailure, MetaGraph};
 use crate::http::{router, AppState};
 use crate::store::{Store, StoreError};
 use crate::switchboard::Switchboard;
@@ -31,7 +31,7 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("cannot set up the Graph API client: {0}")]
+    #[error("cannot set up the Graph API client")]
     Graph(#[from] GraphFailure),
 }
 
@@ -52,11 +52,7 @@ pub struct Platform {
 impl Platform {
     /// Opens the store, starts every task and listens on `settings.listen` (port 0 picks one).
     pub async fn start(settings: Settings) -> Result<Self, StartError> {
-        let graph = HttpGraph::new(
-            &settings.graph_base_url,
-            &settings.graph_api_version,
-            settings.access_token.clone(),
-        )?;
+        let graph = MetaGraph::new(&settings)?;
         Self::start_with_graph(settings, Arc::new(graph)).await
     }
 

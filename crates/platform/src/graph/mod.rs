@@ -1,12 +1,12 @@
 //! What the platform asks of Meta's Graph API: call actions and text messages.
 //!
 //! The switchboard talks to the [`Graph`] trait so its logic does not depend on HTTP; the one
-//! implementation, [`HttpGraph`], sends real requests to the configured base URL (Meta's, or
-//! wa-sim's / a test's fake Graph endpoint).
+//! implementation, [`MetaGraph`], sends real requests through the `whatsapp` crate's client to the
+//! configured base URL (Meta's, or wa-sim's / a test's fake Graph endpoint).
 
-mod http;
+mod meta;
 
-pub use http::HttpGraph;
+pub use meta::MetaGraph;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,6 +19,9 @@ pub enum GraphFailure {
     /// Meta answered with its error object.
     #[error("Meta refused the request: {message} (code {code})")]
     Meta { code: u32, message: String },
+    /// The client cannot be built from the settings (no access token, bad base URL...).
+    #[error("Graph API client settings are unusable: {0}")]
+    Config(String),
     /// No usable answer: network error, timeout, or a body that is not Meta's.
     #[error("Graph API unreachable or answered unexpectedly: {0}")]
     Transport(String),
@@ -29,7 +32,7 @@ impl GraphFailure {
     pub fn meta_code(&self) -> Option<u32> {
         match self {
             GraphFailure::Meta { code, .. } => Some(*code),
-            GraphFailure::Transport(_) => None,
+            GraphFailure::Config(_) | GraphFailure::Transport(_) => None,
         }
     }
 }

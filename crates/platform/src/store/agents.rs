@@ -83,6 +83,16 @@ pub fn hash_token(token: &str) -> String {
 }
 
 type AgentRow = (String, String, String, Option<String>, i64, Option<i64>);
+/// An agent row plus its stored token hash.
+type AuthRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    Option<i64>,
+    String,
+);
 
 fn agent_from_row(row: AgentRow) -> Result<Agent, StoreError> {
     let (id, name, role, team, created_at, revoked_at) = row;
@@ -190,15 +200,7 @@ impl Store {
     /// The live (not revoked) agent whose token this is.
     pub async fn authenticate(&self, token: &str) -> Result<Option<Agent>, StoreError> {
         let presented = hash_token(token);
-        let row: Option<(
-            String,
-            String,
-            String,
-            Option<String>,
-            i64,
-            Option<i64>,
-            String,
-        )> = sqlx::query_as(&format!(
+        let row: Option<AuthRow> = sqlx::query_as(&format!(
             "SELECT {AGENT_COLUMNS}, token_hash FROM agents \
                  WHERE token_hash = $1 AND revoked_at IS NULL"
         ))

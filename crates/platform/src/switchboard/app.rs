@@ -166,7 +166,7 @@ impl Switchboard {
 
     /// A request from the current connection of an agent; requests from a replaced connection
     /// are refused.
-    pub(super) async fn from_app(
+    pub(super) async fn app_message(
         &mut self,
         agent_id: &str,
         connection_id: u64,

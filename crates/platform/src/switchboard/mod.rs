@@ -160,7 +160,7 @@ impl Switchboard {
                 agent_id,
                 connection_id,
                 message,
-            } => self.from_app(&agent_id, connection_id, message).await,
+            } => self.app_message(&agent_id, connection_id, message).await,
             Command::Timer {
                 call_id,
                 generation,

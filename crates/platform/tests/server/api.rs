@@ -13,7 +13,9 @@ async fn ring_and_reject(harness: &Harness, socket: &mut AgentSocket, call_id: &
         ServerMessage::IncomingCall(call) => assert_eq!(call.call_id.as_str(), call_id),
         other => panic!("expected incoming_call, got {other:?}"),
     }
-    socket.send(json!({"type": "reject_call", "call_id": call_id})).await;
+    socket
+        .send(json!({"type": "reject_call", "call_id": call_id}))
+        .await;
     assert!(matches!(socket.recv().await, ServerMessage::Reply(_)));
 }
 
@@ -33,7 +35,9 @@ async fn agents_see_their_own_calls_supervisors_their_team_admins_all() {
     let harness = Harness::start().await;
     let (red_id, red) = harness.agent("red-agent", Role::Agent, Some("red")).await;
     let (_, blue) = harness.agent("blue-agent", Role::Agent, Some("blue")).await;
-    let (_, red_lead) = harness.agent("red-lead", Role::Supervisor, Some("red")).await;
+    let (_, red_lead) = harness
+        .agent("red-lead", Role::Supervisor, Some("red"))
+        .await;
     let (_, admin) = harness.agent("admin", Role::Admin, None).await;
 
     // Only one agent is connected at a time, so each call rings exactly that agent.
@@ -42,7 +46,9 @@ async fn agents_see_their_own_calls_supervisors_their_team_admins_all() {
     ring_and_reject(&harness, &mut socket, "wacid.RED").await;
     // Away (acknowledged) before leaving, so the next call cannot ring the red agent even if
     // the platform has not yet noticed the closed socket.
-    socket.send(json!({"type": "set_presence", "presence": "away"})).await;
+    socket
+        .send(json!({"type": "set_presence", "presence": "away"}))
+        .await;
     assert!(matches!(socket.recv().await, ServerMessage::Reply(_)));
     socket.close().await;
     let mut socket = harness.connect(&blue).await;
@@ -50,10 +56,22 @@ async fn agents_see_their_own_calls_supervisors_their_team_admins_all() {
     ring_and_reject(&harness, &mut socket, "wacid.BLUE").await;
     socket.close().await;
 
-    assert_eq!(ids(&harness.get_json("/api/calls", &red).await.1), ["wacid.RED"]);
-    assert_eq!(ids(&harness.get_json("/api/calls", &blue).await.1), ["wacid.BLUE"]);
-    assert_eq!(ids(&harness.get_json("/api/calls", &red_lead).await.1), ["wacid.RED"]);
-    assert_eq!(ids(&harness.get_json("/api/calls", &admin).await.1), ["wacid.BLUE", "wacid.RED"]);
+    assert_eq!(
+        ids(&harness.get_json("/api/calls", &red).await.1),
+        ["wacid.RED"]
+    );
+    assert_eq!(
+        ids(&harness.get_json("/api/calls", &blue).await.1),
+        ["wacid.BLUE"]
+    );
+    assert_eq!(
+        ids(&harness.get_json("/api/calls", &red_lead).await.1),
+        ["wacid.RED"]
+    );
+    assert_eq!(
+        ids(&harness.get_json("/api/calls", &admin).await.1),
+        ["wacid.BLUE", "wacid.RED"]
+    );
 
     let (status, _) = harness.get_json("/api/calls/wacid.BLUE", &red).await;
     assert_eq!(status, 404, "another agent's call is not revealed");
@@ -61,23 +79,40 @@ async fn agents_see_their_own_calls_supervisors_their_team_admins_all() {
     assert_eq!(status, 200);
     assert_eq!(record["agents_rung"][0]["agent_id"], red_id.as_str());
 
-    let filtered = harness.get_json(&format!("/api/calls?agent={red_id}&direction=inbound"), &admin).await.1;
+    let filtered = harness
+        .get_json(
+            &format!("/api/calls?agent={red_id}&direction=inbound"),
+            &admin,
+        )
+        .await
+        .1;
     assert_eq!(ids(&filtered), ["wacid.RED"]);
     let (status, refusal) = harness.get_json("/api/calls?status=bogus", &admin).await;
     assert_eq!(status, 400);
-    assert!(refusal["message"].as_str().unwrap().contains("invalid filter"));
+    assert!(refusal["message"]
+        .as_str()
+        .unwrap()
+        .contains("invalid filter"));
     harness.platform.shutdown().await;
 }
 
 #[tokio::test]
 async fn the_api_refuses_missing_and_unknown_tokens() {
     let harness = Harness::start().await;
-    let response = harness.http.get(format!("{}/api/calls", harness.base)).send().await.unwrap();
+    let response = harness
+        .http
+        .get(format!("{}/api/calls", harness.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 401);
     let (status, body) = harness.get_json("/api/calls", "rdk_not-a-token").await;
     assert_eq!(status, 401);
     assert_eq!(body["code"], "unauthorized");
-    assert_eq!(AgentSocket::refused_status(&harness.base, "rdk_not-a-token").await, 401);
+    assert_eq!(
+        AgentSocket::refused_status(&harness.base, "rdk_not-a-token").await,
+        401
+    );
     harness.platform.shutdown().await;
 }
 

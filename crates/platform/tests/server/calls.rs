@@ -60,11 +60,18 @@ async fn a_routed_call_rings_accepts_with_pre_accept_then_accept_and_closes_with
     assert_eq!(pre_accept.body["session"]["sdp"], ANSWER);
     reply_ok(alice.recv().await, &accept);
 
-    let ready = alice.send(json!({"type": "media_ready", "call_id": "wacid.FLOW"})).await;
+    let ready = alice
+        .send(json!({"type": "media_ready", "call_id": "wacid.FLOW"}))
+        .await;
     let accepted = harness.graph.next().await;
     assert_eq!(accepted.action(), Some("accept"));
-    assert_eq!(accepted.body["session"]["sdp"], ANSWER, "accept repeats the pre_accept answer");
-    assert!(matches!(alice.recv().await, ServerMessage::StartMedia(start) if start.call_id.as_str() == "wacid.FLOW"));
+    assert_eq!(
+        accepted.body["session"]["sdp"], ANSWER,
+        "accept repeats the pre_accept answer"
+    );
+    assert!(
+        matches!(alice.recv().await, ServerMessage::StartMedia(start) if start.call_id.as_str() == "wacid.FLOW")
+    );
     assert!(matches!(
         alice.recv().await,
         ServerMessage::CallUpdate(update) if matches!(update.state, CallState::Accepted { .. })
@@ -81,7 +88,9 @@ async fn a_routed_call_rings_accepts_with_pre_accept_then_accept_and_closes_with
     assert_eq!(harness.post_webhook(&terminate).await, 200);
     match alice.recv().await {
         ServerMessage::CallUpdate(update) => match update.state {
-            CallState::Ended { duration_secs, by, .. } => {
+            CallState::Ended {
+                duration_secs, by, ..
+            } => {
                 assert_eq!(duration_secs, 42);
                 assert_eq!(by, protocol::Party::Customer);
             }
@@ -89,7 +98,9 @@ async fn a_routed_call_rings_accepts_with_pre_accept_then_accept_and_closes_with
         },
         other => panic!("expected call_update, got {other:?}"),
     }
-    let (_, calls) = harness.get_json("/api/calls?status=completed", &token).await;
+    let (_, calls) = harness
+        .get_json("/api/calls?status=completed", &token)
+        .await;
     let record = &calls[0];
     assert_eq!(record["id"], "wacid.FLOW");
     assert_eq!(record["status"], "completed");
@@ -118,20 +129,31 @@ async fn a_rejected_call_moves_to_the_next_agent_then_is_missed_and_rejected_wit
         (first, second) = (&mut bob, &mut alice);
     }
     let call = incoming(first_rung.remove(0));
-    let reject = first.send(json!({"type": "reject_call", "call_id": call.call_id.as_str()})).await;
+    let reject = first
+        .send(json!({"type": "reject_call", "call_id": call.call_id.as_str()}))
+        .await;
     reply_ok(first.recv().await, &reject);
 
     let again = incoming(second.recv().await);
     assert_eq!(again.call_id, call.call_id);
-    let reject = second.send(json!({"type": "reject_call", "call_id": "wacid.NEXT"})).await;
+    let reject = second
+        .send(json!({"type": "reject_call", "call_id": "wacid.NEXT"}))
+        .await;
     reply_ok(second.recv().await, &reject);
 
     let meta = harness.graph.next().await;
     assert_eq!(meta.action(), Some("reject"));
     assert_eq!(meta.body["call_id"], "wacid.NEXT");
-    let (_, record) = harness.get_json("/api/calls/wacid.NEXT", &alice_token).await;
+    let (_, record) = harness
+        .get_json("/api/calls/wacid.NEXT", &alice_token)
+        .await;
     assert_eq!(record["status"], "missed");
-    let outcomes: Vec<_> = record["agents_rung"].as_array().unwrap().iter().map(|ring| ring["outcome"].clone()).collect();
+    let outcomes: Vec<_> = record["agents_rung"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|ring| ring["outcome"].clone())
+        .collect();
     assert_eq!(outcomes, vec![json!("rejected"), json!("rejected")]);
     harness.platform.shutdown().await;
 }
@@ -146,10 +168,15 @@ async fn the_ring_timeout_cancels_the_ring_and_the_call_is_missed() {
     let mut alice = harness.connect(&token).await;
     hello(&mut alice).await;
 
-    assert_eq!(harness.post_webhook(&connect_body("wacid.TIMEOUT")).await, 200);
+    assert_eq!(
+        harness.post_webhook(&connect_body("wacid.TIMEOUT")).await,
+        200
+    );
     incoming(alice.recv().await);
     match alice.recv().await {
-        ServerMessage::CallCancelled(cancelled) => assert_eq!(cancelled.reason, CancelReason::TimedOut),
+        ServerMessage::CallCancelled(cancelled) => {
+            assert_eq!(cancelled.reason, CancelReason::TimedOut)
+        }
         other => panic!("expected call_cancelled, got {other:?}"),
     }
     assert_eq!(harness.graph.next().await.action(), Some("reject"));
@@ -170,7 +197,9 @@ async fn an_app_that_disconnects_while_ringing_counts_as_a_timeout() {
     incoming(alice.recv().await);
     alice.close().await;
     assert_eq!(harness.graph.next().await.action(), Some("reject"));
-    let (_, record) = harness.get_json("/api/calls/wacid.GONE", &alice_token).await;
+    let (_, record) = harness
+        .get_json("/api/calls/wacid.GONE", &alice_token)
+        .await;
     assert_eq!(record["status"], "missed");
     assert_eq!(record["agents_rung"][0]["outcome"], "timed_out");
     harness.platform.shutdown().await;
@@ -182,7 +211,10 @@ async fn a_reconnecting_app_gets_the_still_ringing_call_in_hello() {
     let (_, token) = harness.agent("alice", Role::Agent, None).await;
     let mut first = harness.connect(&token).await;
     hello(&mut first).await;
-    assert_eq!(harness.post_webhook(&connect_body("wacid.AGAIN")).await, 200);
+    assert_eq!(
+        harness.post_webhook(&connect_body("wacid.AGAIN")).await,
+        200
+    );
     incoming(first.recv().await);
 
     let mut second = harness.connect(&token).await;
@@ -202,7 +234,10 @@ async fn nobody_available_rejects_with_meta_and_sends_the_auto_responder_text() 
     let mut harness = Harness::start().await;
     let (_, token) = harness.agent("admin", Role::Admin, None).await;
 
-    assert_eq!(harness.post_webhook(&connect_body("wacid.NOBODY")).await, 200);
+    assert_eq!(
+        harness.post_webhook(&connect_body("wacid.NOBODY")).await,
+        200
+    );
     let reject = harness.graph.next().await;
     assert_eq!(reject.action(), Some("reject"));
     let text = harness.graph.next().await;
@@ -221,10 +256,16 @@ async fn an_agent_on_a_call_makes_the_next_caller_all_agents_busy() {
     let (_, token) = harness.agent("alice", Role::Admin, None).await;
     let mut alice = harness.connect(&token).await;
     hello(&mut alice).await;
-    assert_eq!(harness.post_webhook(&connect_body("wacid.FIRST")).await, 200);
+    assert_eq!(
+        harness.post_webhook(&connect_body("wacid.FIRST")).await,
+        200
+    );
     incoming(alice.recv().await);
 
-    assert_eq!(harness.post_webhook(&connect_body("wacid.SECOND")).await, 200);
+    assert_eq!(
+        harness.post_webhook(&connect_body("wacid.SECOND")).await,
+        200
+    );
     assert_eq!(harness.graph.next().await.body["call_id"], "wacid.SECOND");
     let (_, record) = harness.get_json("/api/calls/wacid.SECOND", &token).await;
     assert_eq!(record["status"], "all_agents_busy");
@@ -237,15 +278,24 @@ async fn agent_hangup_terminates_with_meta() {
     let (_, token) = harness.agent("alice", Role::Agent, None).await;
     let mut alice = harness.connect(&token).await;
     hello(&mut alice).await;
-    assert_eq!(harness.post_webhook(&connect_body("wacid.HANGUP")).await, 200);
+    assert_eq!(
+        harness.post_webhook(&connect_body("wacid.HANGUP")).await,
+        200
+    );
     incoming(alice.recv().await);
-    let accept = alice.send(json!({"type": "accept_call", "call_id": "wacid.HANGUP", "sdp_answer": ANSWER})).await;
+    let accept = alice
+        .send(json!({"type": "accept_call", "call_id": "wacid.HANGUP", "sdp_answer": ANSWER}))
+        .await;
     assert_eq!(harness.graph.next().await.action(), Some("pre_accept"));
     reply_ok(alice.recv().await, &accept);
-    alice.send(json!({"type": "media_ready", "call_id": "wacid.HANGUP"})).await;
+    alice
+        .send(json!({"type": "media_ready", "call_id": "wacid.HANGUP"}))
+        .await;
     assert_eq!(harness.graph.next().await.action(), Some("accept"));
 
-    alice.send(json!({"type": "hangup", "call_id": "wacid.HANGUP"})).await;
+    alice
+        .send(json!({"type": "hangup", "call_id": "wacid.HANGUP"}))
+        .await;
     let terminate = harness.graph.next().await;
     assert_eq!(terminate.action(), Some("terminate"));
     assert_eq!(terminate.body["call_id"], "wacid.HANGUP");
@@ -258,11 +308,16 @@ async fn an_answer_breaking_metas_sdp_rules_is_refused_with_the_reason_and_nothi
     let (_, token) = harness.agent("alice", Role::Agent, None).await;
     let mut alice = harness.connect(&token).await;
     hello(&mut alice).await;
-    assert_eq!(harness.post_webhook(&connect_body("wacid.BADSDP")).await, 200);
+    assert_eq!(
+        harness.post_webhook(&connect_body("wacid.BADSDP")).await,
+        200
+    );
     incoming(alice.recv().await);
 
     let no_audio = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
-    let request = alice.send(json!({"type": "accept_call", "call_id": "wacid.BADSDP", "sdp_answer": no_audio})).await;
+    let request = alice
+        .send(json!({"type": "accept_call", "call_id": "wacid.BADSDP", "sdp_answer": no_audio}))
+        .await;
     match alice.recv().await {
         ServerMessage::Reply(reply) => {
             assert_eq!(reply.request_id.as_str(), request);

@@ -19,19 +19,39 @@ fn platform_cli(database_url: &str, args: &[&str]) -> std::process::Output {
 async fn agent_add_prints_a_token_that_authenticates_the_websocket_until_revoked() {
     let dir = tempfile::tempdir().unwrap();
     let url = database_url(&dir);
-    let added = platform_cli(&url, &["agent", "add", "--name", "carol", "--role", "supervisor", "--team", "red"]);
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let added = platform_cli(
+        &url,
+        &[
+            "agent",
+            "add",
+            "--name",
+            "carol",
+            "--role",
+            "supervisor",
+            "--team",
+            "red",
+        ],
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
     let stdout = String::from_utf8(added.stdout).unwrap();
     let token = stdout.lines().last().unwrap().trim().to_owned();
     assert!(token.starts_with("rdk_") && token.len() > 40, "{stdout}");
 
     let listed = platform_cli(&url, &["agent", "list"]);
     let listing = String::from_utf8(listed.stdout).unwrap();
-    assert!(listing.contains("carol") && listing.contains("supervisor") && listing.contains("active"));
+    assert!(
+        listing.contains("carol") && listing.contains("supervisor") && listing.contains("active")
+    );
     assert!(!listing.contains(&token), "the token is never shown again");
 
     let graph = FakeGraph::start().await;
-    let platform = platform::server::Platform::start(settings(&url, &graph.base_url)).await.unwrap();
+    let platform = platform::server::Platform::start(settings(&url, &graph.base_url))
+        .await
+        .unwrap();
     let base = format!("http://{}", platform.local_addr());
     let mut socket = AgentSocket::connect(&base, &token).await;
     match socket.recv().await {
@@ -54,21 +74,67 @@ async fn conversation_assign_and_contact_owner_decide_who_rings_first() {
     for name in ["dave", "erin", "frank"] {
         let added = platform_cli(&url, &["agent", "add", "--name", name]);
         assert!(added.status.success());
-        tokens.push(String::from_utf8(added.stdout).unwrap().lines().last().unwrap().to_owned());
+        tokens.push(
+            String::from_utf8(added.stdout)
+                .unwrap()
+                .lines()
+                .last()
+                .unwrap()
+                .to_owned(),
+        );
     }
     let assign = platform_cli(
         &url,
-        &["conversation", "assign", "--customer", CUSTOMER, "--agent", "erin", "--number", PHONE_NUMBER_ID],
+        &[
+            "conversation",
+            "assign",
+            "--customer",
+            CUSTOMER,
+            "--agent",
+            "erin",
+            "--number",
+            PHONE_NUMBER_ID,
+        ],
     );
-    assert!(assign.status.success(), "{}", String::from_utf8_lossy(&assign.stderr));
-    let owner = platform_cli(&url, &["contact-owner", "set", "--customer", &format!("+{CUSTOMER}"), "--agent", "dave"]);
-    assert!(owner.status.success(), "{}", String::from_utf8_lossy(&owner.stderr));
-    let unknown = platform_cli(&url, &["contact-owner", "set", "--customer", CUSTOMER, "--agent", "zed"]);
+    assert!(
+        assign.status.success(),
+        "{}",
+        String::from_utf8_lossy(&assign.stderr)
+    );
+    let owner = platform_cli(
+        &url,
+        &[
+            "contact-owner",
+            "set",
+            "--customer",
+            &format!("+{CUSTOMER}"),
+            "--agent",
+            "dave",
+        ],
+    );
+    assert!(
+        owner.status.success(),
+        "{}",
+        String::from_utf8_lossy(&owner.stderr)
+    );
+    let unknown = platform_cli(
+        &url,
+        &[
+            "contact-owner",
+            "set",
+            "--customer",
+            CUSTOMER,
+            "--agent",
+            "zed",
+        ],
+    );
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no agent named"));
 
     let graph = FakeGraph::start().await;
-    let platform = platform::server::Platform::start(settings(&url, &graph.base_url)).await.unwrap();
+    let platform = platform::server::Platform::start(settings(&url, &graph.base_url))
+        .await
+        .unwrap();
     let base = format!("http://{}", platform.local_addr());
     let mut sockets = Vec::new();
     for token in &tokens {
@@ -76,9 +142,12 @@ async fn conversation_assign_and_contact_owner_decide_who_rings_first() {
         assert!(matches!(socket.recv().await, ServerMessage::Hello(_)));
         sockets.push(socket);
     }
-    let [dave, erin, _frank] = &mut sockets[..] else { unreachable!() };
+    let [dave, erin, _frank] = &mut sockets[..] else {
+        unreachable!()
+    };
 
-    let signature = whatsapp::sign_body(APP_SECRET.as_bytes(), &connect_body("wacid.OWNED")).unwrap();
+    let signature =
+        whatsapp::sign_body(APP_SECRET.as_bytes(), &connect_body("wacid.OWNED")).unwrap();
     let posted = reqwest::Client::new()
         .post(format!("{base}/webhooks/whatsapp"))
         .header(whatsapp::SIGNATURE_HEADER, signature)
@@ -88,12 +157,18 @@ async fn conversation_assign_and_contact_owner_decide_who_rings_first() {
         .unwrap();
     assert_eq!(posted.status().as_u16(), 200);
     match erin.recv().await {
-        ServerMessage::IncomingCall(call) => assert_eq!(call.routed_because, protocol::RoutedBecause::OpenConversation),
+        ServerMessage::IncomingCall(call) => assert_eq!(
+            call.routed_because,
+            protocol::RoutedBecause::OpenConversation
+        ),
         other => panic!("expected the assigned agent to ring, got {other:?}"),
     }
-    erin.send(serde_json::json!({"type": "reject_call", "call_id": "wacid.OWNED"})).await;
+    erin.send(serde_json::json!({"type": "reject_call", "call_id": "wacid.OWNED"}))
+        .await;
     match dave.recv().await {
-        ServerMessage::IncomingCall(call) => assert_eq!(call.routed_because, protocol::RoutedBecause::ContactOwner),
+        ServerMessage::IncomingCall(call) => {
+            assert_eq!(call.routed_because, protocol::RoutedBecause::ContactOwner)
+        }
         other => panic!("expected the contact owner to ring next, got {other:?}"),
     }
     platform.shutdown().await;

@@ -34,18 +34,20 @@ async fn a_webhook_stored_but_not_processed_is_processed_by_the_next_run() {
     first.shutdown().await;
     assert!(graph.seen().is_empty(), "the first run applied nothing");
 
-    let second = Platform::start(settings(&url, &graph.base_url)).await.unwrap();
+    let second = Platform::start(settings(&url, &graph.base_url))
+        .await
+        .unwrap();
     second.processed(1).await;
     assert_eq!(second.store().inbox_counts().await.unwrap(), (1, 0));
     let reject = graph.next().await;
     assert_eq!(reject.body["call_id"], "wacid.DURABLE");
-    let (_, admin) = second.store().add_agent("root", Role::Admin, None).await.unwrap();
-    let _ = admin;
-    let record = second
+    let (_, admin) = second
         .store()
-        .call_status("wacid.DURABLE")
+        .add_agent("root", Role::Admin, None)
         .await
         .unwrap();
+    let _ = admin;
+    let record = second.store().call_status("wacid.DURABLE").await.unwrap();
     assert_eq!(record, Some(protocol::CallStatus::AllAgentsOffline));
     second.shutdown().await;
 }
@@ -59,7 +61,7 @@ async fn a_process_killed_right_after_the_200_loses_nothing() {
     std::fs::write(
         &config,
         format!(
-            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{url}\"\ngraph_base_url = \"{}\"\napp_secret = \"{APP_SECRET}\"\nprocess_inbox = false\n[[numbers]]\nphone_number_id = \"{PHONE_NUMBER_ID}\"\ndisplay_phone_number = \"{BUSINESS_NUMBER}\"\n",
+            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{url}\"\ngraph_base_url = \"{}\"\napp_secret = \"{APP_SECRET}\"\naccess_token = \"test-access-token\"\nprocess_inbox = false\n[[numbers]]\nphone_number_id = \"{PHONE_NUMBER_ID}\"\ndisplay_phone_number = \"{BUSINESS_NUMBER}\"\n",
             graph.base_url
         ),
     )
@@ -89,7 +91,9 @@ async fn a_process_killed_right_after_the_200_loses_nothing() {
         }
     });
     let addr = loop {
-        let line = log.recv_timeout(WAIT).expect("the server never logged its address");
+        let line = log
+            .recv_timeout(WAIT)
+            .expect("the server never logged its address");
         if let Some(rest) = line.split("addr=").nth(1) {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
@@ -108,7 +112,9 @@ async fn a_process_killed_right_after_the_200_loses_nothing() {
     child.0.kill().unwrap(); // SIGKILL: no shutdown code runs.
     child.0.wait().unwrap();
 
-    let restarted = Platform::start(settings(&url, &graph.base_url)).await.unwrap();
+    let restarted = Platform::start(settings(&url, &graph.base_url))
+        .await
+        .unwrap();
     restarted.processed(1).await;
     assert_eq!(graph.next().await.body["call_id"], "wacid.KILLED");
     assert_eq!(

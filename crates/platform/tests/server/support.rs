@@ -22,7 +22,9 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-use whatsapp::webhook::{CallDirection, CallEvent, ChangeField, ChangeValue, Contact, TerminateStatus, WebhookEnvelope};
+use whatsapp::webhook::{
+    CallDirection, CallEvent, ChangeField, ChangeValue, Contact, TerminateStatus, WebhookEnvelope,
+};
 
 pub const WAIT: Duration = Duration::from_secs(20);
 pub const APP_SECRET: &str = "test-app-secret";
@@ -33,7 +35,7 @@ pub const CUSTOMER: &str = "15550100001";
 
 pub const OFFER: &str = "v=0\r\no=- 1760681506762 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE audio\r\na=ice-lite\r\nm=audio 3484 UDP/TLS/RTP/SAVPF 111 126\r\nc=IN IP4 203.0.113.49\r\na=candidate:3935165743 1 udp 2122260223 203.0.113.49 3484 typ host generation 0\r\na=ice-ufrag:AeinEGDfvqBctbtM\r\na=ice-pwd:F6/jjqL0/8/Dzluc0IoZEQ==\r\na=fingerprint:sha-256 A2:EC:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:C6\r\na=setup:actpass\r\na=mid:audio\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=20;useinbandfec=1\r\na=rtpmap:126 telephone-event/8000\r\na=ptime:20\r\na=ssrc:1047224411 cname:WhatsAppAudioStream1\r\n";
 
-pub const ANSWER: &str = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE audio\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111 126\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\na=setup:active\r\na=mid:audio\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:126 telephone-event/8000\r\na=ptime:20\r\na=ssrc:1 cname:agent\r\n";
+pub const ANSWER: &str = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE audio\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111 126\r\nc=IN IP4 0.0.0.0\r\na=candidate:1 1 udp 2122260223 192.0.2.10 50000 typ host\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\na=setup:active\r\na=mid:audio\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:126 telephone-event/8000\r\na=ptime:20\r\na=ssrc:1 cname:agent\r\n";
 
 /// One request the fake Graph API received.
 #[derive(Debug, Clone)]
@@ -67,7 +69,11 @@ async fn record(
     Path((_version, phone_number_id, edge)): Path<(String, String, String)>,
     Json(body): Json<Value>,
 ) -> Json<Value> {
-    let request = GraphRequest { phone_number_id, edge, body };
+    let request = GraphRequest {
+        phone_number_id,
+        edge,
+        body,
+    };
     state.seen.lock().unwrap().push(request.clone());
     let _ = state.sender.send(request);
     Json(json!({ "messaging_product": "whatsapp", "success": true }))
@@ -79,13 +85,20 @@ impl FakeGraph {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let app = Router::new()
             .route("/{version}/{phone_number_id}/{edge}", post(record))
-            .with_state(FakeGraphState { sender, seen: seen.clone() });
+            .with_state(FakeGraphState {
+                sender,
+                seen: seen.clone(),
+            });
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        Self { base_url: format!("http://{addr}"), receiver, seen }
+        Self {
+            base_url: format!("http://{addr}"),
+            receiver,
+            seen,
+        }
     }
 
     /// The next request, in arrival order.
@@ -145,12 +158,28 @@ impl Harness {
         adjust(&mut settings);
         let platform = Platform::start(settings).await.unwrap();
         let base = format!("http://{}", platform.local_addr());
-        Self { dir, graph, platform, base, http: reqwest::Client::new() }
+        Self {
+            dir,
+            graph,
+            platform,
+            base,
+            http: reqwest::Client::new(),
+        }
     }
 
     /// Adds an agent directly in the store; returns (id, token).
-    pub async fn agent(&self, name: &str, role: platform::store::agents::Role, team: Option<&str>) -> (String, String) {
-        let (agent, token) = self.platform.store().add_agent(name, role, team).await.unwrap();
+    pub async fn agent(
+        &self,
+        name: &str,
+        role: platform::store::agents::Role,
+        team: Option<&str>,
+    ) -> (String, String) {
+        let (agent, token) = self
+            .platform
+            .store()
+            .add_agent(name, role, team)
+            .await
+            .unwrap();
         (agent.id, token)
     }
 
@@ -193,7 +222,10 @@ pub fn database_url(dir: &tempfile::TempDir) -> String {
 
 /// The unix time now, in seconds.
 pub fn now_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 /// A user-initiated connect webhook body for `call_id`, stamped now.
@@ -202,28 +234,41 @@ pub fn connect_body(call_id: &str) -> Vec<u8> {
 }
 
 pub fn connect_body_at(call_id: &str, secs: u64) -> Vec<u8> {
-    let call = CallEvent::user_initiated_connect(call_id, CUSTOMER, BUSINESS_NUMBER, OFFER).with_timestamp(secs);
+    let call = CallEvent::user_initiated_connect(call_id, CUSTOMER, BUSINESS_NUMBER, OFFER)
+        .with_timestamp(secs);
     let value = ChangeValue::for_number(PHONE_NUMBER_ID, BUSINESS_NUMBER)
         .with_contact(Contact::new(CUSTOMER, "Ada Customer"))
         .with_call(call);
-    WebhookEnvelope::single("200000000000002", ChangeField::Calls, value).to_vec().unwrap()
+    WebhookEnvelope::single("200000000000002", ChangeField::Calls, value)
+        .to_vec()
+        .unwrap()
 }
 
 /// A terminate webhook body; `talk` = Some((start, end)) for an answered call.
 pub fn terminate_body(call_id: &str, status: TerminateStatus, talk: Option<(u64, u64)>) -> Vec<u8> {
-    let mut call = CallEvent::terminate(call_id, CallDirection::UserInitiated, CUSTOMER, BUSINESS_NUMBER, status);
+    let mut call = CallEvent::terminate(
+        call_id,
+        CallDirection::UserInitiated,
+        CUSTOMER,
+        BUSINESS_NUMBER,
+        status,
+    );
     if let Some((start, end)) = talk {
         call = call.with_talk_time(start, end);
     }
     let value = ChangeValue::for_number(PHONE_NUMBER_ID, BUSINESS_NUMBER)
         .with_contact(Contact::new(CUSTOMER, "Ada Customer"))
         .with_call(call);
-    WebhookEnvelope::single("200000000000002", ChangeField::Calls, value).to_vec().unwrap()
+    WebhookEnvelope::single("200000000000002", ChangeField::Calls, value)
+        .to_vec()
+        .unwrap()
 }
 
 /// An agent app's WebSocket.
 pub struct AgentSocket {
-    stream: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    stream: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
     next_request: u32,
 }
 
@@ -231,19 +276,28 @@ impl AgentSocket {
     pub async fn connect(base: &str, token: &str) -> Self {
         let url = format!("{}/ws", base.replacen("http://", "ws://", 1));
         let mut request = url.into_client_request().unwrap();
-        request.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
         let (stream, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-        Self { stream, next_request: 0 }
+        Self {
+            stream,
+            next_request: 0,
+        }
     }
 
     /// Tries to connect; returns the HTTP status of a refused upgrade.
     pub async fn refused_status(base: &str, token: &str) -> u16 {
         let url = format!("{}/ws", base.replacen("http://", "ws://", 1));
         let mut request = url.into_client_request().unwrap();
-        request.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
         match tokio_tungstenite::connect_async(request).await {
             Ok(_) => panic!("the upgrade was accepted"),
-            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                response.status().as_u16()
+            }
             Err(other) => panic!("unexpected error: {other}"),
         }
     }
@@ -269,19 +323,29 @@ impl AgentSocket {
         let object = fields.as_object_mut().unwrap();
         object.insert("v".into(), json!(protocol::PROTOCOL_VERSION));
         object.entry("request_id").or_insert(json!(request_id));
-        self.stream.send(Message::Text(fields.to_string().into())).await.unwrap();
+        self.stream
+            .send(Message::Text(fields.to_string().into()))
+            .await
+            .unwrap();
         request_id
     }
 
     pub async fn send_raw(&mut self, text: &str) {
-        self.stream.send(Message::Text(text.to_owned().into())).await.unwrap();
+        self.stream
+            .send(Message::Text(text.to_owned().into()))
+            .await
+            .unwrap();
     }
 
     /// Sends a ping and returns every message received before its pong: since the platform
     /// writes to a socket in order, this is "everything already sent to this app".
     pub async fn drain(&mut self) -> Vec<ServerMessage> {
         self.stream
-            .send(Message::Text(json!({"v": protocol::PROTOCOL_VERSION, "type": "ping", "ping_id": 777}).to_string().into()))
+            .send(Message::Text(
+                json!({"v": protocol::PROTOCOL_VERSION, "type": "ping", "ping_id": 777})
+                    .to_string()
+                    .into(),
+            ))
             .await
             .unwrap();
         let mut before = Vec::new();

@@ -101,7 +101,10 @@ async fn terminate_before_connect_leaves_a_tombstone_and_the_late_connect_rings_
 
     let terminate = terminate_body("wacid.EARLY", TerminateStatus::Completed, None);
     assert_eq!(harness.post_webhook(&terminate).await, 200);
-    assert_eq!(harness.post_webhook(&connect_body("wacid.EARLY")).await, 200);
+    assert_eq!(
+        harness.post_webhook(&connect_body("wacid.EARLY")).await,
+        200
+    );
     harness.platform.processed(2).await;
 
     assert_eq!(alice.drain().await, vec![], "nobody may be rung");
@@ -109,7 +112,10 @@ async fn terminate_before_connect_leaves_a_tombstone_and_the_late_connect_rings_
     assert_eq!(status, 200);
     assert_eq!(record["status"], "missed");
     assert_eq!(record["agents_rung"], serde_json::json!([]));
-    assert!(harness.graph.seen().is_empty(), "no Graph call for a call already over");
+    assert!(
+        harness.graph.seen().is_empty(),
+        "no Graph call for a call already over"
+    );
     let _ = &mut harness.graph;
     harness.platform.shutdown().await;
 }
@@ -122,13 +128,21 @@ async fn a_stale_connect_is_recorded_missed_and_rings_nobody() {
     assert!(matches!(alice.recv().await, ServerMessage::Hello(_)));
 
     let an_hour_ago = now_secs() - 3600;
-    assert_eq!(harness.post_webhook(&connect_body_at("wacid.STALE", an_hour_ago)).await, 200);
+    assert_eq!(
+        harness
+            .post_webhook(&connect_body_at("wacid.STALE", an_hour_ago))
+            .await,
+        200
+    );
     harness.platform.processed(1).await;
 
     assert_eq!(alice.drain().await, vec![]);
     let (_, record) = harness.get_json("/api/calls/wacid.STALE", &token).await;
     assert_eq!(record["status"], "missed");
-    assert!(harness.graph.seen().is_empty(), "stale events are discarded before any Graph call");
+    assert!(
+        harness.graph.seen().is_empty(),
+        "stale events are discarded before any Graph call"
+    );
     let _ = CallStatus::Missed;
     harness.platform.shutdown().await;
 }

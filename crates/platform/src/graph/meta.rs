@@ -1,0 +1,73 @@
+//! [`Graph`] over the `whatsapp` crate's HTTP client (retries, typed Meta errors).
+
+use std::time::Duration;
+
+use whatsapp::client::{GraphClient, GraphClientError, GraphConfig};
+use whatsapp::graph::{CallActionRequest, OutboundMessage};
+
+use super::{Graph, GraphFailure, GraphFuture};
+use crate::config::Settings;
+
+/// Requests to Meta must not hold a call hostage: Meta's own accept window is about 40 s.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Meta's Graph API (or wa-sim's, or a test's) at the configured base URL and version.
+#[derive(Clone)]
+pub struct MetaGraph {
+    client: GraphClient,
+}
+
+impl MetaGraph {
+    pub fn new(settings: &Settings) -> Result<Self, GraphFailure> {
+        let config = GraphConfig::new(settings.access_token.expose())
+            .with_base_url(settings.graph_base_url.clone())
+            .with_api_version(settings.graph_api_version.clone())
+            .with_request_timeout(REQUEST_TIMEOUT);
+        let client =
+            GraphClient::new(config).map_err(|error| GraphFailure::Config(error.to_string()))?;
+        Ok(Self { client })
+    }
+}
+
+fn failure(error: &GraphClientError) -> GraphFailure {
+    match error.meta_error() {
+        Some(meta) => GraphFailure::Meta {
+            code: meta.code.code(),
+            message: match meta.details() {
+                Some(details) => format!("{} ({details})", meta.message),
+                None => meta.message.clone(),
+            },
+        },
+        None => GraphFailure::Transport(error.to_string()),
+    }
+}
+
+impl Graph for MetaGraph {
+    fn call_action<'a>(
+        &'a self,
+        phone_number_id: &'a str,
+        request: &'a CallActionRequest,
+    ) -> GraphFuture<'a> {
+        Box::pin(async move {
+            self.client
+                .call_action(phone_number_id, request)
+                .await
+                .map(|_| ())
+                .map_err(|error| failure(&error))
+        })
+    }
+
+    fn send_message<'a>(
+        &'a self,
+        phone_number_id: &'a str,
+        message: &'a OutboundMessage,
+    ) -> GraphFuture<'a> {
+        Box::pin(async move {
+            self.client
+                .send_message(phone_number_id, message)
+                .await
+                .map(|_| ())
+                .map_err(|error| failure(&error))
+        })
+    }
+}
