@@ -193,6 +193,9 @@ struct ServeArgs {
     /// Tone the customer sends when answering a business-initiated call.
     #[arg(long, default_value_t = 440.0)]
     answer_tone: f64,
+    /// Run Meta's `GET` subscription handshake against the webhook URL at start-up.
+    #[arg(long, env = "WA_SIM_VERIFY_TOKEN", hide_env_values = true)]
+    verify_token: Option<String>,
     /// No WebRTC: the customer's phone answers with Meta-shaped SDPs but sends no media.
     #[arg(long)]
     no_media: bool,
@@ -205,6 +208,7 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
+        .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     match cli.command {
@@ -324,6 +328,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let running = start(listener, config, clock, device)?;
     tracing::info!(addr = %running.addr, "wa-sim serving Graph API and /_sim control API");
+    // The one line on stdout: scripts and tests read the bound address from it.
+    println!("wa-sim listening on {}", running.base_url());
+    if let Some(token) = args.verify_token {
+        let outcome = running.sim.verify_webhook(&token).await;
+        if outcome.verified {
+            tracing::info!("webhook endpoint verified (hub.challenge echoed)");
+        } else {
+            tracing::warn!(reason = ?outcome.reason, "webhook endpoint verification failed");
+        }
+    }
     tokio::select! {
         result = running.server => { result??; }
         _ = tokio::signal::ctrl_c() => { tracing::info!("shutting down"); }

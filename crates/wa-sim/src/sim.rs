@@ -166,6 +166,22 @@ impl Simulator {
         self.inner.wake.notify_one();
     }
 
+    /// Meta's `GET` subscription handshake against the webhook URL.
+    pub async fn verify_webhook(
+        &self,
+        verify_token: &str,
+    ) -> crate::webhook::verify::VerificationOutcome {
+        let challenge = self.now().as_millis().to_string();
+        let delivery = &self.inner.config.delivery;
+        crate::webhook::verify::verify_endpoint(
+            &delivery.url,
+            verify_token,
+            &challenge,
+            delivery.timeout,
+        )
+        .await
+    }
+
     /// Moves a manual clock forward and runs what fell due.
     pub fn advance_clock(&self, by: Duration) -> Result<SimTime, ControlError> {
         let manual = self

@@ -166,3 +166,42 @@ async fn slow_quirk_delays_each_delivery() {
     // A lower bound only: the delay must have happened; no upper bound on a loaded machine.
     assert!(started.elapsed() >= Duration::from_millis(300));
 }
+
+/// A platform-like endpoint answering the GET handshake with `whatsapp::verify_subscription`.
+async fn verifying_endpoint(expected_token: &'static str) -> String {
+    use axum::extract::Query;
+    use axum::routing::get;
+    use std::collections::HashMap;
+    let app = axum::Router::new().route(
+        "/webhook",
+        get(
+            move |Query(query): Query<HashMap<String, String>>| async move {
+                let pairs = query.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                match whatsapp::verify_subscription(pairs, expected_token) {
+                    Ok(challenge) => (StatusCode::OK, challenge),
+                    Err(refusal) => (StatusCode::FORBIDDEN, refusal.to_string()),
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/webhook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn subscription_handshake_sends_a_challenge_and_checks_the_echo() {
+    let url = verifying_endpoint("s3cret").await;
+    let sim = TestSim::start(&url).await;
+    let good = sim
+        .control("/verify-webhook", json!({ "verify_token": "s3cret" }))
+        .await;
+    assert_eq!(good["verified"], true, "{good}");
+    let bad = sim
+        .control("/verify-webhook", json!({ "verify_token": "wrong" }))
+        .await;
+    assert_eq!(bad["verified"], false);
+    assert_eq!(bad["status"], 403);
+    assert!(bad["reason"].as_str().unwrap().contains("403"));
+}

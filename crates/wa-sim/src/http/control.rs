@@ -30,6 +30,7 @@ pub fn router() -> Router<Simulator> {
         .route("/clock/advance", post(advance_clock))
         .route("/quirks", get(get_quirks).put(put_quirks))
         .route("/webhooks", get(webhooks))
+        .route("/verify-webhook", post(verify_webhook))
 }
 
 /// A control-API failure.
@@ -204,4 +205,15 @@ async fn webhooks(State(sim): State<Simulator>) -> ControlResult {
     let log = sim.webhook_log();
     let records = log.lock().unwrap_or_else(|e| e.into_inner()).clone();
     Ok(Json(json!({ "deliveries": records })))
+}
+
+#[derive(Deserialize)]
+struct Verify {
+    verify_token: String,
+}
+
+/// Runs Meta's subscription handshake against the configured webhook URL.
+async fn verify_webhook(State(sim): State<Simulator>, Json(req): Json<Verify>) -> ControlResult {
+    let outcome = sim.verify_webhook(&req.verify_token).await;
+    Ok(Json(serde_json::to_value(outcome).unwrap_or(Value::Null)))
 }

@@ -2,6 +2,7 @@
 
 pub mod delivery;
 pub mod payload;
+pub mod verify;
 
 pub use delivery::{DeliveryConfig, DeliveryLog, DeliveryRecord, WebhookSender};
 pub use payload::{render, BusinessNumber};
