@@ -8,7 +8,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::{ClientMessage, ErrorCode, ProtocolError, RequestId, ServerMessage, PROTOCOL_VERSION};
+use crate::{
+    ClientMessage, ErrorCode, ProtocolError, Reply, RequestId, ServerMessage, PROTOCOL_VERSION,
+};
 
 /// Largest frame either side accepts: SDPs are a few KB, texts at most 4096 characters, but a
 /// `hello` or `conversation_updated` may carry many of them.
@@ -86,6 +88,17 @@ impl DecodeError {
     /// The refusal as sent back to the peer.
     pub fn to_protocol_error(&self) -> ProtocolError {
         ProtocolError::new(self.code(), self.to_string())
+    }
+
+    /// What the platform sends back for an app frame it could not decode: a `reply` when the
+    /// frame named a valid request id (so the app can fail that request), else an `error`.
+    pub fn to_server_message(&self) -> ServerMessage {
+        match self.request_id() {
+            Some(request_id) => {
+                ServerMessage::Reply(Reply::error(request_id.clone(), self.to_protocol_error()))
+            }
+            None => ServerMessage::Error(self.to_protocol_error()),
+        }
     }
 }
 

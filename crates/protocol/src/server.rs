@@ -197,6 +197,33 @@ pub struct Reply {
     pub result: ReplyResult,
 }
 
+impl Reply {
+    /// Success for a request that creates nothing.
+    pub fn ok(request_id: RequestId) -> Self {
+        Self {
+            request_id,
+            result: ReplyResult::Ok { call_id: None },
+        }
+    }
+
+    /// Success for `place_call`, naming the new call.
+    pub fn call_placed(request_id: RequestId, call_id: CallId) -> Self {
+        Self {
+            request_id,
+            result: ReplyResult::Ok {
+                call_id: Some(call_id),
+            },
+        }
+    }
+
+    pub fn error(request_id: RequestId, error: ProtocolError) -> Self {
+        Self {
+            request_id,
+            result: ReplyResult::Error(error),
+        }
+    }
+}
+
 /// `outcome: "ok"` or `outcome: "error"` with the error's code and message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "outcome", rename_all = "snake_case")]

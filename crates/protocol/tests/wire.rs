@@ -403,6 +403,31 @@ fn an_invalid_request_keeps_its_request_id_so_the_refusal_can_be_a_reply() {
 }
 
 #[test]
+fn the_refusal_of_a_bad_frame_is_a_reply_when_it_named_a_request() {
+    let err = decode_client(r#"{"v":1,"type":"hangup","request_id":"r-5"}"#).unwrap_err();
+    let ServerMessage::Reply(reply) = err.to_server_message() else {
+        panic!("expected a reply, got {:?}", err.to_server_message());
+    };
+    assert_eq!(reply.request_id.as_str(), "r-5");
+    assert!(matches!(
+        reply.result,
+        ReplyResult::Error(ProtocolError {
+            code: ErrorCode::InvalidMessage,
+            ..
+        })
+    ));
+
+    let err = decode_client("not json").unwrap_err();
+    assert!(matches!(
+        err.to_server_message(),
+        ServerMessage::Error(ProtocolError {
+            code: ErrorCode::MalformedJson,
+            ..
+        })
+    ));
+}
+
+#[test]
 fn oversized_frames_are_refused_before_parsing() {
     let frame = format!(
         r#"{{"v":1,"type":"ping","pad":"{}"}}"#,
