@@ -132,7 +132,10 @@ impl RingSequence {
         })
     }
 
-    /// Records how the current ring of `agent` ended at `at`.
+    /// Records how the current ring of `agent` ended at `at`. `Cancelled` covers a ring
+    /// withdrawn from this agent only (they went offline): the sequence may go on with
+    /// [`RingSequence::next`]. When the whole call ends (the caller hung up) the driver
+    /// records `Cancelled` and simply stops asking for a next step.
     pub fn ring_ended(
         &mut self,
         agent: &AgentId,
