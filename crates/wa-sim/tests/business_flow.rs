@@ -24,6 +24,7 @@ use tokio::time::timeout;
 use wa_sim::audio::{AudioMeter, AudioSource, ToneSource};
 use wa_sim::clock::ManualClock;
 use wa_sim::device::AudioChoice;
+use wa_sim::phone::PhoneConfig;
 use wa_sim::phone_device::PhoneDevice;
 use wa_sim::server::{start, ClockChoice};
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
@@ -260,7 +261,7 @@ async fn customer_heard(sim: &TestSim, call_id: &str, packets: u64) -> Value {
 }
 
 /// A simulator whose customer has the real WebRTC phone and answers business calls with a tone.
-async fn sim_with_phone(webhook_url: &str) -> TestSim {
+async fn sim_with_phone(webhook_url: &str, phone: PhoneConfig) -> TestSim {
     let mut config = config(webhook_url);
     config.default_answer_audio = AudioChoice::Tone { hz: CUSTOMER_HZ };
     let clock = ManualClock::starting_now();
@@ -269,7 +270,7 @@ async fn sim_with_phone(webhook_url: &str) -> TestSim {
         listener,
         config,
         ClockChoice::Manual(clock.clone()),
-        Arc::new(PhoneDevice::default()),
+        Arc::new(PhoneDevice { base: phone }),
     )
     .unwrap();
     TestSim {
@@ -282,7 +283,7 @@ async fn sim_with_phone(webhook_url: &str) -> TestSim {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_initiated_call_carries_audio_both_ways_and_terminates_with_its_duration() {
     let mut hooks = WebhookReceiver::start(vec![]).await;
-    let sim = sim_with_phone(&hooks.url).await;
+    let sim = sim_with_phone(&hooks.url, PhoneConfig::default()).await;
 
     let started = sim
         .control(
@@ -355,7 +356,7 @@ async fn user_initiated_call_carries_audio_both_ways_and_terminates_with_its_dur
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn business_initiated_call_rings_is_answered_and_carries_audio_both_ways() {
     let mut hooks = WebhookReceiver::start(vec![]).await;
-    let sim = sim_with_phone(&hooks.url).await;
+    let sim = sim_with_phone(&hooks.url, PhoneConfig::default()).await;
     sim.grant_permission(CUSTOMER, "accept_temporary").await;
 
     let mut business = Business::new().await;
@@ -413,5 +414,46 @@ async fn business_initiated_call_rings_is_answered_and_carries_audio_both_ways()
     assert_eq!(terminate.item()["duration"], 15);
     assert_eq!(terminate.item()["direction"], "BUSINESS_INITIATED");
     business.stop.send_replace(true);
+    let _ = business.pc.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_business_that_sends_no_media_is_hung_up_on_with_138021() {
+    let mut hooks = WebhookReceiver::start(vec![]).await;
+    // WhatsApp waits 20 s; the phone's watchdog is shortened so the test does not wait that long.
+    let phone = PhoneConfig {
+        no_media_at_start: Duration::from_millis(500),
+        ..PhoneConfig::default()
+    };
+    let sim = sim_with_phone(&hooks.url, phone).await;
+    let started = sim
+        .control(
+            "/calls",
+            json!({ "from": CUSTOMER, "audio": { "kind": "tone", "hz": CUSTOMER_HZ } }),
+        )
+        .await;
+    let call_id = started["call_id"].as_str().unwrap().to_owned();
+    let offer = hooks.next_of("connect").await.item()["session"]["sdp"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut business = Business::new().await;
+    let answer = business.answer(&offer).await;
+    let (status, _) = sim
+        .graph_post("calls", call_action(&call_id, "accept", Some(&answer)))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // The business never sends a packet.
+    let terminate = hooks.next_of("terminate").await;
+    assert_eq!(terminate.item()["id"], call_id.as_str());
+    assert_eq!(terminate.item()["status"], "FAILED");
+    assert_eq!(terminate.value()["errors"][0]["code"], 138021);
+    assert_eq!(terminate.item()["errors"][0]["code"], 138021);
+    assert!(
+        terminate.item()["duration"].is_u64(),
+        "the call had connected"
+    );
+    let state = sim.control_get(&format!("/calls/{call_id}")).await;
+    assert_eq!(state["end"], "media_timeout");
     let _ = business.pc.close().await;
 }
