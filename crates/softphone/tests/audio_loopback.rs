@@ -12,7 +12,10 @@ use softphone::audio_io::{
 };
 use softphone::signal::{estimate_frequency, rms_dbfs, to_f32, Sine};
 
-const SINK: &str = "ringdesk_test";
+/// The null sink's name: the xtask runner's (`RINGDESK_TEST_SINK`) or our own.
+fn sink() -> String {
+    std::env::var("RINGDESK_TEST_SINK").unwrap_or_else(|_| "ringdesk_test".into())
+}
 const TONE_HZ: f64 = 697.0;
 
 fn run(cmd: &str, args: &[&str]) -> String {
@@ -48,18 +51,30 @@ fn ensure_null_sink() {
     if !running {
         run("pulseaudio", &["--start", "--exit-idle-time=-1"]);
     }
-    if !run("pactl", &["list", "short", "sinks"]).contains(SINK) {
+    let sink = sink();
+    let sinks = run("pactl", &["list", "short", "sinks"]);
+    if !sinks
+        .lines()
+        .any(|l| l.split_whitespace().nth(1) == Some(sink.as_str()))
+    {
         run(
             "pactl",
-            &["load-module", "module-null-sink", &format!("sink_name={SINK}")],
+            &[
+                "load-module",
+                "module-null-sink",
+                &format!("sink_name={sink}"),
+            ],
         );
     }
-    run("pactl", &["set-default-sink", SINK]);
-    run("pactl", &["set-default-source", &format!("{SINK}.monitor")]);
+    run("pactl", &["set-default-sink", &sink]);
+    run("pactl", &["set-default-source", &format!("{sink}.monitor")]);
 }
 
 #[test]
-#[cfg_attr(not(ringdesk_audio_test), ignore = "set RINGDESK_AUDIO_TEST=1 to use PulseAudio")]
+#[cfg_attr(
+    not(ringdesk_audio_test),
+    ignore = "set RINGDESK_AUDIO_TEST=1 to use PulseAudio"
+)]
 fn a_tone_played_out_comes_back_through_capture_at_the_same_frequency() {
     ensure_null_sink();
     let devices = list_devices().unwrap();
@@ -111,12 +126,18 @@ fn a_tone_played_out_comes_back_through_capture_at_the_same_frequency() {
         "sent {TONE_HZ} Hz, heard {freq} Hz"
     );
     let level = rms_dbfs(tone);
-    assert!(level > -25.0 && level < -5.0, "heard the tone at {level} dBFS (sent at -13.5)");
+    assert!(
+        level > -25.0 && level < -5.0,
+        "heard the tone at {level} dBFS (sent at -13.5)"
+    );
     assert!(reader.level_dbfs() > -40.0);
 }
 
 #[test]
-#[cfg_attr(not(ringdesk_audio_test), ignore = "set RINGDESK_AUDIO_TEST=1 to use PulseAudio")]
+#[cfg_attr(
+    not(ringdesk_audio_test),
+    ignore = "set RINGDESK_AUDIO_TEST=1 to use PulseAudio"
+)]
 fn an_unknown_device_name_is_refused_with_the_reason() {
     ensure_null_sink();
     let err = start_capture(&DeviceChoice::Named("no such microphone 42".into()))
