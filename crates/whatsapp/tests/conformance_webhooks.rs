@@ -178,6 +178,7 @@ fn terminate_doc_sample() {
     assert_eq!(call.start_secs(), Some(Ok(1_671_644_824)));
     assert_eq!(call.end_secs(), Some(Ok(1_671_644_944)));
     assert_eq!(call.duration, Some(120));
+    assert_eq!(call.talk_time(), Some(std::time::Duration::from_secs(120)));
     assert_eq!(
         call.biz_opaque_callback_data.as_deref(),
         Some("random_string")

@@ -234,6 +234,7 @@ async fn connection_refused_is_retried_even_for_post_because_nothing_was_sent() 
         } => {
             assert_eq!(attempts, 3);
             assert!(source.is_connect());
+            assert!(!error.outcome_unknown(), "nothing was sent");
         }
         other => panic!("expected a transport error, got {other}"),
     }
@@ -433,4 +434,26 @@ async fn call_action_refuses_connect_before_sending() {
         script.seen.lock().unwrap().is_empty(),
         "nothing may reach Meta"
     );
+}
+
+#[tokio::test]
+async fn get_is_retried_after_a_timeout() {
+    let settings = json!({"calling": {"status": "ENABLED"}});
+    let (script, base) = serve(vec![Reply::Hang, Reply::Json(StatusCode::OK, settings)]).await;
+    let config = GraphConfig::new("t")
+        .with_base_url(&base)
+        .with_retry(fast_retry(2))
+        .with_request_timeout(Duration::from_secs(1));
+    let got = GraphClient::new(config)
+        .unwrap()
+        .settings("1", false)
+        .await
+        .unwrap();
+    assert_eq!(
+        got.calling.unwrap().status,
+        Some(whatsapp::graph::FeatureStatus::Enabled)
+    );
+    let seen = script.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[1].uri, "/v23.0/1/settings");
 }

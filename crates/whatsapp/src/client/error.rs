@@ -69,6 +69,13 @@ impl GraphClientError {
         }
     }
 
+    /// True when the request may have reached Meta although no answer came (timeout or
+    /// connection lost after sending): its effect is unknown, so a POST must not simply be
+    /// repeated — for `connect`, check with Meta (webhooks) instead.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, Self::Transport { source, .. } if !source.is_connect())
+    }
+
     /// Meta's error object, when Meta sent one.
     pub fn meta_error(&self) -> Option<&GraphError> {
         match self {

@@ -272,6 +272,11 @@ impl CallEvent {
         self.end_time.as_ref().map(UnixTimestamp::secs)
     }
 
+    /// Talk time (terminate of an answered call).
+    pub fn talk_time(&self) -> Option<std::time::Duration> {
+        self.duration.map(std::time::Duration::from_secs)
+    }
+
     /// The customer's number: `from` on user-initiated calls, `to` on business-initiated ones.
     pub fn customer_number(&self) -> Option<&str> {
         match self.direction {
