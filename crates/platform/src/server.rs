@@ -31,6 +31,8 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("call timers are unusable: {0}")]
+    Timers(String),
     #[error("cannot set up the Graph API client")]
     Graph(#[from] GraphFailure),
 }
@@ -67,8 +69,10 @@ impl Platform {
         let (processed_tx, processed) = watch::channel(0u64);
         let mut tasks = Vec::new();
 
+        let ring_timing =
+            crate::config::ring_timing(&settings.timers).map_err(StartError::Timers)?;
         let (switchboard, handle, commands) =
-            Switchboard::new(store.clone(), graph, settings.clone());
+            Switchboard::new(store.clone(), graph, settings.clone(), ring_timing);
         tasks.push(tokio::spawn(switchboard.run(commands, shutdown.clone())));
 
         let wake = Arc::new(Notify::new());

@@ -7,8 +7,10 @@
 //! Secrets (access token, app secret, verify token) are held in [`Secret`], whose `Debug` prints
 //! `<redacted>`, so logging a `Settings` never leaks them.
 
+mod number_routing;
 mod secret;
 
+pub use number_routing::{number_routing, ring_timing, CallHoursSettings};
 pub use secret::Secret;
 
 use std::collections::HashMap;
@@ -48,6 +50,11 @@ pub enum ConfigError {
     HalfNumber { set: &'static str },
     #[error("no data directory: set RINGDESK_DATABASE_URL, or HOME / XDG_DATA_HOME")]
     NoDataDir,
+    #[error("number {phone_number_id}: {reason}")]
+    Number {
+        phone_number_id: String,
+        reason: String,
+    },
 }
 
 /// One business phone number the platform answers for.
@@ -60,6 +67,12 @@ pub struct NumberSettings {
     /// The name admins gave the number.
     #[serde(default)]
     pub display_name: Option<String>,
+    /// False refuses every call on the number (default true).
+    #[serde(default)]
+    pub calling_enabled: Option<bool>,
+    /// When the number takes calls; absent means around the clock.
+    #[serde(default)]
+    pub call_hours: Option<CallHoursSettings>,
 }
 
 /// Texts sent to a caller whose call was refused (PRODUCT.md, routing steps 2 and 4).
@@ -218,6 +231,8 @@ impl Settings {
                         phone_number_id,
                         display_phone_number,
                         display_name: None,
+                        calling_enabled: None,
+                        call_hours: None,
                     },
                 );
             }
@@ -235,10 +250,11 @@ impl Settings {
         }
 
         let defaults = Timers::default();
+        let auto_responder = file.auto_responder.unwrap_or_default();
         let ms = |value: Option<u64>, default: Duration| {
             value.map(Duration::from_millis).unwrap_or(default)
         };
-        Ok(Self {
+        let settings = Self {
             listen,
             database_url,
             graph_base_url: var("RINGDESK_GRAPH_BASE_URL")
@@ -268,11 +284,33 @@ impl Settings {
                 accept_window: ms(file.accept_window_ms, defaults.accept_window),
                 media_ready_bound: ms(file.media_ready_bound_ms, defaults.media_ready_bound),
             },
-            auto_responder: file.auto_responder.unwrap_or_default(),
+            auto_responder,
             webhook_body_limit: file
                 .webhook_body_limit
                 .unwrap_or(DEFAULT_WEBHOOK_BODY_LIMIT),
             process_inbox: file.process_inbox.unwrap_or(true),
+        };
+        // Refuse bad call hours or timers now, with the reason, rather than at the first call.
+        ring_timing(&settings.timers).map_err(|reason| ConfigError::Number {
+            phone_number_id: "(all)".into(),
+            reason,
+        })?;
+        for number in &settings.numbers {
+            settings.routing_for(number)?;
+        }
+        Ok(settings)
+    }
+
+    /// The routing settings of a configured number.
+    pub fn routing_for(
+        &self,
+        number: &NumberSettings,
+    ) -> Result<crate::routing::NumberRouting, ConfigError> {
+        number_routing(number, &self.timers, &self.auto_responder).map_err(|reason| {
+            ConfigError::Number {
+                phone_number_id: number.phone_number_id.clone(),
+                reason,
+            }
         })
     }
 

@@ -85,3 +85,37 @@ fn refusals_say_why() {
         Settings::from_toml("colour = 1", &env(&[("HOME", "/h")])).expect_err("unknown key");
     assert!(unknown_key.to_string().contains("colour"));
 }
+
+#[test]
+fn call_hours_are_read_and_checked_when_the_settings_load() {
+    let good = r#"
+        [[numbers]]
+        phone_number_id = "1"
+        display_phone_number = "15550001111"
+        [numbers.call_hours]
+        timezone = "Europe/Berlin"
+        holidays = ["2026-12-25"]
+        [numbers.call_hours.weekly]
+        mon = [["09:00", "12:30"], ["13:30", "17:00"]]
+    "#;
+    let settings = Settings::from_toml(good, &env(&[("HOME", "/h")])).expect("valid call hours");
+    let routing = settings.routing_for(&settings.numbers[0]).expect("routing");
+    let hours = routing.call_hours.expect("call hours");
+    // Monday 2026-11-23 10:00 in Berlin is 09:00 UTC: open; 12:45 local is the lunch gap.
+    let at = |hour: u32, minute: u32| {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+            .and_then(|day| day.and_hms_opt(hour, minute, 0))
+            .map(|time| time.and_utc())
+            .expect("a valid instant")
+    };
+    assert!(hours.is_open(at(9, 0)));
+    assert!(!hours.is_open(at(11, 45)));
+    assert!(routing.calling_enabled);
+
+    let bad_zone = good.replace("Europe/Berlin", "Mars/Olympus");
+    let refusal = Settings::from_toml(&bad_zone, &env(&[("HOME", "/h")])).expect_err("bad zone");
+    assert!(refusal.to_string().contains("Mars/Olympus"), "{refusal}");
+    let bad_day = good.replace("mon =", "moonday =");
+    let refusal = Settings::from_toml(&bad_day, &env(&[("HOME", "/h")])).expect_err("bad day");
+    assert!(refusal.to_string().contains("moonday"), "{refusal}");
+}

@@ -6,8 +6,9 @@
 //! Eligible = connected, presence Available, not ringing or on another call, not already tried
 //! for this call.
 //!
-//! This stands in for the shared `routing` module until the platform is wired to it; it takes
-//! the same inputs (who is assigned, who owns the contact, who is eligible, who was offered when).
+//! The first decision for a call is the shared `routing` module's (it also knows calling
+//! disabled and call hours); this function picks the *next* agent after a reject or timeout,
+//! with the same order, skipping the agents already tried.
 
 use protocol::RoutedBecause;
 
@@ -17,6 +18,8 @@ pub struct Candidate {
     pub agent_id: String,
     /// Has a live socket and presence Available.
     pub available: bool,
+    /// Has a live socket (whatever the presence).
+    pub signed_in: bool,
     /// Ringing for or on another call.
     pub busy: bool,
     /// When this agent was last offered a call (unix ms), if ever.
@@ -94,6 +97,7 @@ mod tests {
         Candidate {
             agent_id: id.into(),
             available,
+            signed_in: available,
             busy,
             last_offered: last,
         }

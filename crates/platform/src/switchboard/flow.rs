@@ -13,6 +13,9 @@ use super::choose::{choose, Candidate, Choice};
 use super::live::{LiveCall, Phase};
 use super::{Switchboard, TimerKind};
 use crate::graph::GraphFailure;
+use crate::routing::{
+    route, AgentState, AutoReplies, NumberRouting, RoutingDecision, RoutingSnapshot,
+};
 use crate::store::calls::CallEnd;
 use crate::store::time::now_ms;
 use crate::store::wire::timestamp;
@@ -56,20 +59,62 @@ impl Switchboard {
             .map(|agent| Candidate {
                 agent_id: agent.agent.id.clone(),
                 available: agent.available(),
+                signed_in: agent.connection.is_some(),
                 busy: self.live.busy(&agent.agent.id),
                 last_offered: offered.get(&agent.agent.id).copied(),
             })
             .collect();
+        if tried.is_empty() {
+            // The first decision is the shared routing module's: calling disabled, call hours,
+            // then who rings (or why nobody can).
+            let config = self.number_routing(call);
+            let snapshot = snapshot(&candidates, call, assigned.as_deref(), owner.as_deref());
+            return match route(&config, &snapshot, chrono::Utc::now()) {
+                RoutingDecision::Ring { agent, because } => {
+                    self.ring(call_id, agent.as_str(), because).await
+                }
+                RoutingDecision::Reject {
+                    status,
+                    auto_reply_text,
+                } => {
+                    self.refuse(call_id, status.call_status(), auto_reply_text)
+                        .await
+                }
+            };
+        }
         match choose(&candidates, assigned.as_deref(), owner.as_deref(), &tried) {
             Choice::Ring { agent_id, because } => self.ring(call_id, &agent_id, because).await,
-            Choice::AllBusy if tried.is_empty() => {
-                self.refuse(call_id, CallStatus::AllAgentsBusy).await
-            }
-            Choice::AllOffline if tried.is_empty() => {
-                self.refuse(call_id, CallStatus::AllAgentsOffline).await
-            }
             Choice::AllBusy | Choice::AllOffline => self.give_up(call_id).await,
         }
+    }
+
+    /// The call's number's routing settings; a number missing from the settings takes calls
+    /// around the clock with the default texts.
+    fn number_routing(&self, call: &LiveCall) -> NumberRouting {
+        let configured = self
+            .settings
+            .number(&call.phone_number_id)
+            .and_then(|number| match self.settings.routing_for(number) {
+                Ok(routing) => Some(routing),
+                Err(error) => {
+                    tracing::error!(%error, "number routing settings unusable; using defaults");
+                    None
+                }
+            });
+        configured.unwrap_or_else(|| {
+            let texts = &self.settings.auto_responder;
+            NumberRouting {
+                number: call.business_number.clone(),
+                calling_enabled: true,
+                call_hours: None,
+                auto_replies: AutoReplies {
+                    outside_office_hours: Some(texts.outside_office_hours.clone()),
+                    all_agents_offline: Some(texts.all_agents_offline.clone()),
+                    all_agents_busy: Some(texts.all_agents_busy.clone()),
+                },
+                timing: self.ring_timing,
+            }
+        })
     }
 
     async fn ring(
@@ -135,6 +180,7 @@ impl Switchboard {
         &mut self,
         call_id: &str,
         status: CallStatus,
+        text: Option<String>,
     ) -> Result<(), StoreError> {
         let Some(call) = self.live.calls.remove(call_id) else {
             return Ok(());
@@ -153,16 +199,8 @@ impl Switchboard {
             )
             .await?;
         self.meta_reject(&call).await;
-        let text = match status {
-            CallStatus::AllAgentsBusy => Some(&self.settings.auto_responder.all_agents_busy),
-            CallStatus::AllAgentsOffline => Some(&self.settings.auto_responder.all_agents_offline),
-            CallStatus::OutsideOfficeHours => {
-                Some(&self.settings.auto_responder.outside_office_hours)
-            }
-            _ => None,
-        };
         if let Some(text) = text {
-            let message = OutboundMessage::text(call.customer.number.as_str(), text.clone());
+            let message = OutboundMessage::text(call.customer.number.as_str(), text);
             if let Err(error) = self
                 .graph
                 .send_message(&call.phone_number_id, &message)
@@ -403,4 +441,37 @@ pub(super) fn incoming_call(call: &LiveCall) -> ServerMessage {
         ring_deadline: deadline,
         sdp_offer: call.offer.clone(),
     })
+}
+
+/// The routing module's view of the agents for `call`. Every agent may take calls for every
+/// configured number (per-number call operators are not configurable yet).
+fn snapshot(
+    candidates: &[Candidate],
+    call: &LiveCall,
+    assigned: Option<&str>,
+    owner: Option<&str>,
+) -> RoutingSnapshot {
+    let agent_id = |id: &str| protocol::AgentId::new(id).ok();
+    RoutingSnapshot {
+        agents: candidates
+            .iter()
+            .filter_map(|candidate| {
+                Some(AgentState {
+                    id: agent_id(&candidate.agent_id)?,
+                    signed_in: candidate.available || candidate.signed_in,
+                    presence: if candidate.available {
+                        protocol::Presence::Available
+                    } else {
+                        protocol::Presence::Away
+                    },
+                    busy: candidate.busy,
+                    numbers: [call.business_number.clone()].into_iter().collect(),
+                    last_offered_at: candidate.last_offered.map(timestamp),
+                })
+            })
+            .collect(),
+        excluded: Default::default(),
+        conversation_agent: assigned.and_then(agent_id),
+        contact_owner: owner.and_then(agent_id),
+    }
 }

@@ -95,6 +95,8 @@ pub struct Switchboard {
     graph: Arc<dyn Graph>,
     settings: Arc<Settings>,
     live: Live,
+    /// Ring timing for numbers missing from the settings (validated when settings load).
+    ring_timing: crate::routing::RingTiming,
     /// For arming timers that come back as commands.
     commands: mpsc::UnboundedSender<Command>,
 }
@@ -105,6 +107,7 @@ impl Switchboard {
         store: Store,
         graph: Arc<dyn Graph>,
         settings: Arc<Settings>,
+        ring_timing: crate::routing::RingTiming,
     ) -> (Self, SwitchboardHandle, mpsc::UnboundedReceiver<Command>) {
         let (commands, receiver) = mpsc::unbounded_channel();
         let handle = SwitchboardHandle {
@@ -116,6 +119,7 @@ impl Switchboard {
                 graph,
                 settings,
                 live: Live::default(),
+                ring_timing,
                 commands,
             },
             handle,

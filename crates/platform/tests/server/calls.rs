@@ -349,3 +349,37 @@ async fn a_malformed_frame_is_refused_with_a_reason_and_the_socket_stays_open() 
     assert_eq!(alice.drain().await, vec![], "still answering pings");
     harness.platform.shutdown().await;
 }
+
+#[tokio::test]
+async fn outside_call_hours_the_call_is_refused_with_the_closed_text_and_rings_nobody() {
+    let mut harness = Harness::start_with(|settings| {
+        // A week with no opening range: always closed.
+        settings.numbers[0].call_hours = Some(platform::config::CallHoursSettings {
+            timezone: "Europe/Berlin".into(),
+            weekly: Default::default(),
+            holidays: Vec::new(),
+        });
+        settings.auto_responder.outside_office_hours = "We are closed.".into();
+    })
+    .await;
+    let (_, token) = harness.agent("alice", Role::Admin, None).await;
+    let mut alice = harness.connect(&token).await;
+    hello(&mut alice).await;
+
+    assert_eq!(
+        harness.post_webhook(&connect_body("wacid.CLOSED")).await,
+        200
+    );
+    assert_eq!(harness.graph.next().await.action(), Some("reject"));
+    let text = harness.graph.next().await;
+    assert_eq!(text.body["text"]["body"], "We are closed.");
+    assert_eq!(
+        alice.drain().await,
+        vec![],
+        "nobody rings outside call hours"
+    );
+    let (_, record) = harness.get_json("/api/calls/wacid.CLOSED", &token).await;
+    assert_eq!(record["status"], "outside_office_hours");
+    assert_eq!(record["ended_by"], "system");
+    harness.platform.shutdown().await;
+}
