@@ -27,6 +27,12 @@ async fn customer_call_is_signed_accepted_and_terminated_with_its_duration() {
         .unwrap()
         .contains("a=ice-lite"));
     assert_eq!(connect.value()["contacts"][0]["profile"]["name"], "Ana");
+    let typed = WebhookReceiver::typed_call(&connect);
+    assert!(
+        typed.sdp().is_ok(),
+        "the platform can read the offer: {:?}",
+        typed.sdp()
+    );
 
     let answer = business_answer("1");
     let (status, body) = sim
@@ -55,6 +61,9 @@ async fn customer_call_is_signed_accepted_and_terminated_with_its_duration() {
     assert_eq!(status, StatusCode::OK);
     let terminate = hooks.next_of("terminate").await;
     assert_signed(&terminate);
+    let typed = WebhookReceiver::typed_call(&terminate);
+    assert_eq!(typed.talk_time(), Some(std::time::Duration::from_secs(95)));
+    assert_eq!(typed.duration, Some(95));
     let t = terminate.item();
     assert_eq!(t["status"], "COMPLETED");
     assert_eq!(t["duration"], 95);

@@ -344,6 +344,8 @@ impl MetaRules {
         let call_ref = Self::call_ref(call);
         self.ledger
             .record_connected(now, &call_ref.customer.wa_id, true);
+        // A customer who picks up a business call opens the customer service window.
+        self.ledger.record_inbound(now, &call_ref.customer.wa_id);
         Ok(vec![Event::Status {
             at: now,
             call: call_ref,

@@ -297,3 +297,49 @@ fn terminate_twice_is_refused_and_terminate_is_emitted_once() {
     assert!(r.tick(t(10_000)).is_empty());
     let _ = Duration::ZERO;
 }
+
+#[test]
+fn call_attempts_per_day_are_capped_even_when_calls_are_not_connected() {
+    let mut r = MetaRules::new(
+        RulesConfig {
+            max_call_attempts_per_day: 3,
+            ..RulesConfig::default()
+        },
+        1,
+    );
+    for n in 0..4 {
+        r.customer_replies_permission(t(0), customer(n), PermissionAnswer::AcceptPermanent);
+    }
+    for n in 0..3 {
+        let id = r
+            .business_connect(t(u64::from(n)), &customer(n).wa_id, OFFER, None)
+            .unwrap();
+        r.business_terminate(t(u64::from(n)), &id).unwrap();
+    }
+    let refusal = r
+        .business_connect(t(10), &customer(3).wa_id, OFFER, None)
+        .unwrap_err();
+    assert_eq!((refusal.code(), refusal.http_status()), (138005, 429));
+    assert!(r
+        .business_connect(t(86_400), &customer(3).wa_id, OFFER, None)
+        .is_ok());
+}
+
+#[test]
+fn ring_timeout_ends_an_unanswered_business_call_without_duration() {
+    let mut r = rules();
+    let c = customer(1);
+    r.customer_replies_permission(t(0), c.clone(), PermissionAnswer::AcceptPermanent);
+    let id = r.business_connect(t(0), &c.wa_id, OFFER, None).unwrap();
+    r.customer_device_ringing(t(1), &id, answer("x")).unwrap();
+    assert_eq!(r.next_deadline(), Some(t(60)));
+    let events = r.tick(t(60));
+    assert_eq!(terminate_of(&events), (None, None));
+    assert_eq!(
+        r.call(&id).unwrap().phase,
+        CallPhase::Ended {
+            at: t(60),
+            end: CallEnd::NotAnswered
+        }
+    );
+}

@@ -38,6 +38,8 @@ pub struct Received {
     pub signature: Option<String>,
     pub raw: Bytes,
     pub body: Value,
+    /// The body read with the `whatsapp` crate's webhook types (what the platform parses).
+    pub typed: Result<whatsapp::webhook::WebhookEnvelope, String>,
 }
 
 impl Received {
@@ -101,12 +103,26 @@ impl WebhookReceiver {
         Self { url, rx }
     }
 
-    /// The next delivery (every attempt counts, including refused ones).
+    /// The next delivery (every attempt counts, including refused ones). Every webhook must
+    /// parse with the `whatsapp` crate's types, as the platform reads them.
     pub async fn next(&mut self) -> Received {
-        tokio::time::timeout(PATIENCE, self.rx.recv())
+        let received = tokio::time::timeout(PATIENCE, self.rx.recv())
             .await
             .expect("a webhook within the patience window")
-            .expect("receiver open")
+            .expect("receiver open");
+        if let Err(error) = &received.typed {
+            panic!(
+                "webhook does not parse as whatsapp::webhook::WebhookEnvelope: {error}\n{}",
+                received.body
+            );
+        }
+        received
+    }
+
+    /// The typed first call event of a delivery.
+    pub fn typed_call(received: &Received) -> whatsapp::webhook::CallEvent {
+        let envelope = received.typed.as_ref().expect("typed webhook");
+        envelope.entry[0].changes[0].value.calls[0].clone()
     }
 
     /// The next delivery whose kind is `kind`, skipping others.
@@ -144,10 +160,12 @@ async fn receive(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+    let typed = serde_json::from_slice(&raw).map_err(|e| e.to_string());
     let _ = state.tx.send(Received {
         signature,
         raw,
         body,
+        typed,
     });
     status
 }
