@@ -301,6 +301,22 @@ async fn connect_user_initiated(config: PhoneConfig) -> (PhoneCall, Business, u3
     (call, business, ssrc)
 }
 
+fn write_tone_wav(path: &std::path::Path, hz: f64, seconds: f64) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 48_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut samples = vec![0i16; (48_000.0 * seconds) as usize];
+    ToneSource::new(hz, -20.0).unwrap().fill(&mut samples);
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for s in samples {
+        w.write_sample(s).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
 fn lines(sdp: &str) -> Vec<&str> {
     sdp.split("\r\n").filter(|l| !l.is_empty()).collect()
 }
@@ -483,9 +499,16 @@ async fn phone_answers_a_business_initiated_call_and_records_it() {
     let mut business = Business::new().await;
     let offer = business.offer().await;
 
+    // The customer's voice comes from a 48 kHz WAV file this time (looped 0.5 s of 440 Hz).
+    let voice = dir.path().join("customer-voice.wav");
+    write_tone_wav(&voice, PHONE_HZ, 0.5);
     let config = PhoneConfig {
+        voice: Voice::Wav {
+            path: voice,
+            looping: true,
+        },
         record_to: Some(wav.clone()),
-        ..tone_config(PHONE_HZ)
+        ..PhoneConfig::default()
     };
     let (call, answer) = CustomerPhone::answer(&offer, config).await.unwrap();
     let l = lines(&answer);
@@ -568,4 +591,30 @@ async fn bad_answers_and_offers_are_refused_with_a_reason() {
         .apply_answer("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n")
         .await;
     assert!(err.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answer_takes_the_dtls_role_the_offer_leaves_it() {
+    let mut business = Business::new().await;
+    let offer = business.offer().await;
+    assert!(offer.contains("a=setup:actpass"));
+
+    // actpass → the configured role (default active, as in Meta's doc sample).
+    let (_c1, answer) = CustomerPhone::answer(&offer, PhoneConfig::default())
+        .await
+        .unwrap();
+    assert!(lines(&answer).contains(&"a=setup:active"), "{answer}");
+    let passive = PhoneConfig {
+        answer_setup: wa_sim::phone::AnswerSetup::Passive,
+        ..PhoneConfig::default()
+    };
+    let (_c2, answer) = CustomerPhone::answer(&offer, passive).await.unwrap();
+    assert!(lines(&answer).contains(&"a=setup:passive"), "{answer}");
+
+    // An offer that insists on being the DTLS client (community variant) gets passive.
+    let active_offer = offer.replace("a=setup:actpass", "a=setup:active");
+    let (_c3, answer) = CustomerPhone::answer(&active_offer, PhoneConfig::default())
+        .await
+        .unwrap();
+    assert!(lines(&answer).contains(&"a=setup:passive"), "{answer}");
 }

@@ -20,7 +20,7 @@ use super::peer::{audio_track, build_peer, Side, TELEPHONE_EVENT_PT};
 use super::sdp_shape::{check_remote, payload_type_for, rename_mid, SdpFacts, AUDIO_MID};
 use super::sender::{self, RtpParams};
 use super::state::{CallShared, CallState, EndReason, PhoneEvent, ReceivedAudio};
-use super::{receiver, supervise, PhoneConfig, PhoneError};
+use super::{receiver, supervise, AnswerSetup, PhoneConfig, PhoneError};
 
 /// Entry point: the customer's WhatsApp phone.
 #[derive(Debug, Clone, Copy, Default)]
@@ -140,6 +140,24 @@ async fn wait_gathered(
     }
 }
 
+/// The DTLS role to answer `offer` with. webrtc-rs applies a configured answering role even
+/// when the offer already fixed its own (`active` answered `active`), so the phone only uses
+/// `configured` for `actpass` and otherwise takes the complement.
+fn answer_setup_for(offer: &str, configured: AnswerSetup) -> Result<AnswerSetup, PhoneError> {
+    let setup = offer
+        .lines()
+        .find_map(|l| l.trim_end().strip_prefix("a=setup:"))
+        .unwrap_or("actpass");
+    match setup {
+        "actpass" => Ok(configured),
+        "active" => Ok(AnswerSetup::Passive),
+        "passive" => Ok(AnswerSetup::Active),
+        other => Err(PhoneError::RemoteSdp(format!(
+            "a=setup:{other} is not actpass, active or passive"
+        ))),
+    }
+}
+
 impl CustomerPhone {
     /// The customer calls the business: returns the call and Meta's-relay-shaped SDP offer
     /// (ICE-lite, `actpass`, inline host candidates gathered before returning).
@@ -190,13 +208,9 @@ impl CustomerPhone {
     ) -> Result<(PhoneCall, String), PhoneError> {
         check_remote(offer_sdp)?;
         let telephone_event_pt = payload_type_for(offer_sdp, "telephone-event/8000");
+        let side = Side::Answerer(answer_setup_for(offer_sdp, config.answer_setup)?);
         let mut prepared = prepare(&config, telephone_event_pt)?;
-        let pc = build_peer(
-            &config,
-            Side::Answerer(config.answer_setup),
-            prepared.handler.clone(),
-        )
-        .await?;
+        let pc = build_peer(&config, side, prepared.handler.clone()).await?;
         let stream = stream_id();
         let ssrc = (random_u64() >> 32) as u32;
         let result = async {
@@ -231,7 +245,6 @@ impl CustomerPhone {
                 return Err(e);
             }
         };
-        let side = Side::Answerer(config.answer_setup);
         // An answer must echo the offer's mid, which webrtc-rs did.
         let sdp = facts.render_meta_style(&facts.mid, &stream);
         let call = PhoneCall::start(prepared, pc, side, track, &facts, &config);
