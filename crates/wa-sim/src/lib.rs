@@ -6,13 +6,13 @@
 //! and the `/_sim` control API), [`device`] the seam to the customer's phone.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-pub mod clock;
-pub mod rules;
-pub mod phone;
 pub mod audio;
+pub mod clock;
 pub mod device;
 pub mod http;
+pub mod phone;
 pub mod phone_device;
+pub mod rules;
 pub mod server;
 pub mod sim;
 pub mod webhook;

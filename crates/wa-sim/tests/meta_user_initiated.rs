@@ -300,3 +300,35 @@ async fn the_same_customer_cannot_have_two_calls() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["code"], 138003);
 }
+
+#[tokio::test]
+async fn on_the_system_clock_the_accept_window_expires_by_itself() {
+    let mut hooks = WebhookReceiver::start(vec![]).await;
+    let mut config = config(&hooks.url);
+    config.rules.accept_window = std::time::Duration::from_millis(300);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let running = wa_sim::server::start(
+        listener,
+        config,
+        wa_sim::server::ClockChoice::System,
+        std::sync::Arc::new(wa_sim::device::ScriptedDevice),
+    )
+    .unwrap();
+    let response = reqwest::Client::new()
+        .post(format!("{}/_sim/calls", running.base_url()))
+        .json(&json!({ "from": CUSTOMER }))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    hooks.next_of("connect").await;
+    // No clock is advanced: the simulator's timer ends the call on its own.
+    let terminate = hooks.next_of("terminate").await;
+    assert_eq!(terminate.value()["errors"][0]["code"], 138007);
+    let start: u64 = terminate.item()["timestamp"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(start > 1_700_000_000, "wall-clock timestamps");
+}
