@@ -383,3 +383,108 @@ async fn outside_call_hours_the_call_is_refused_with_the_closed_text_and_rings_n
     assert_eq!(record["ended_by"], "system");
     harness.platform.shutdown().await;
 }
+
+#[tokio::test]
+async fn metas_refusal_of_pre_accept_fails_the_call_with_metas_code() {
+    let mut harness = Harness::start().await;
+    harness.graph.refuse("pre_accept", 100);
+    let (_, token) = harness.agent("alice", Role::Agent, None).await;
+    let mut alice = harness.connect(&token).await;
+    hello(&mut alice).await;
+    assert_eq!(
+        harness.post_webhook(&connect_body("wacid.REFUSED")).await,
+        200
+    );
+    incoming(alice.recv().await);
+
+    let request = alice
+        .send(json!({"type": "accept_call", "call_id": "wacid.REFUSED", "sdp_answer": ANSWER}))
+        .await;
+    assert_eq!(harness.graph.next().await.action(), Some("pre_accept"));
+    assert_eq!(
+        harness.graph.next().await.action(),
+        Some("reject"),
+        "the failed call is released"
+    );
+    match alice.recv().await {
+        ServerMessage::CallUpdate(update) => match update.state {
+            CallState::Failed {
+                meta_error_code,
+                message,
+                ..
+            } => {
+                assert_eq!(meta_error_code, Some(100));
+                assert!(
+                    message.contains("Fingerprint algo is not SHA256"),
+                    "{message}"
+                );
+            }
+            other => panic!("expected failed, got {other:?}"),
+        },
+        other => panic!("expected call_update, got {other:?}"),
+    }
+    match alice.recv().await {
+        ServerMessage::Reply(reply) => {
+            assert_eq!(reply.request_id.as_str(), request);
+            assert!(
+                matches!(reply.result, ReplyResult::Error(ref error) if error.code == ErrorCode::UpstreamError)
+            );
+        }
+        other => panic!("expected reply, got {other:?}"),
+    }
+    let (_, record) = harness.get_json("/api/calls/wacid.REFUSED", &token).await;
+    assert_eq!(record["status"], "failed");
+    assert_eq!(record["meta_error_code"], 100);
+    harness.platform.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_failed_terminate_closes_an_answered_call_as_failed_with_metas_error_code() {
+    let mut harness = Harness::start().await;
+    let (_, token) = harness.agent("alice", Role::Agent, None).await;
+    let mut alice = harness.connect(&token).await;
+    hello(&mut alice).await;
+    assert_eq!(
+        harness.post_webhook(&connect_body("wacid.NOMEDIA")).await,
+        200
+    );
+    incoming(alice.recv().await);
+    alice
+        .send(json!({"type": "accept_call", "call_id": "wacid.NOMEDIA", "sdp_answer": ANSWER}))
+        .await;
+    assert_eq!(harness.graph.next().await.action(), Some("pre_accept"));
+    alice
+        .send(json!({"type": "media_ready", "call_id": "wacid.NOMEDIA"}))
+        .await;
+    assert_eq!(harness.graph.next().await.action(), Some("accept"));
+
+    // Meta's live 138021 example: the call failed after 20 s without media.
+    let mut envelope: serde_json::Value = serde_json::from_slice(&terminate_body(
+        "wacid.NOMEDIA",
+        TerminateStatus::Failed,
+        Some((now_secs() - 20, now_secs())),
+    ))
+    .unwrap();
+    envelope["entry"][0]["changes"][0]["value"]["calls"][0]["errors"] = json!([{
+        "code": 138021,
+        "title": "WhatsApp client terminated the call due to not receiving any media for a long time. Please try again",
+        "message": "WhatsApp client terminated the call due to not receiving any media for a long time. Please try again",
+        "error_data": {"details": "WhatsApp client terminated the call due to not receiving any media for a long time."}
+    }]);
+    assert_eq!(
+        harness.post_webhook(envelope.to_string().as_bytes()).await,
+        200
+    );
+    loop {
+        if let ServerMessage::CallUpdate(update) = alice.recv().await {
+            if matches!(update.state, CallState::Ended { .. }) {
+                break;
+            }
+        }
+    }
+    let (_, record) = harness.get_json("/api/calls/wacid.NOMEDIA", &token).await;
+    assert_eq!(record["status"], "failed");
+    assert_eq!(record["meta_error_code"], 138021);
+    assert_eq!(record["duration_secs"], 20);
+    harness.platform.shutdown().await;
+}

@@ -55,39 +55,66 @@ impl GraphRequest {
 struct FakeGraphState {
     sender: mpsc::UnboundedSender<GraphRequest>,
     seen: Arc<Mutex<Vec<GraphRequest>>>,
+    /// When set, requests with this `action` get Meta's error object with this code.
+    refuse: Arc<Mutex<Option<(String, u32)>>>,
 }
 
-/// A Graph API stand-in that answers `{"success": true}` and reports every request.
+/// A Graph API stand-in that answers `{"success": true}` (or Meta's error object for a refused
+/// action) and reports every request.
 pub struct FakeGraph {
     pub base_url: String,
     receiver: mpsc::UnboundedReceiver<GraphRequest>,
     seen: Arc<Mutex<Vec<GraphRequest>>>,
+    refuse: Arc<Mutex<Option<(String, u32)>>>,
 }
 
 async fn record(
     State(state): State<FakeGraphState>,
     Path((_version, phone_number_id, edge)): Path<(String, String, String)>,
     Json(body): Json<Value>,
-) -> Json<Value> {
+) -> (axum::http::StatusCode, Json<Value>) {
     let request = GraphRequest {
         phone_number_id,
         edge,
         body,
     };
     state.seen.lock().unwrap().push(request.clone());
+    let refused = state
+        .refuse
+        .lock()
+        .unwrap()
+        .clone()
+        .filter(|(action, _)| request.action() == Some(action.as_str()));
     let _ = state.sender.send(request);
-    Json(json!({ "messaging_product": "whatsapp", "success": true }))
+    match refused {
+        Some((_, code)) => (
+            axum::http::StatusCode::BAD_REQUEST,
+            Json(json!({ "error": {
+                "message": "Invalid parameter",
+                "type": "OAuthException",
+                "code": code,
+                "error_data": { "messaging_product": "whatsapp", "details": "Fingerprint algo is not SHA256" },
+                "fbtrace_id": "ApaWkAViZR1ZYOg3XpILtzj"
+            }})),
+        ),
+        None => (
+            axum::http::StatusCode::OK,
+            Json(json!({ "messaging_product": "whatsapp", "success": true })),
+        ),
+    }
 }
 
 impl FakeGraph {
     pub async fn start() -> Self {
         let (sender, receiver) = mpsc::unbounded_channel();
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let refuse = Arc::new(Mutex::new(None));
         let app = Router::new()
             .route("/{version}/{phone_number_id}/{edge}", post(record))
             .with_state(FakeGraphState {
                 sender,
                 seen: seen.clone(),
+                refuse: refuse.clone(),
             });
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -98,7 +125,13 @@ impl FakeGraph {
             base_url: format!("http://{addr}"),
             receiver,
             seen,
+            refuse,
         }
+    }
+
+    /// From now on, answer requests with this `action` with Meta's error `code`.
+    pub fn refuse(&self, action: &str, code: u32) {
+        *self.refuse.lock().unwrap() = Some((action.to_owned(), code));
     }
 
     /// The next request, in arrival order.
