@@ -375,3 +375,23 @@ async fn invalid_settings_are_refused_and_disabled_calling_refuses_calls() {
         (StatusCode::UNAUTHORIZED, json!(138000))
     );
 }
+
+#[tokio::test]
+async fn connect_without_action_is_accepted_as_a_new_call() {
+    let mut hooks = WebhookReceiver::start(vec![]).await;
+    let sim = TestSim::start(&hooks.url).await;
+    sim.grant_permission(CUSTOMER, "accept_permanent").await;
+    let (status, body) = sim
+        .graph_post(
+            "calls",
+            json!({ "messaging_product": "whatsapp", "to": CUSTOMER, "type": "audio",
+                    "session": { "sdp_type": "offer", "sdp": business_offer() } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["calls"][0]["id"]
+        .as_str()
+        .unwrap()
+        .starts_with("wacid."));
+    hooks.next_of("status:RINGING").await;
+}

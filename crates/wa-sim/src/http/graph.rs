@@ -142,7 +142,16 @@ async fn calls(
     authorize(&sim, &headers, &version, &phone_number_id)?;
     let body = parse_body(&sim, &body)?;
     check_product(&sim, &body)?;
-    let action = str_field(&sim, &body, "action")?.to_ascii_lowercase();
+    let action = match body.get("action") {
+        // Seen in production code: a connect sent without `action` (reference §3.1, UNCERTAIN);
+        // accepted when the body is unmistakably a new call.
+        None if body.get("to").is_some()
+            && body.pointer("/session/sdp_type").and_then(Value::as_str) == Some("offer") =>
+        {
+            "connect".to_owned()
+        }
+        _ => str_field(&sim, &body, "action")?.to_ascii_lowercase(),
+    };
     let refused = |r: crate::rules::Refusal| GraphError::from_refusal(&r, trace(&sim));
     match action.as_str() {
         "connect" => {

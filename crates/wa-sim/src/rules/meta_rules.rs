@@ -273,7 +273,8 @@ impl MetaRules {
             CallPhase::Connected { .. } => CallEnd::Completed,
             CallPhase::Ended { .. } => return Err(Self::wrong_state(call, "hang up")),
             _ if call.direction == Direction::UserInitiated => CallEnd::CancelledByCustomer,
-            _ => CallEnd::RejectedByCustomer,
+            // Declining a ringing business call is a rejection (REJECTED status, then terminate).
+            _ => return self.customer_rejects(now, call_id),
         };
         Ok(self.end_call(now, call_id, end))
     }

@@ -343,3 +343,26 @@ fn ring_timeout_ends_an_unanswered_business_call_without_duration() {
         }
     );
 }
+
+#[test]
+fn customer_hanging_up_a_ringing_business_call_rejects_it() {
+    let mut r = rules();
+    let c = customer(1);
+    r.customer_replies_permission(t(0), c.clone(), PermissionAnswer::AcceptPermanent);
+    let id = r.business_connect(t(0), &c.wa_id, OFFER, None).unwrap();
+    r.customer_device_ringing(t(1), &id, answer("x")).unwrap();
+    let events = r.customer_hangs_up(t(2), &id).unwrap();
+    assert!(matches!(
+        &events[..],
+        [
+            Event::Status {
+                status: CallStatus::Rejected,
+                ..
+            },
+            Event::Terminate {
+                connected: None,
+                ..
+            }
+        ]
+    ));
+}

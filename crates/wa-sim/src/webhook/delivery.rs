@@ -48,7 +48,10 @@ pub struct DeliveryRecord {
     pub delivered: bool,
 }
 
-/// Every delivery so far, newest last (read by the control API).
+/// How many delivery records are kept; the older half is dropped when full.
+const MAX_LOG_RECORDS: usize = 20_000;
+
+/// Recent deliveries, newest last (read by the control API).
 pub type DeliveryLog = Arc<Mutex<Vec<DeliveryRecord>>>;
 
 struct Job {
@@ -151,6 +154,10 @@ async fn deliver_one(
     };
     let index = {
         let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+        // Bounded: a long demo must not grow the log forever.
+        if log.len() >= MAX_LOG_RECORDS {
+            log.drain(..MAX_LOG_RECORDS / 2);
+        }
         log.push(DeliveryRecord {
             seq: job.seq,
             field: job.field.clone(),
