@@ -23,6 +23,19 @@ pub struct NewCall {
     pub offered_at: i64,
 }
 
+/// A call left `on_call` by a previous run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnCallRow {
+    pub id: String,
+    pub phone_number_id: String,
+    pub business_number: String,
+    pub customer_number: String,
+    pub customer_name: Option<String>,
+    pub answered_by: Option<String>,
+    pub offered_at: i64,
+    pub answered_at: Option<i64>,
+}
+
 /// How a call ended, for [`Store::finish_call`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallEnd {
@@ -245,6 +258,52 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Calls a previous run left `on_call`: their media never passed through the platform, so
+    /// they may still be going on; the switchboard takes them back so the agent's reconnected
+    /// app sees them and can hang up, and Meta's terminate webhook can close them.
+    pub async fn calls_on_call(&self) -> Result<Vec<OnCallRow>, StoreError> {
+        let rows: Vec<(
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            i64,
+            Option<i64>,
+        )> = sqlx::query_as(
+            "SELECT id, phone_number_id, business_number, customer_number, customer_name, \
+                 answered_by, offered_at, answered_at FROM calls WHERE status = $1",
+        )
+        .bind(name_of(&CallStatus::OnCall))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    id,
+                    phone_number_id,
+                    business_number,
+                    customer_number,
+                    customer_name,
+                    answered_by,
+                    offered_at,
+                    answered_at,
+                )| OnCallRow {
+                    id,
+                    phone_number_id,
+                    business_number,
+                    customer_number,
+                    customer_name,
+                    answered_by,
+                    offered_at,
+                    answered_at,
+                },
+            )
+            .collect())
     }
 
     /// Cancels every ring still open on the call.

@@ -413,6 +413,55 @@ impl Switchboard {
         Ok(())
     }
 
+    /// Calls a previous run left on_call come back as live calls in phase `OnCall`.
+    pub(super) async fn resume_calls_on_call(&mut self) -> Result<(), StoreError> {
+        for row in self.store.calls_on_call().await? {
+            let (Ok(id), Ok(business_number), Ok(customer_number), Some(agent_id)) = (
+                protocol::CallId::new(row.id.clone()),
+                protocol::PhoneNumber::new(row.business_number.clone()),
+                protocol::PhoneNumber::new(row.customer_number.clone()),
+                row.answered_by.clone(),
+            ) else {
+                tracing::warn!(
+                    call_id = row.id,
+                    "on_call record without usable ids: left to Meta's terminate webhook"
+                );
+                continue;
+            };
+            let Ok(offer) = protocol::Sdp::new("v=0\r\n") else {
+                continue;
+            };
+            tracing::info!(
+                call_id = row.id,
+                agent_id,
+                "took back a call left on_call by the previous run"
+            );
+            self.live.calls.insert(
+                row.id.clone(),
+                LiveCall {
+                    id,
+                    phone_number_id: row.phone_number_id,
+                    business_number,
+                    customer: protocol::Customer {
+                        number: customer_number,
+                        profile_name: row.customer_name,
+                    },
+                    // Never sent again: the call is answered.
+                    offer,
+                    offered_at: row.offered_at,
+                    accept_until: Instant::now(),
+                    tried: vec![agent_id.clone()],
+                    phase: Phase::OnCall {
+                        agent_id,
+                        answered_at: row.answered_at.unwrap_or(row.offered_at),
+                    },
+                    generation: 0,
+                },
+            );
+        }
+        Ok(())
+    }
+
     /// How long after `pre_accept` the platform accepts without `media_ready`.
     pub(super) fn media_ready_bound(&self) -> Duration {
         self.settings.timers.media_ready_bound

@@ -10,8 +10,9 @@
 //! never behind what an agent saw.
 //!
 //! Shutdown: the loop stops taking commands when the shutdown signal fires (or every sender is
-//! gone); live calls stay in the store as they are (ringing ones are closed as missed on the next
-//! start, on-call ones are closed by Meta's terminate webhook).
+//! gone); live calls stay in the store as they are: on the next start ringing ones are closed as
+//! missed, on-call ones are taken back (the agent's app gets them in `hello` and can hang up;
+//! Meta's terminate webhook closes them).
 
 mod app;
 mod choose;
@@ -136,6 +137,9 @@ impl Switchboard {
     ) {
         if let Err(error) = self.close_calls_left_ringing().await {
             tracing::error!(%error, "could not close calls left ringing by the previous run");
+        }
+        if let Err(error) = self.resume_calls_on_call().await {
+            tracing::error!(%error, "could not take back calls left on_call by the previous run");
         }
         loop {
             tokio::select! {

@@ -133,3 +133,73 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+#[tokio::test]
+async fn a_call_on_call_survives_a_restart_and_the_reconnected_agent_can_hang_up() {
+    use protocol::{ActivePhase, ServerMessage};
+    use serde_json::json;
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(&dir);
+    let mut graph = FakeGraph::start().await;
+    let first = Platform::start(settings(&url, &graph.base_url))
+        .await
+        .unwrap();
+    let base = format!("http://{}", first.local_addr());
+    let (_, token) = first
+        .store()
+        .add_agent("alice", Role::Agent, None)
+        .await
+        .unwrap();
+    let mut alice = AgentSocket::connect(&base, &token).await;
+    assert!(matches!(alice.recv().await, ServerMessage::Hello(_)));
+    let body = connect_body("wacid.RESTART");
+    let signature = whatsapp::sign_body(APP_SECRET.as_bytes(), &body).unwrap();
+    let client = reqwest::Client::new();
+    let posted = client
+        .post(format!("{base}/webhooks/whatsapp"))
+        .header(whatsapp::SIGNATURE_HEADER, signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status().as_u16(), 200);
+    assert!(matches!(alice.recv().await, ServerMessage::IncomingCall(_)));
+    alice
+        .send(json!({"type": "accept_call", "call_id": "wacid.RESTART", "sdp_answer": ANSWER}))
+        .await;
+    assert_eq!(graph.next().await.action(), Some("pre_accept"));
+    alice
+        .send(json!({"type": "media_ready", "call_id": "wacid.RESTART"}))
+        .await;
+    assert_eq!(graph.next().await.action(), Some("accept"));
+    assert!(matches!(alice.recv().await, ServerMessage::Reply(_)));
+    assert!(matches!(alice.recv().await, ServerMessage::StartMedia(_)));
+    alice.close().await;
+    first.shutdown().await;
+
+    let second = Platform::start(settings(&url, &graph.base_url))
+        .await
+        .unwrap();
+    let base = format!("http://{}", second.local_addr());
+    let mut alice = AgentSocket::connect(&base, &token).await;
+    match alice.recv().await {
+        ServerMessage::Hello(hello) => {
+            assert_eq!(hello.active.len(), 1, "{hello:?}");
+            assert_eq!(hello.active[0].call_id.as_str(), "wacid.RESTART");
+            assert_eq!(hello.active[0].phase, ActivePhase::OnCall);
+        }
+        other => panic!("expected hello, got {other:?}"),
+    }
+    alice
+        .send(json!({"type": "hangup", "call_id": "wacid.RESTART"}))
+        .await;
+    let terminate = graph.next().await;
+    assert_eq!(terminate.action(), Some("terminate"));
+    assert_eq!(terminate.body["call_id"], "wacid.RESTART");
+    assert_eq!(
+        second.store().call_status("wacid.RESTART").await.unwrap(),
+        Some(protocol::CallStatus::Completed)
+    );
+    second.shutdown().await;
+}
