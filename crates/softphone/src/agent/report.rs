@@ -17,6 +17,8 @@ pub enum Report {
         ringing: usize,
         active: usize,
     },
+    /// The platform confirmed the presence the agent set.
+    Presence { presence: String },
     /// Signaling is down; media of a call in progress continues.
     Disconnected { reason: String, retry_in_ms: u64 },
     IncomingCall {

@@ -23,6 +23,13 @@ fn snake<T: serde::Serialize>(value: &T) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// What a request was for, so its reply can be reported against it.
+#[derive(Debug, Clone)]
+enum Pending {
+    Presence(Presence),
+    Call(String),
+}
+
 struct Agent {
     options: AgentOptions,
     reporter: Reporter,
@@ -31,6 +38,8 @@ struct Agent {
     calls: Calls,
     notes: mpsc::Sender<Note>,
     next_request: u64,
+    /// Requests awaiting their reply, by request id: what they were for.
+    pending: std::collections::HashMap<String, Pending>,
     /// Calls ended so far (for --exit-after-calls).
     ended: u32,
 }
@@ -53,6 +62,7 @@ pub async fn run(options: AgentOptions, reporter: Reporter) -> Result<(), AgentE
         calls: Calls::new(),
         notes,
         next_request: 0,
+        pending: std::collections::HashMap::new(),
         ended: 0,
     };
     let result = loop {
@@ -116,6 +126,16 @@ impl Agent {
     }
 
     fn send(&mut self, call_id: Option<&str>, message: ClientMessage) {
+        if let Some(id) = message.request_id() {
+            let pending = match (&message, call_id) {
+                (ClientMessage::SetPresence(p), _) => Some(Pending::Presence(p.presence)),
+                (_, Some(call_id)) => Some(Pending::Call(call_id.to_owned())),
+                _ => None,
+            };
+            if let Some(pending) = pending {
+                self.pending.insert(id.to_string(), pending);
+            }
+        }
         if let Err(e) = self.signaling.send(&message) {
             self.report_error(call_id, "signaling", e.to_string());
         }
@@ -139,10 +159,10 @@ impl Agent {
                     ringing: hello.ringing.len(),
                     active: hello.active.len(),
                 });
+                // Set (and have confirmed) even when the snapshot already says so: the
+                // `presence` report is the agent's "ready" signal.
                 if let Some(presence) = self.options.presence {
-                    if presence != hello.presence {
-                        self.set_presence(presence);
-                    }
+                    self.set_presence(presence);
                 }
                 // Calls we hold that the platform no longer lists ended while we were away.
                 let listed: Vec<String> = hello
@@ -258,12 +278,34 @@ impl Agent {
                 }
             }
             ServerMessage::Reply(reply) => {
-                if let protocol::ReplyResult::Error(e) = reply.result {
-                    self.report_error(
+                let pending = self.pending.remove(reply.request_id.as_str());
+                match (reply.result, pending) {
+                    (protocol::ReplyResult::Ok { .. }, Some(Pending::Presence(presence))) => {
+                        self.reporter.report(&Report::Presence {
+                            presence: snake(&presence),
+                        });
+                    }
+                    (protocol::ReplyResult::Ok { .. }, _) => {}
+                    (protocol::ReplyResult::Error(e), Some(Pending::Call(call_id))) => {
+                        self.report_error(
+                            Some(&call_id),
+                            &snake(&e.code),
+                            format!("request {} refused: {}", reply.request_id, e.message),
+                        );
+                        // A refused accept/media_ready leaves nothing to talk on.
+                        self.end_call(
+                            &call_id,
+                            CallEvent::Failed(FailureCause::SignalingRefused),
+                            "refused_by_platform",
+                            None,
+                        )
+                        .await;
+                    }
+                    (protocol::ReplyResult::Error(e), _) => self.report_error(
                         None,
                         &snake(&e.code),
                         format!("request {} refused: {}", reply.request_id, e.message),
-                    );
+                    ),
                 }
             }
             ServerMessage::Error(e) => self.report_error(None, &snake(&e.code), e.message),

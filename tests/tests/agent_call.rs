@@ -1,0 +1,254 @@
+//! End to end, as real processes: `wa-sim` (Meta + the customer's phone), `ringdesk-platform`
+//! and a headless `ringdesk-agent`. A customer calls with a 440 Hz tone; the agent auto-answers
+//! with a 1000 Hz tone and records what it hears. Real WebRTC (ICE, DTLS-SRTP) and real Opus
+//! both ways. Asserts: the customer hears ~1000 Hz, the agent's recording holds ~440 Hz (both
+//! within 2 %), and after the customer hangs up the platform's record is `completed` with its
+//! duration.
+//!
+//! Needs the binaries built (`cargo build --workspace --bins`, which `cargo xtask test` does).
+//! Waits are on conditions (health endpoints, the agent's JSON events, the customer's packet
+//! count), each bounded; nothing sleeps a fixed time before acting.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use ringdesk_e2e::{binary, Running};
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(60);
+const APP_SECRET: &str = "e2e-app-secret";
+const ACCESS_TOKEN: &str = "e2e-access-token";
+const PHONE_NUMBER_ID: &str = "100000000000001";
+const DISPLAY_NUMBER: &str = "15550109999";
+const CUSTOMER: &str = "14085551234";
+const CUSTOMER_HZ: f64 = 440.0;
+const AGENT_HZ: f64 = 1000.0;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Polls `url` until it answers 2xx (the process is up), bounded by `WAIT`.
+async fn wait_healthy(http: &reqwest::Client, url: &str, process: &mut Running) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(r) = http.get(url).send().await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        if let Ok(Some(status)) = process.child.try_wait() {
+            panic!("{} exited with {status} before {url} answered", process.name);
+        }
+        assert!(Instant::now() < deadline, "{url} never became healthy");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The agent's stdout, one parsed JSON event per line.
+struct AgentEvents(mpsc::Receiver<Value>);
+
+impl AgentEvents {
+    fn follow(running: &mut Running) -> Self {
+        let stdout = running.child.stdout.take().expect("agent stdout piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                eprintln!("agent: {line}");
+                if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                    if tx.send(v).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Self(rx)
+    }
+
+    /// Waits for the next event named `name` (earlier other events are skipped, errors fail).
+    fn wait_for(&self, name: &str) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let event = self
+                .0
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("the agent never reported {name:?}"));
+            if event["event"] == name {
+                return event;
+            }
+            assert_ne!(event["event"], "error", "agent error while waiting for {name}: {event}");
+        }
+    }
+}
+
+fn dominant_hz_of_wav(path: &Path) -> (Option<f64>, usize) {
+    let mut reader = hound::WavReader::open(path).expect("the agent's recording is a WAV file");
+    assert_eq!(reader.spec().sample_rate, 48_000);
+    let samples: Vec<i16> = reader.samples::<i16>().map(|s| s.expect("sample")).collect();
+    let tail = &samples[samples.len().saturating_sub(24_000)..];
+    (wa_sim::audio::analysis::dominant_frequency_hz(tail, 48_000), samples.len())
+}
+
+fn assert_near(measured: Option<f64>, expected: f64, who: &str) {
+    let hz = measured.unwrap_or_else(|| panic!("{who}: no dominant frequency"));
+    assert!((hz - expected).abs() / expected < 0.02, "{who}: {hz:.1} Hz, expected {expected} Hz");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_call_is_answered_by_the_headless_agent_with_audio_both_ways() {
+    let (platform_bin, sim_bin, agent_bin) = match (
+        binary("ringdesk-platform"),
+        binary("wa-sim"),
+        binary("ringdesk-agent"),
+    ) {
+        (Ok(p), Ok(s), Ok(a)) => (p, s, a),
+        (p, s, a) => panic!("{:?}", [p.err(), s.err(), a.err()]),
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = format!("sqlite://{}", dir.path().join("platform.db").display());
+    let recording = dir.path().join("agent-heard.wav");
+    let (platform_port, sim_port) = (free_port(), free_port());
+    let platform_url = format!("http://127.0.0.1:{platform_port}");
+    let sim_url = format!("http://127.0.0.1:{sim_port}");
+    let http = reqwest::Client::new();
+
+    let platform_env = |cmd: &mut Command| {
+        cmd.env("RINGDESK_DATABASE_URL", &database_url)
+            .env("RINGDESK_LISTEN", format!("127.0.0.1:{platform_port}"))
+            .env("RINGDESK_GRAPH_BASE_URL", &sim_url)
+            .env("RINGDESK_ACCESS_TOKEN", ACCESS_TOKEN)
+            .env("RINGDESK_APP_SECRET", APP_SECRET)
+            .env("RINGDESK_PHONE_NUMBER_ID", PHONE_NUMBER_ID)
+            .env("RINGDESK_DISPLAY_PHONE_NUMBER", DISPLAY_NUMBER)
+            .env_remove("RINGDESK_CONFIG");
+    };
+
+    // An agent and its token.
+    let mut add = Command::new(&platform_bin);
+    platform_env(&mut add);
+    let added = add.args(["agent", "add", "--name", "ann"]).output().expect("agent add runs");
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let stdout = String::from_utf8_lossy(&added.stdout).into_owned();
+    let token = stdout.lines().last().expect("a token line").trim().to_owned();
+
+    let mut serve = Command::new(&platform_bin);
+    platform_env(&mut serve);
+    let mut platform = Running::spawn("ringdesk-platform", serve.arg("serve")).expect("platform starts");
+    let mut sim = Running::spawn(
+        "wa-sim",
+        Command::new(&sim_bin).args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{sim_port}"),
+            "--webhook-url",
+            &format!("{platform_url}/webhooks/whatsapp"),
+            "--app-secret",
+            APP_SECRET,
+            "--access-token",
+            ACCESS_TOKEN,
+            "--phone-number-id",
+            PHONE_NUMBER_ID,
+            "--display-phone-number",
+            DISPLAY_NUMBER,
+        ]),
+    )
+    .expect("wa-sim starts");
+    wait_healthy(&http, &format!("{platform_url}/healthz"), &mut platform).await;
+    wait_healthy(&http, &format!("{sim_url}/_sim/clock"), &mut sim).await;
+
+    let mut agent = Running::spawn(
+        "ringdesk-agent",
+        Command::new(&agent_bin)
+            .args(["--platform", &platform_url, "--token", &token, "--auto-answer"])
+            .args(["--tone", "1000", "--presence", "available", "--media-ip", "127.0.0.1"])
+            .arg("--record")
+            .arg(&recording)
+            .stdout(Stdio::piped()),
+    )
+    .expect("agent starts");
+    let events = AgentEvents::follow(&mut agent);
+    events.wait_for("connected");
+    assert_eq!(events.wait_for("presence")["presence"], "available");
+
+    // The customer calls, saying 440 Hz.
+    let started: Value = http
+        .post(format!("{sim_url}/_sim/calls"))
+        .json(&json!({"from": CUSTOMER, "name": "Test Customer", "audio": {"kind": "tone", "hz": CUSTOMER_HZ}}))
+        .send()
+        .await
+        .expect("control API answers")
+        .json()
+        .await
+        .expect("JSON");
+    let call_id = started["call_id"].as_str().unwrap_or_else(|| panic!("no call id: {started}")).to_owned();
+
+    assert_eq!(events.wait_for("incoming_call")["call_id"], call_id.as_str());
+    events.wait_for("answered");
+    assert_eq!(events.wait_for("media_connected")["call_id"], call_id.as_str());
+
+    // The customer has heard 1.5 s of the agent (its analysis window is 1 s).
+    let deadline = Instant::now() + WAIT;
+    let customer_heard = loop {
+        let report: Value = http
+            .get(format!("{sim_url}/_sim/calls/{call_id}"))
+            .send()
+            .await
+            .expect("control API answers")
+            .json()
+            .await
+            .expect("JSON");
+        if report["audio"]["packets_received"].as_u64().unwrap_or(0) >= 75 {
+            break report;
+        }
+        assert!(Instant::now() < deadline, "the customer never heard the agent: {report}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_near(customer_heard["audio"]["dominant_hz"].as_f64(), AGENT_HZ, "customer");
+
+    // The customer hangs up.
+    let hung_up = http
+        .post(format!("{sim_url}/_sim/calls/{call_id}/hangup"))
+        .send()
+        .await
+        .expect("control API answers");
+    assert!(hung_up.status().is_success());
+    let ended = events.wait_for("ended");
+    assert_eq!(ended["call_id"], call_id.as_str());
+    assert_eq!(ended["reason"], "hangup_by_customer", "{ended}");
+
+    // The agent's recording (finished before "ended" is reported) holds the customer's tone.
+    let (hz, samples) = dominant_hz_of_wav(&recording);
+    assert!(samples >= 75 * 960, "recording too short: {samples} samples");
+    assert_near(hz, CUSTOMER_HZ, "agent recording");
+
+    // The platform's record: completed, with its duration.
+    let records: Value = http
+        .get(format!("{platform_url}/api/calls"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("REST answers")
+        .json()
+        .await
+        .expect("JSON");
+    let list = records.as_array().or_else(|| records["calls"].as_array()).cloned().unwrap_or_default();
+    let record = list
+        .iter()
+        .find(|r| r["id"] == call_id.as_str())
+        .unwrap_or_else(|| panic!("call {call_id} not in /api/calls: {records}"));
+    assert_eq!(record["status"], "completed", "{record}");
+    let duration = record["duration_secs"].as_u64().expect("duration_secs");
+    assert!(duration >= 1, "duration {duration} s for a call that talked 1.5 s: {record}");
+    if let Some(reported) = ended["duration_secs"].as_u64() {
+        assert_eq!(reported, duration, "the agent was told the platform's duration");
+    }
+    assert!(record["answered_at"].is_string());
+}
