@@ -12,15 +12,15 @@ pub enum AudioError {
         #[source]
         source: hound::Error,
     },
-    /// The WAV file is not at 48 kHz; the phone sends Opus at 48 kHz and does not resample.
+    /// The WAV file's sample rate could not be converted to 48 kHz.
     #[error(
-        "WAV file {path} is sampled at {found} Hz; only {expected} Hz is accepted \
+        "WAV file {path} is sampled at {rate} Hz and cannot be resampled to 48 kHz: {reason} \
          (convert it first, e.g. `sox in.wav -r 48000 out.wav`)"
     )]
-    UnsupportedSampleRate {
+    Resample {
         path: PathBuf,
-        found: u32,
-        expected: u32,
+        rate: u32,
+        reason: String,
     },
     /// The WAV sample format is not one we decode (8–32 bit integer or 32-bit float).
     #[error("WAV file {path} has an unsupported sample format: {detail}")]

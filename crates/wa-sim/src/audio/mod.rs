@@ -11,12 +11,13 @@
 //!   frequency can be read at any time.
 //!
 //! Invariant: all audio in this module is 48 kHz mono `i16` ([`SAMPLE_RATE`]); inputs at other
-//! rates are refused at the edge ([`WavSource::open`]) rather than silently mis-pitched.
+//! rates are converted at the edge ([`WavSource::open`], rubato) so nothing is mis-pitched.
 
 pub mod analysis;
 mod error;
 mod meter;
 mod recorder;
+mod resample;
 mod source;
 mod tone;
 mod wav_source;

@@ -2,14 +2,15 @@
 
 use std::path::Path;
 
-use super::{AudioError, AudioSource, SAMPLE_RATE};
+use super::resample::to_48k;
+use super::{AudioError, AudioSource};
 
 /// A WAV file loaded into memory as 48 kHz mono `i16`.
 ///
 /// Multi-channel files are averaged to mono; 8–32 bit integer and 32-bit float samples are
-/// accepted. Files at any rate other than 48 kHz are refused (see [`AudioError`]), so a test
-/// never hears a mis-pitched tone. When the file ends the source either starts again
-/// (`looping`) or produces silence.
+/// accepted; other sample rates are resampled to 48 kHz (rubato, FFT-based), so pitch and
+/// duration are kept. When the file ends the source either starts again (`looping`) or
+/// produces silence.
 #[derive(Debug, Clone)]
 pub struct WavSource {
     samples: Vec<i16>,
@@ -27,13 +28,6 @@ impl WavSource {
         };
         let mut reader = hound::WavReader::open(path).map_err(read_err)?;
         let spec = reader.spec();
-        if spec.sample_rate != SAMPLE_RATE {
-            return Err(AudioError::UnsupportedSampleRate {
-                path: path.to_path_buf(),
-                found: spec.sample_rate,
-                expected: SAMPLE_RATE,
-            });
-        }
         let interleaved: Vec<f64> = match (spec.sample_format, spec.bits_per_sample) {
             (hound::SampleFormat::Int, bits @ 1..=32) => {
                 let scale = f64::from(i16::MAX) / ((1u64 << (bits - 1)) - 1).max(1) as f64;
@@ -56,12 +50,18 @@ impl WavSource {
             }
         };
         let channels = usize::from(spec.channels.max(1));
-        let samples: Vec<i16> = interleaved
+        let mono: Vec<f64> = interleaved
             .chunks(channels)
-            .map(|frame| {
-                let mean = frame.iter().sum::<f64>() / frame.len() as f64;
-                mean.round().clamp(f64::from(i16::MIN), f64::from(i16::MAX)) as i16
-            })
+            .map(|frame| frame.iter().sum::<f64>() / frame.len() as f64)
+            .collect();
+        let mono = to_48k(&mono, spec.sample_rate).map_err(|reason| AudioError::Resample {
+            path: path.to_path_buf(),
+            rate: spec.sample_rate,
+            reason,
+        })?;
+        let samples: Vec<i16> = mono
+            .iter()
+            .map(|s| s.round().clamp(f64::from(i16::MIN), f64::from(i16::MAX)) as i16)
             .collect();
         if samples.is_empty() {
             return Err(AudioError::Empty {
@@ -159,16 +159,26 @@ mod tests {
     }
 
     #[test]
-    fn other_sample_rates_are_refused_with_the_reason() {
+    fn other_sample_rates_are_resampled_to_48k() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("cd.wav");
-        write_wav(&path, 44_100, 1, &[0; 100]);
-        let err = WavSource::open(&path, false).unwrap_err();
-        assert!(matches!(
-            err,
-            AudioError::UnsupportedSampleRate { found: 44_100, .. }
-        ));
-        assert!(err.to_string().contains("44100 Hz"), "{err}");
+        let path = dir.path().join("espeak-rate.wav");
+        let tone: Vec<i16> = (0..22_050)
+            .map(|i| {
+                let t = f64::from(i) / 22_050.0;
+                (3_000.0 * (std::f64::consts::TAU * 800.0 * t).sin()) as i16
+            })
+            .collect();
+        write_wav(&path, 22_050, 1, &tone);
+        let mut src = WavSource::open(&path, false).unwrap();
+        assert!(
+            (src.len_samples() as i64 - 48_000).abs() <= 2,
+            "{}",
+            src.len_samples()
+        );
+        let mut out = vec![0i16; 48_000];
+        src.fill(&mut out);
+        let hz = dominant_frequency_hz(&out[4_800..43_200], 48_000).unwrap();
+        assert!((hz - 800.0).abs() < 4.0, "{hz}");
     }
 
     #[test]

@@ -13,14 +13,15 @@ use super::PhoneError;
 pub enum Voice {
     /// A sine tone (48 kHz mono) at `frequency_hz` and RMS `level_dbfs`.
     Tone { frequency_hz: f64, level_dbfs: f64 },
-    /// A 48 kHz WAV file, optionally looped; silence after its end otherwise.
+    /// A WAV file (any rate, resampled to 48 kHz), optionally looped; silence after its end
+    /// otherwise.
     Wav { path: PathBuf, looping: bool },
     /// Digital silence (still sent as Opus packets, so the media path stays alive).
     Silence,
 }
 
 impl Voice {
-    /// Open the source; refuses bad tones and unreadable or non-48 kHz WAV files.
+    /// Open the source; refuses bad tones and unreadable WAV files.
     pub(crate) fn open(&self) -> Result<Box<dyn AudioSource>, PhoneError> {
         Ok(match self {
             Voice::Tone {
