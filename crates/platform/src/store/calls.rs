@@ -23,6 +23,17 @@ pub struct NewCall {
     pub offered_at: i64,
 }
 
+type OnCallTuple = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    Option<i64>,
+);
+
 /// A call left `on_call` by a previous run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OnCallRow {
@@ -264,16 +275,7 @@ impl Store {
     /// they may still be going on; the switchboard takes them back so the agent's reconnected
     /// app sees them and can hang up, and Meta's terminate webhook can close them.
     pub async fn calls_on_call(&self) -> Result<Vec<OnCallRow>, StoreError> {
-        let rows: Vec<(
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            i64,
-            Option<i64>,
-        )> = sqlx::query_as(
+        let rows: Vec<OnCallTuple> = sqlx::query_as(
             "SELECT id, phone_number_id, business_number, customer_number, customer_name, \
                  answered_by, offered_at, answered_at FROM calls WHERE status = $1",
         )
