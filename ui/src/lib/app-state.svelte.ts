@@ -114,11 +114,10 @@ export class AppState {
     this.presence = 'offline';
   }
 
+  /** The shown presence changes only once the core has taken it. */
   async setPresence(presence: SelectablePresence): Promise<void> {
-    const previous = this.presence;
-    this.presence = presence;
     const outcome = await this.attempt(() => this.backend.setPresence(presence));
-    if (!outcome.ok) this.presence = previous;
+    if (outcome.ok) this.presence = presence;
   }
 
   async accept(callId: string): Promise<void> {

@@ -1,0 +1,4 @@
+//! Support for the real-window test (tests/window.rs).
+
+pub mod processes;
+pub mod webdriver;
