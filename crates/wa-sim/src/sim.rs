@@ -49,7 +49,14 @@ struct Inner {
     legs: Mutex<HashMap<String, LegEntry>>,
     webhooks: WebhookSender,
     quirks: Arc<Mutex<Quirks>>,
-    wake: Notify,
+    /// Wakes the timer task: state changed, so the next deadline may have too.
+    wake: Arc<Notify>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.wake.notify_one();
+    }
 }
 
 /// A call as the control API reports it.
@@ -105,10 +112,13 @@ impl Simulator {
                 legs: Mutex::default(),
                 webhooks,
                 quirks,
-                wake: Notify::new(),
+                wake: Arc::new(Notify::new()),
             }),
         };
-        tokio::spawn(run_timers(Arc::downgrade(&sim.inner)));
+        tokio::spawn(run_timers(
+            Arc::downgrade(&sim.inner),
+            sim.inner.wake.clone(),
+        ));
         sim
     }
 
@@ -463,40 +473,34 @@ impl Simulator {
 
 /// Ends calls whose windows run out. Sleeps in real time with the system clock; with a manual
 /// clock it only wakes when told (the clock's advance runs `tick` itself).
-async fn run_timers(sim: std::sync::Weak<Inner>) {
+async fn run_timers(sim: std::sync::Weak<Inner>, wake: Arc<Notify>) {
     loop {
-        let (deadline, wait) = {
+        let wait = {
+            // Only a weak reference is held while waiting, so a dropped simulator ends this task
+            // (its `Drop` wakes us).
             let Some(inner) = sim.upgrade() else { return };
             let deadline = inner
                 .rules
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .next_deadline();
-            (
-                deadline,
-                deadline.and_then(|d| inner.clock.real_wait_until(d)),
-            )
+            deadline.and_then(|d| inner.clock.real_wait_until(d))
         };
-        let notified = {
-            let Some(inner) = sim.upgrade() else { return };
-            let inner2 = inner.clone();
-            async move { inner2.wake.notified().await }
-        };
-        match (deadline, wait) {
-            (Some(_), Some(wait)) => {
+        match wait {
+            Some(wait) => {
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
-                    _ = notified => {}
+                    _ = wake.notified() => {}
                 }
             }
-            _ => notified.await,
+            None => wake.notified().await,
         }
         let Some(inner) = sim.upgrade() else { return };
-        let sim_ref = Simulator { inner };
-        let now = sim_ref.now();
-        let events = sim_ref.rules().tick(now);
+        let sim = Simulator { inner };
+        let now = sim.now();
+        let events = sim.rules().tick(now);
         if !events.is_empty() {
-            sim_ref.emit(events);
+            sim.emit(events);
         }
     }
 }
