@@ -7,7 +7,7 @@ use cpal::traits::DeviceTrait;
 use cpal::{FromSample, Sample, SizedSample};
 use rtrb::{Consumer, Producer, RingBuffer};
 
-use super::device_thread::{DeviceStream, FailureFlag, StreamInfo};
+use super::device_thread::{is_fatal, DeviceStream, FailureFlag, StreamInfo};
 use super::devices::{device_name, find_device, DeviceChoice};
 use super::resample::StreamResampler;
 use super::{AudioIoError, Direction};
@@ -73,8 +73,12 @@ fn open(
     let channels = usize::from(info.channels.max(1));
     let stream_config = config.config();
     let on_error = move |e: cpal::Error| {
-        failed.store(true, Ordering::Relaxed);
-        tracing::warn!(error = %e, "audio input stream failed");
+        if is_fatal(&e) {
+            failed.store(true, Ordering::Relaxed);
+            tracing::warn!(error = %e, "audio input stream failed");
+        } else {
+            tracing::debug!(error = %e, "audio input stream glitch, recovered");
+        }
     };
     use cpal::SampleFormat as F;
     let stream = match config.sample_format() {

@@ -30,6 +30,16 @@ pub struct DeviceStream {
 /// Set by the stream's error callback (device unplugged, server gone).
 pub(crate) type FailureFlag = Arc<AtomicBool>;
 
+/// Whether a stream error means the device is gone (fall back to another) rather than a glitch
+/// the backend recovered from by itself (an xrun: a callback came late once).
+pub(crate) fn is_fatal(error: &cpal::Error) -> bool {
+    use cpal::ErrorKind as K;
+    matches!(
+        error.kind(),
+        K::DeviceNotAvailable | K::DeviceChanged | K::HostUnavailable | K::StreamInvalidated
+    )
+}
+
 impl DeviceStream {
     /// Runs `build` on a new thread; returns once the stream plays (or failed to), handing back
     /// whatever `build` produced for the caller (the other end of the ring buffer).

@@ -14,6 +14,7 @@ mod capture;
 mod device_thread;
 mod devices;
 mod error;
+mod pacing;
 mod playback;
 mod resample;
 
@@ -21,5 +22,6 @@ pub use capture::{start_capture, CaptureReader};
 pub use device_thread::{DeviceStream, StreamInfo};
 pub use devices::{list_devices, DeviceChoice, DeviceInfo};
 pub use error::{AudioIoError, Direction};
+pub use pacing::top_up;
 pub use playback::{start_playback, PlaybackWriter};
 pub use resample::StreamResampler;
