@@ -141,3 +141,35 @@ async fn conversations_are_created_by_calls_and_shown_to_the_assigned_agent() {
     assert_eq!(mine[0]["assigned_agent"], alice_id.as_str());
     harness.platform.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_inbound_text_message_creates_the_conversation_with_the_profile_name() {
+    use whatsapp::webhook::{ChangeField, ChangeValue, Contact, InboundMessage, WebhookEnvelope};
+
+    let harness = Harness::start().await;
+    let (_, admin) = harness.agent("admin", Role::Admin, None).await;
+    let sent_at = now_secs() - 60;
+    let value = ChangeValue::for_number(PHONE_NUMBER_ID, BUSINESS_NUMBER)
+        .with_contact(Contact::new("15550100002", "Bea Customer"))
+        .with_message(
+            InboundMessage::text("wamid.TEXT", "15550100002", "hello?").with_timestamp(sent_at),
+        );
+    let body = WebhookEnvelope::single("200000000000002", ChangeField::Messages, value)
+        .to_vec()
+        .unwrap();
+    assert_eq!(harness.post_webhook(&body).await, 200);
+    harness.platform.processed(1).await;
+
+    let (_, conversations) = harness.get_json("/api/conversations", &admin).await;
+    let conversation = &conversations[0];
+    assert_eq!(conversation["customer"]["number"], "15550100002");
+    assert_eq!(conversation["customer"]["profile_name"], "Bea Customer");
+    let last = conversation["last_customer_activity_at"].as_str().unwrap();
+    let last = chrono::DateTime::parse_from_rfc3339(last).unwrap();
+    assert_eq!(last.timestamp(), sent_at as i64, "Meta's timestamp, not the arrival time");
+    assert_eq!(
+        conversation["permission"]["request"]["verdict"], "allowed",
+        "the service window is open after a message"
+    );
+    harness.platform.shutdown().await;
+}
