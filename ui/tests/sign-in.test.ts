@@ -66,3 +66,20 @@ describe('sign-in', () => {
     await expect.element(screen.getByTestId('connection-state')).toHaveTextContent('Connected');
   });
 });
+
+test('a presence the core refuses is not shown, and the refusal is', async () => {
+  const clock = new ManualClock();
+  const platform = new InBrowserBackend({ clock });
+  platform.setPresence = async () => {
+    throw { code: 'not_signed_in', message: 'Sign in first.' };
+  };
+  const app = new AppState(platform);
+  await app.start();
+  await app.signIn({ platformUrl: 'https://platform.test', token: 't' });
+  const screen = await render(Root, { props: { app, clock, view: 'main' } });
+
+  await screen.getByTestId('presence-select').selectOptions('away');
+
+  await expect.element(screen.getByTestId('error-banner')).toHaveAttribute('data-code', 'not_signed_in');
+  await expect.element(screen.getByTestId('presence-select')).toHaveValue('available');
+});
