@@ -8,6 +8,7 @@
 //! Needs the binaries built (`cargo build --workspace --bins`, which `cargo xtask test` does).
 //! Waits are on conditions (health endpoints, the agent's JSON events, the customer's packet
 //! count), each bounded; nothing sleeps a fixed time before acting.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is the failure report
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -45,7 +46,10 @@ async fn wait_healthy(http: &reqwest::Client, url: &str, process: &mut Running) 
             }
         }
         if let Ok(Some(status)) = process.child.try_wait() {
-            panic!("{} exited with {status} before {url} answered", process.name);
+            panic!(
+                "{} exited with {status} before {url} answered",
+                process.name
+            );
         }
         assert!(Instant::now() < deadline, "{url} never became healthy");
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -84,7 +88,10 @@ impl AgentEvents {
             if event["event"] == name {
                 return event;
             }
-            assert_ne!(event["event"], "error", "agent error while waiting for {name}: {event}");
+            assert_ne!(
+                event["event"], "error",
+                "agent error while waiting for {name}: {event}"
+            );
         }
     }
 }
@@ -92,14 +99,23 @@ impl AgentEvents {
 fn dominant_hz_of_wav(path: &Path) -> (Option<f64>, usize) {
     let mut reader = hound::WavReader::open(path).expect("the agent's recording is a WAV file");
     assert_eq!(reader.spec().sample_rate, 48_000);
-    let samples: Vec<i16> = reader.samples::<i16>().map(|s| s.expect("sample")).collect();
+    let samples: Vec<i16> = reader
+        .samples::<i16>()
+        .map(|s| s.expect("sample"))
+        .collect();
     let tail = &samples[samples.len().saturating_sub(24_000)..];
-    (wa_sim::audio::analysis::dominant_frequency_hz(tail, 48_000), samples.len())
+    (
+        wa_sim::audio::analysis::dominant_frequency_hz(tail, 48_000),
+        samples.len(),
+    )
 }
 
 fn assert_near(measured: Option<f64>, expected: f64, who: &str) {
     let hz = measured.unwrap_or_else(|| panic!("{who}: no dominant frequency"));
-    assert!((hz - expected).abs() / expected < 0.02, "{who}: {hz:.1} Hz, expected {expected} Hz");
+    assert!(
+        (hz - expected).abs() / expected < 0.02,
+        "{who}: {hz:.1} Hz, expected {expected} Hz"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,14 +150,27 @@ async fn a_customer_call_is_answered_by_the_headless_agent_with_audio_both_ways(
     // An agent and its token.
     let mut add = Command::new(&platform_bin);
     platform_env(&mut add);
-    let added = add.args(["agent", "add", "--name", "ann"]).output().expect("agent add runs");
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let added = add
+        .args(["agent", "add", "--name", "ann"])
+        .output()
+        .expect("agent add runs");
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
     let stdout = String::from_utf8_lossy(&added.stdout).into_owned();
-    let token = stdout.lines().last().expect("a token line").trim().to_owned();
+    let token = stdout
+        .lines()
+        .last()
+        .expect("a token line")
+        .trim()
+        .to_owned();
 
     let mut serve = Command::new(&platform_bin);
     platform_env(&mut serve);
-    let mut platform = Running::spawn("ringdesk-platform", serve.arg("serve")).expect("platform starts");
+    let mut platform =
+        Running::spawn("ringdesk-platform", serve.arg("serve")).expect("platform starts");
     let mut sim = Running::spawn(
         "wa-sim",
         Command::new(&sim_bin).args([
@@ -167,8 +196,21 @@ async fn a_customer_call_is_answered_by_the_headless_agent_with_audio_both_ways(
     let mut agent = Running::spawn(
         "ringdesk-agent",
         Command::new(&agent_bin)
-            .args(["--platform", &platform_url, "--token", &token, "--auto-answer"])
-            .args(["--tone", "1000", "--presence", "available", "--media-ip", "127.0.0.1"])
+            .args([
+                "--platform",
+                &platform_url,
+                "--token",
+                &token,
+                "--auto-answer",
+            ])
+            .args([
+                "--tone",
+                "1000",
+                "--presence",
+                "available",
+                "--media-ip",
+                "127.0.0.1",
+            ])
             .arg("--record")
             .arg(&recording)
             .stdout(Stdio::piped()),
@@ -188,11 +230,20 @@ async fn a_customer_call_is_answered_by_the_headless_agent_with_audio_both_ways(
         .json()
         .await
         .expect("JSON");
-    let call_id = started["call_id"].as_str().unwrap_or_else(|| panic!("no call id: {started}")).to_owned();
+    let call_id = started["call_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no call id: {started}"))
+        .to_owned();
 
-    assert_eq!(events.wait_for("incoming_call")["call_id"], call_id.as_str());
+    assert_eq!(
+        events.wait_for("incoming_call")["call_id"],
+        call_id.as_str()
+    );
     events.wait_for("answered");
-    assert_eq!(events.wait_for("media_connected")["call_id"], call_id.as_str());
+    assert_eq!(
+        events.wait_for("media_connected")["call_id"],
+        call_id.as_str()
+    );
 
     // The customer has heard 1.5 s of the agent (its analysis window is 1 s).
     let deadline = Instant::now() + WAIT;
@@ -208,10 +259,17 @@ async fn a_customer_call_is_answered_by_the_headless_agent_with_audio_both_ways(
         if report["audio"]["packets_received"].as_u64().unwrap_or(0) >= 75 {
             break report;
         }
-        assert!(Instant::now() < deadline, "the customer never heard the agent: {report}");
+        assert!(
+            Instant::now() < deadline,
+            "the customer never heard the agent: {report}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert_near(customer_heard["audio"]["dominant_hz"].as_f64(), AGENT_HZ, "customer");
+    assert_near(
+        customer_heard["audio"]["dominant_hz"].as_f64(),
+        AGENT_HZ,
+        "customer",
+    );
 
     // The customer hangs up.
     let hung_up = http
@@ -226,7 +284,10 @@ async fn a_customer_call_is_answered_by_the_headless_agent_with_audio_both_ways(
 
     // The agent's recording (finished before "ended" is reported) holds the customer's tone.
     let (hz, samples) = dominant_hz_of_wav(&recording);
-    assert!(samples >= 75 * 960, "recording too short: {samples} samples");
+    assert!(
+        samples >= 75 * 960,
+        "recording too short: {samples} samples"
+    );
     assert_near(hz, CUSTOMER_HZ, "agent recording");
 
     // The platform's record: completed, with its duration.
@@ -239,16 +300,26 @@ async fn a_customer_call_is_answered_by_the_headless_agent_with_audio_both_ways(
         .json()
         .await
         .expect("JSON");
-    let list = records.as_array().or_else(|| records["calls"].as_array()).cloned().unwrap_or_default();
+    let list = records
+        .as_array()
+        .or_else(|| records["calls"].as_array())
+        .cloned()
+        .unwrap_or_default();
     let record = list
         .iter()
         .find(|r| r["id"] == call_id.as_str())
         .unwrap_or_else(|| panic!("call {call_id} not in /api/calls: {records}"));
     assert_eq!(record["status"], "completed", "{record}");
     let duration = record["duration_secs"].as_u64().expect("duration_secs");
-    assert!(duration >= 1, "duration {duration} s for a call that talked 1.5 s: {record}");
+    assert!(
+        duration >= 1,
+        "duration {duration} s for a call that talked 1.5 s: {record}"
+    );
     if let Some(reported) = ended["duration_secs"].as_u64() {
-        assert_eq!(reported, duration, "the agent was told the platform's duration");
+        assert_eq!(
+            reported, duration,
+            "the agent was told the platform's duration"
+        );
     }
     assert!(record["answered_at"].is_string());
 }

@@ -2,6 +2,12 @@
 //! platform's `/ws`: bearer token on every connection, reconnect after the server drops the
 //! connection (the new `hello` restores the ringing call), heartbeats answered, a bad frame
 //! reported as a typed error while the connection stays up, 401 reported as such.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::result_large_err
+)] // test code: a panic is the failure report
 
 use std::time::Duration;
 
