@@ -87,6 +87,29 @@ async fn agents_see_their_own_calls_supervisors_their_team_admins_all() {
         .await
         .1;
     assert_eq!(ids(&filtered), ["wacid.RED"]);
+    let hour_ago = (chrono::Utc::now() - chrono::TimeDelta::hours(1)).format("%Y-%m-%dT%H:%M:%SZ");
+    let in_an_hour =
+        (chrono::Utc::now() + chrono::TimeDelta::hours(1)).format("%Y-%m-%dT%H:%M:%SZ");
+    let range = harness
+        .get_json(
+            &format!("/api/calls?from={hour_ago}&to={in_an_hour}"),
+            &admin,
+        )
+        .await
+        .1;
+    assert_eq!(ids(&range), ["wacid.BLUE", "wacid.RED"]);
+    let later = harness
+        .get_json(&format!("/api/calls?from={in_an_hour}"), &admin)
+        .await
+        .1;
+    assert_eq!(later, json!([]));
+    let (status, _) = harness
+        .get_json(
+            &format!("/api/calls?from={in_an_hour}&to={hour_ago}"),
+            &admin,
+        )
+        .await;
+    assert_eq!(status, 400, "an empty range is refused");
     let (status, refusal) = harness.get_json("/api/calls?status=bogus", &admin).await;
     assert_eq!(status, 400);
     assert!(refusal["message"]
@@ -166,7 +189,11 @@ async fn an_inbound_text_message_creates_the_conversation_with_the_profile_name(
     assert_eq!(conversation["customer"]["profile_name"], "Bea Customer");
     let last = conversation["last_customer_activity_at"].as_str().unwrap();
     let last = chrono::DateTime::parse_from_rfc3339(last).unwrap();
-    assert_eq!(last.timestamp(), sent_at as i64, "Meta's timestamp, not the arrival time");
+    assert_eq!(
+        last.timestamp(),
+        sent_at as i64,
+        "Meta's timestamp, not the arrival time"
+    );
     assert_eq!(
         conversation["permission"]["request"]["verdict"], "allowed",
         "the service window is open after a message"

@@ -488,3 +488,74 @@ async fn a_failed_terminate_closes_an_answered_call_as_failed_with_metas_error_c
     assert_eq!(record["duration_secs"], 20);
     harness.platform.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_caller_hanging_up_while_ringing_cancels_the_ring_and_the_call_is_missed_by_the_customer()
+{
+    let harness = Harness::start().await;
+    let (_, token) = harness.agent("alice", Role::Agent, None).await;
+    let mut alice = harness.connect(&token).await;
+    hello(&mut alice).await;
+    assert_eq!(
+        harness.post_webhook(&connect_body("wacid.HUNGUP")).await,
+        200
+    );
+    incoming(alice.recv().await);
+
+    let terminate = terminate_body("wacid.HUNGUP", TerminateStatus::Completed, None);
+    assert_eq!(harness.post_webhook(&terminate).await, 200);
+    match alice.recv().await {
+        ServerMessage::CallCancelled(cancelled) => {
+            assert_eq!(cancelled.reason, CancelReason::CallerHungUp)
+        }
+        other => panic!("expected call_cancelled, got {other:?}"),
+    }
+    // The same terminate again (Meta retries) changes nothing.
+    assert_eq!(harness.post_webhook(&terminate).await, 200);
+    harness.platform.processed(3).await;
+    assert_eq!(alice.drain().await, vec![]);
+    let (_, record) = harness.get_json("/api/calls/wacid.HUNGUP", &token).await;
+    assert_eq!(record["status"], "missed");
+    assert_eq!(record["ended_by"], "customer");
+    assert_eq!(record["agents_rung"][0]["outcome"], "cancelled");
+    assert!(
+        harness.graph.seen().is_empty(),
+        "Meta already ended the call"
+    );
+    harness.platform.shutdown().await;
+}
+
+#[tokio::test]
+async fn going_away_while_ringing_moves_the_call_to_the_next_agent() {
+    let harness = Harness::start().await;
+    let (alice_id, alice_token) = harness.agent("alice", Role::Agent, None).await;
+    let (_, bob_token) = harness.agent("bob", Role::Agent, None).await;
+    harness
+        .platform
+        .store()
+        .assign_conversation(PHONE_NUMBER_ID, CUSTOMER, &alice_id)
+        .await
+        .unwrap();
+    let mut alice = harness.connect(&alice_token).await;
+    let mut bob = harness.connect(&bob_token).await;
+    hello(&mut alice).await;
+    hello(&mut bob).await;
+
+    assert_eq!(harness.post_webhook(&connect_body("wacid.AWAY")).await, 200);
+    assert_eq!(
+        incoming(alice.recv().await).routed_because,
+        protocol::RoutedBecause::OpenConversation
+    );
+    let away = alice
+        .send(json!({"type": "set_presence", "presence": "away"}))
+        .await;
+    match alice.recv().await {
+        ServerMessage::CallCancelled(cancelled) => {
+            assert_eq!(cancelled.reason, CancelReason::AgentUnavailable)
+        }
+        other => panic!("expected call_cancelled, got {other:?}"),
+    }
+    reply_ok(alice.recv().await, &away);
+    assert_eq!(incoming(bob.recv().await).call_id.as_str(), "wacid.AWAY");
+    harness.platform.shutdown().await;
+}
