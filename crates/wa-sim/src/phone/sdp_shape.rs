@@ -97,6 +97,13 @@ impl SdpFacts {
         if candidates.is_empty() {
             return Err(missing("UDP host candidate (was gathering complete?)"));
         }
+        // Meta lists IPv4 before IPv6, and its m=/c= lines name the IPv4 candidate.
+        let mut candidates = candidates;
+        candidates.sort_by_key(|c| {
+            c.split_whitespace()
+                .nth(4)
+                .is_some_and(|ip| ip.contains(':'))
+        });
         let ssrc = raw
             .lines()
             .find_map(|l| l.strip_prefix("a=ssrc:"))
@@ -317,6 +324,27 @@ a=end-of-candidates\n";
             .filter_map(|l| l.strip_prefix("a=ssrc:")?.split(' ').next())
             .collect();
         assert_eq!(ssrcs.len(), 1);
+    }
+
+    #[test]
+    fn ipv4_candidate_leads_a_dual_stack_offer() {
+        let dual = RAW.replace(
+            "a=candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host\n",
+            "a=candidate:6 1 udp 2130706431 ::1 50002 typ host\n\
+             a=candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host\n",
+        );
+        let sdp = SdpFacts::parse(&dual)
+            .unwrap()
+            .render_meta_style(AUDIO_MID, "s");
+        let lines: Vec<&str> = sdp.split("\r\n").collect();
+        assert!(
+            lines.contains(&"m=audio 50000 UDP/TLS/RTP/SAVPF 111 126"),
+            "{sdp}"
+        );
+        assert!(lines.contains(&"c=IN IP4 127.0.0.1"), "{sdp}");
+        let v4 = sdp.find("127.0.0.1 50000 typ host").unwrap();
+        let v6 = sdp.find("::1 50002 typ host").unwrap();
+        assert!(v4 < v6);
     }
 
     #[test]
