@@ -11,7 +11,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use softphone::audio_io::{
-    list_devices, start_capture, start_playback, AudioIoError, DeviceChoice, Direction,
+    list_devices, open_capture, open_playback, start_capture, start_playback, AudioIoError,
+    DeviceChoice, Direction,
 };
 use softphone::signal::{estimate_frequency, rms_dbfs, to_f32, Sine};
 
@@ -174,8 +175,11 @@ fn an_opus_call_leg_through_jitter_buffer_and_devices_keeps_the_tone(tone_hz: f6
     use softphone::codec::{EncoderSettings, FrameDecoder, FrameEncoder, Packetizer, Playout};
     use softphone::jitter::JitterConfig;
 
-    let (out_stream, mut writer) = start_playback(&DeviceChoice::Default).unwrap();
-    let (in_stream, mut reader) = start_capture(&DeviceChoice::Default).unwrap();
+    // Preferred devices that are missing fall through to the default.
+    let missing = DeviceChoice::Named("unplugged headset 42".into());
+    let (out_stream, mut writer) =
+        open_playback(&[missing.clone(), DeviceChoice::Default]).unwrap();
+    let (in_stream, mut reader) = open_capture(&[missing, DeviceChoice::Default]).unwrap();
 
     let clock = MonotonicClock::new();
     let mut far_end = FrameEncoder::new(EncoderSettings::default()).unwrap();
@@ -246,4 +250,8 @@ fn an_opus_call_leg_through_jitter_buffer_and_devices_keeps_the_tone(tone_hz: f6
     assert!(level > -25.0 && level < -5.0, "{level} dBFS");
     let stats = playout.stats();
     assert!(stats.decoded > 0, "{stats:?}");
+    assert!(
+        stats.concealed_with_fec + stats.concealed_with_plc > 0,
+        "every 25th packet was lost, yet nothing was concealed: {stats:?}"
+    );
 }
