@@ -52,7 +52,8 @@ const DEBIAN_PACKAGES: &[(&str, &[&str])] = &[
 pub fn ensure_all() -> Result<(), String> {
     ensure_tools()?;
     if cfg!(target_os = "linux") && shell::on_path("dpkg-query") {
-        ensure_debian_packages()
+        ensure_debian_packages()?;
+        ensure_tauri_driver()
     } else if cfg!(target_os = "linux") {
         println!(
             "setup: not a Debian/Ubuntu system; make sure the equivalents of these are installed:"
@@ -88,6 +89,28 @@ fn ensure_tools() -> Result<(), String> {
         shell::run(shell::cargo().args(["install", "cargo-nextest", "--locked"]))?;
     }
     Ok(())
+}
+
+/// tauri-driver bridges WebDriver to WebKitWebDriver for the test of the real window (Linux).
+fn ensure_tauri_driver() -> Result<(), String> {
+    if tauri_driver_installed() {
+        return Ok(());
+    }
+    println!("setup: installing tauri-driver (WebDriver for the real-window test)");
+    shell::run(shell::cargo().args(["install", "tauri-driver", "--locked"]))
+}
+
+pub fn tauri_driver_installed() -> bool {
+    shell::on_path("tauri-driver") || cargo_home_bin("tauri-driver").is_file()
+}
+
+fn cargo_home_bin(name: &str) -> std::path::PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")))
+        .unwrap_or_default()
+        .join("bin")
+        .join(name)
 }
 
 fn ensure_debian_packages() -> Result<(), String> {

@@ -83,6 +83,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         for (key, value) in &audio {
             cmd.env(key, value);
         }
+        if cfg!(target_os = "linux") && prerequisites::tauri_driver_installed() {
+            cmd.env("RINGDESK_DESKTOP_TEST", "1");
+        }
         shell::run(&mut cmd)
     });
     step("ui check", &mut || {
