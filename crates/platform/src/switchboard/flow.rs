@@ -36,7 +36,10 @@ impl Switchboard {
         let Some(call) = self.live.calls.get(call_id) else {
             return Ok(());
         };
-        if Instant::now() >= call.accept_until {
+        // Less of Meta's accept window left than the shortest ring worth starting: nobody
+        // could answer in time, so the call is missed now rather than after a token ring.
+        let min_ring = self.ring_timing.min_ring().to_std().unwrap_or_default();
+        if call.accept_until.saturating_duration_since(Instant::now()) < min_ring {
             return self.give_up(call_id).await;
         }
         let (phone_number_id, customer, tried) = (

@@ -83,6 +83,13 @@ impl Switchboard {
             tracing::warn!(call_id = %call.id, "connect without a usable call id, customer or business number: ignored");
             return Ok(());
         };
+        if !self.settings.numbers.is_empty()
+            && self.settings.number(&parts.phone_number_id).is_none()
+        {
+            // Meta sends every app all of the account's numbers' webhooks; ring only for ours.
+            tracing::warn!(call_id = %call.id, phone_number_id = %parts.phone_number_id, "connect for a number not configured here: ignored");
+            return Ok(());
+        }
         let now = now_ms();
         self.store
             .touch_conversation(

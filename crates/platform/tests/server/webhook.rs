@@ -146,3 +146,23 @@ async fn a_stale_connect_is_recorded_missed_and_rings_nobody() {
     let _ = CallStatus::Missed;
     harness.platform.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_connect_for_a_number_not_configured_here_rings_nobody() {
+    let harness = Harness::start().await;
+    let (_, token) = harness.agent("alice", Role::Admin, None).await;
+    let mut alice = harness.connect(&token).await;
+    assert!(matches!(alice.recv().await, ServerMessage::Hello(_)));
+
+    let body = String::from_utf8(connect_body("wacid.OTHER"))
+        .unwrap()
+        .replace(PHONE_NUMBER_ID, "999999999999999");
+    assert_eq!(harness.post_webhook(body.as_bytes()).await, 200);
+    harness.platform.processed(1).await;
+    assert_eq!(alice.drain().await, vec![]);
+    assert!(
+        harness.graph.seen().is_empty(),
+        "another app owns that number's calls"
+    );
+    harness.platform.shutdown().await;
+}
