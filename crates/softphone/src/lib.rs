@@ -7,6 +7,7 @@
 //! - [`jitter`]: the adaptive jitter buffer (pure, simulated-time tested).
 //! - [`codec`]: Opus encode/decode, RTP framing (+960 per 20 ms frame), PLC/FEC, 10 ms playout.
 //! - [`level`], [`signal`]: level meters (50 ms dBFS windows) and small DSP pieces.
+//! - [`quality`]: MOS estimate and call-quality warnings with hysteresis.
 //! - [`audio_io`]: sound devices (cpal), lock-free rings to the media task, resampling to 48 kHz.
 //! - [`media`]: the WebRTC session with Meta's relay behind the `MediaSession` trait.
 //! - [`signaling`] and the agent runtime: the WebSocket to the platform.
@@ -48,6 +49,7 @@ pub mod codec;
 pub mod jitter;
 pub mod level;
 pub mod media;
+pub mod quality;
 pub mod signaling;
 pub mod agent;
 pub mod rtp;

@@ -1,0 +1,193 @@
+//! Call quality for the in-call bar: MOS estimate and warnings that are raised and cleared.
+//!
+//! Pure: the media task feeds one [`QualitySample`] per reporting interval (e.g. every second,
+//! from RTCP RTT and the jitter buffer's counters); [`QualityMonitor::update`] returns the MOS and
+//! the warnings that changed. Warnings use hysteresis (a higher threshold to raise than to clear)
+//! and persistence (several bad intervals to raise, several good ones to clear) so they do not
+//! flap on a borderline network.
+
+mod mos;
+#[cfg(test)]
+mod tests;
+
+use std::time::Duration;
+
+pub use mos::{estimate_mos, r_factor};
+
+/// Network conditions over one reporting interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QualitySample {
+    /// Round-trip time from RTCP, when known.
+    pub rtt: Option<Duration>,
+    /// Interarrival jitter (RFC 3550).
+    pub jitter: Duration,
+    /// Fraction of expected packets that did not play (lost or late), 0–1.
+    pub loss: f64,
+}
+
+/// Something the agent should know about the call's audio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum QualityWarning {
+    HighLoss,
+    HighJitter,
+    HighLatency,
+    PoorQuality,
+}
+
+/// A warning that appeared or went away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarningChange {
+    Raised(QualityWarning),
+    Cleared(QualityWarning),
+}
+
+/// Thresholds: (raise at or above, clear at or below) for each measure; MOS is the other way
+/// round (raise at or below, clear at or above).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QualityThresholds {
+    pub loss: (f64, f64),
+    pub jitter_ms: (f64, f64),
+    pub rtt_ms: (f64, f64),
+    pub mos: (f64, f64),
+    /// Consecutive bad intervals before a warning is raised.
+    pub raise_after: u32,
+    /// Consecutive good intervals before it is cleared.
+    pub clear_after: u32,
+}
+
+impl Default for QualityThresholds {
+    fn default() -> Self {
+        QualityThresholds {
+            loss: (0.05, 0.02),
+            jitter_ms: (50.0, 30.0),
+            rtt_ms: (400.0, 300.0),
+            mos: (3.0, 3.4),
+            raise_after: 2,
+            clear_after: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct WarningState {
+    active: bool,
+    bad_streak: u32,
+    good_streak: u32,
+}
+
+/// What one interval produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QualityReport {
+    pub mos: f64,
+    pub changes: Vec<WarningChange>,
+}
+
+/// Tracks warnings across intervals.
+#[derive(Debug, Clone)]
+pub struct QualityMonitor {
+    thresholds: QualityThresholds,
+    states: [WarningState; 4],
+}
+
+const ALL: [QualityWarning; 4] = [
+    QualityWarning::HighLoss,
+    QualityWarning::HighJitter,
+    QualityWarning::HighLatency,
+    QualityWarning::PoorQuality,
+];
+
+/// Where a measure stands against its thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Bad,
+    Good,
+    /// Between the clear and raise thresholds: keeps streaks as they are.
+    Borderline,
+}
+
+fn higher_is_worse(value: f64, (raise, clear): (f64, f64)) -> Verdict {
+    if value >= raise {
+        Verdict::Bad
+    } else if value <= clear {
+        Verdict::Good
+    } else {
+        Verdict::Borderline
+    }
+}
+
+fn lower_is_worse(value: f64, (raise, clear): (f64, f64)) -> Verdict {
+    if value <= raise {
+        Verdict::Bad
+    } else if value >= clear {
+        Verdict::Good
+    } else {
+        Verdict::Borderline
+    }
+}
+
+impl QualityMonitor {
+    pub fn new(thresholds: QualityThresholds) -> Self {
+        QualityMonitor {
+            thresholds,
+            states: [WarningState::default(); 4],
+        }
+    }
+
+    /// Warnings active now.
+    pub fn active(&self) -> Vec<QualityWarning> {
+        ALL.iter()
+            .zip(&self.states)
+            .filter(|(_, s)| s.active)
+            .map(|(w, _)| *w)
+            .collect()
+    }
+
+    /// Takes one interval's sample; returns its MOS and the warnings raised or cleared.
+    pub fn update(&mut self, sample: QualitySample) -> QualityReport {
+        let t = self.thresholds;
+        let loss = if sample.loss.is_finite() {
+            sample.loss.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let mos = estimate_mos(sample.rtt, sample.jitter, loss);
+        let verdicts = [
+            higher_is_worse(loss, t.loss),
+            higher_is_worse(sample.jitter.as_secs_f64() * 1_000.0, t.jitter_ms),
+            match sample.rtt {
+                Some(rtt) => higher_is_worse(rtt.as_secs_f64() * 1_000.0, t.rtt_ms),
+                None => Verdict::Borderline,
+            },
+            lower_is_worse(mos, t.mos),
+        ];
+        let mut changes = Vec::new();
+        for ((warning, state), verdict) in ALL.iter().zip(self.states.iter_mut()).zip(verdicts) {
+            match verdict {
+                Verdict::Bad => {
+                    state.bad_streak += 1;
+                    state.good_streak = 0;
+                    if !state.active && state.bad_streak >= t.raise_after {
+                        state.active = true;
+                        changes.push(WarningChange::Raised(*warning));
+                    }
+                }
+                Verdict::Good => {
+                    state.good_streak += 1;
+                    state.bad_streak = 0;
+                    if state.active && state.good_streak >= t.clear_after {
+                        state.active = false;
+                        changes.push(WarningChange::Cleared(*warning));
+                    }
+                }
+                Verdict::Borderline => {}
+            }
+        }
+        QualityReport { mos, changes }
+    }
+}
+
+impl Default for QualityMonitor {
+    fn default() -> Self {
+        Self::new(QualityThresholds::default())
+    }
+}
