@@ -341,6 +341,22 @@ async fn callback_permission_setting_grants_permission_when_the_customer_calls()
     assert_eq!(status, StatusCode::OK);
     let (_, settings) = sim.graph_get("settings").await;
     assert_eq!(settings["calling"]["callback_permission_status"], "ENABLED");
+    let update = hooks.next_of("settings").await;
+    assert_signed(&update);
+    assert_eq!(
+        update.body["entry"][0]["changes"][0]["field"],
+        "account_settings_update"
+    );
+    let typed = update.typed.as_ref().unwrap().entry[0].changes[0]
+        .value
+        .clone();
+    let announced = typed.phone_number_settings.expect("phone_number_settings");
+    assert_eq!(announced.phone_number_id.as_deref(), Some(PHONE_NUMBER_ID));
+    assert!(announced.calling.is_some());
+    assert_eq!(
+        update.value()["phone_number_settings"]["calling"]["callback_permission_status"],
+        "ENABLED"
+    );
 
     let call_id = sim.customer_calls(CUSTOMER).await;
     let grant = hooks.next_of("message:interactive").await;

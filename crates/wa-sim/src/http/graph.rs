@@ -287,7 +287,9 @@ async fn post_settings(
             trace(&sim),
         ));
     };
-    let result = sim.rules().update_settings(calling);
-    result.map_err(|r| GraphError::from_refusal(&r, trace(&sim)))?;
+    let now = sim.now();
+    let result = sim.rules().update_settings(now, calling);
+    let events = result.map_err(|r| GraphError::from_refusal(&r, trace(&sim)))?;
+    sim.emit(events);
     Ok(Json(json!({ "success": true })))
 }

@@ -102,6 +102,11 @@ pub enum Event {
         message_id: String,
         body: String,
     },
+    /// The number's `calling` settings changed (`account_settings_update`).
+    SettingsUpdate {
+        at: SimTime,
+        calling: serde_json::Value,
+    },
 }
 
 impl Event {
@@ -120,6 +125,7 @@ impl Event {
         match self {
             Self::Connect { .. } | Self::Status { .. } | Self::Terminate { .. } => "calls",
             Self::PermissionReply { .. } | Self::Text { .. } => "messages",
+            Self::SettingsUpdate { .. } => "account_settings_update",
         }
     }
 }

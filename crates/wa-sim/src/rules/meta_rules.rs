@@ -101,8 +101,18 @@ impl MetaRules {
         &self.settings
     }
 
-    pub fn update_settings(&mut self, calling: &serde_json::Value) -> Result<(), Refusal> {
-        self.settings.update(calling)
+    /// `POST /settings`: applies the `calling` object; Meta then announces the settings now in
+    /// force on `account_settings_update`.
+    pub fn update_settings(
+        &mut self,
+        now: SimTime,
+        calling: &serde_json::Value,
+    ) -> Result<Vec<Event>, Refusal> {
+        self.settings.update(calling)?;
+        Ok(vec![Event::SettingsUpdate {
+            at: now,
+            calling: self.settings.calling(),
+        }])
     }
 
     pub fn permission_view(&self, now: SimTime, wa_id: &str) -> PermissionView {

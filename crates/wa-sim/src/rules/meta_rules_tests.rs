@@ -215,8 +215,11 @@ fn four_unanswered_business_calls_revoke_with_an_automatic_reply() {
 #[test]
 fn callback_permission_grants_temporary_permission_on_a_user_call() {
     let mut r = rules();
-    r.update_settings(&serde_json::json!({"callback_permission_status": "ENABLED"}))
-        .unwrap();
+    r.update_settings(
+        t(0),
+        &serde_json::json!({"callback_permission_status": "ENABLED"}),
+    )
+    .unwrap();
     let c = customer(1);
     let (id, events) = r.customer_calls(t(0), c.clone(), OFFER.into()).unwrap();
     let grant = events.iter().find_map(|e| match e {
@@ -271,7 +274,7 @@ fn reply_refers_to_the_request_message() {
 #[test]
 fn calling_disabled_refuses_both_directions() {
     let mut r = rules();
-    r.update_settings(&serde_json::json!({"status": "DISABLED"}))
+    r.update_settings(t(0), &serde_json::json!({"status": "DISABLED"}))
         .unwrap();
     assert_eq!(
         r.customer_calls(t(0), customer(1), OFFER.into())

@@ -211,6 +211,15 @@ pub fn render(number: &BusinessNumber, event: &Event) -> Value {
                 json!([{ "from": customer.wa_id, "id": message_id, "timestamp": ts(*at), "type": "text", "text": { "body": body } }]),
             );
         }
+        Event::SettingsUpdate { at, calling } => {
+            value.remove("metadata");
+            value.insert("timestamp".into(), json!(ts(*at)));
+            value.insert("type".into(), json!("PHONE_NUMBER_SETTINGS"));
+            value.insert(
+                "phone_number_settings".into(),
+                json!({ "phone_number_id": number.phone_number_id, "calling": calling }),
+            );
+        }
     }
     envelope(number, event.field(), Value::Object(value))
 }

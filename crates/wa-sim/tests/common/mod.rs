@@ -70,6 +70,9 @@ impl Received {
         if let Some(message) = value.get("messages").and_then(|c| c.get(0)) {
             return format!("message:{}", message["type"].as_str().unwrap_or("?"));
         }
+        if value.get("phone_number_settings").is_some() {
+            return "settings".to_owned();
+        }
         "?".to_owned()
     }
 }
