@@ -41,6 +41,11 @@ async fn business_call_needs_permission_then_rings_connects_and_reports_duration
     let (status, body) = sim.business_connect(CUSTOMER).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["code"], 138006);
+    assert_eq!(
+        body["error"]["message"],
+        "(#138006) No approved call permission from the recipient"
+    );
+    assert_eq!(body["error"]["type"], "OAuthException");
 
     sim.grant_permission(CUSTOMER, "accept_temporary").await;
     let reply = hooks.next_of("message:interactive").await;

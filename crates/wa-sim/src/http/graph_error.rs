@@ -25,7 +25,13 @@ impl GraphError {
             status: StatusCode::from_u16(refusal.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
             code: refusal.code(),
             subcode: refusal.subcode(),
-            message: format!("({}) {}", refusal.code(), refusal.title()),
+            // Meta writes "(#138006) No approved call permission from the recipient", but plain
+            // "Invalid parameter" for code 100.
+            message: if refusal.code() == 100 {
+                refusal.title().to_owned()
+            } else {
+                format!("(#{}) {}", refusal.code(), refusal.title())
+            },
             details: Some(refusal.details()),
             error_type: "OAuthException",
             trace_id,
