@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use wa_sim::clock::ManualClock;
 use wa_sim::device::{AudioChoice, CustomerDevice, ScriptedDevice};
+use wa_sim::phone::PhoneConfig;
 use wa_sim::phone_device::PhoneDevice;
 use wa_sim::rules::{LedgerLimits, RulesConfig};
 use wa_sim::server::{start, ClockChoice};
@@ -196,6 +197,9 @@ struct ServeArgs {
     /// Run Meta's `GET` subscription handshake against the webhook URL at start-up.
     #[arg(long, env = "WA_SIM_VERIFY_TOKEN", hide_env_values = true)]
     verify_token: Option<String>,
+    /// Local address(es) for the customer's phone's media (host candidates). Default 127.0.0.1.
+    #[arg(long = "media-ip")]
+    media_ips: Vec<std::net::IpAddr>,
     /// No WebRTC: the customer's phone answers with Meta-shaped SDPs but sends no media.
     #[arg(long)]
     no_media: bool,
@@ -324,7 +328,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let device: Arc<dyn CustomerDevice> = if args.no_media {
         Arc::new(ScriptedDevice)
     } else {
-        Arc::new(PhoneDevice::default())
+        let mut base = PhoneConfig::default();
+        if !args.media_ips.is_empty() {
+            base.bind_ips = args.media_ips;
+        }
+        Arc::new(PhoneDevice { base })
     };
     let running = start(listener, config, clock, device)?;
     tracing::info!(addr = %running.addr, "wa-sim serving Graph API and /_sim control API");
