@@ -118,172 +118,234 @@ fn assert_near(measured: Option<f64>, expected: f64, who: &str) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_customer_call_is_answered_by_the_headless_agent_with_audio_both_ways() {
-    let (platform_bin, sim_bin, agent_bin) = match (
-        binary("ringdesk-platform"),
-        binary("wa-sim"),
-        binary("ringdesk-agent"),
-    ) {
-        (Ok(p), Ok(s), Ok(a)) => (p, s, a),
-        (p, s, a) => panic!("{:?}", [p.err(), s.err(), a.err()]),
-    };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = format!("sqlite://{}", dir.path().join("platform.db").display());
-    let recording = dir.path().join("agent-heard.wav");
-    let (platform_port, sim_port) = (free_port(), free_port());
-    let platform_url = format!("http://127.0.0.1:{platform_port}");
-    let sim_url = format!("http://127.0.0.1:{sim_port}");
-    let http = reqwest::Client::new();
+/// The three processes, started and ready: the agent signed in with presence confirmed.
+struct Stack {
+    dir: tempfile::TempDir,
+    http: reqwest::Client,
+    platform_bin: std::path::PathBuf,
+    platform_port: u16,
+    platform_url: String,
+    sim_url: String,
+    token: String,
+    recording: std::path::PathBuf,
+    platform: Running,
+    _sim: Running,
+    _agent: Running,
+    events: AgentEvents,
+}
 
-    let platform_env = |cmd: &mut Command| {
-        cmd.env("RINGDESK_DATABASE_URL", &database_url)
-            .env("RINGDESK_LISTEN", format!("127.0.0.1:{platform_port}"))
-            .env("RINGDESK_GRAPH_BASE_URL", &sim_url)
-            .env("RINGDESK_ACCESS_TOKEN", ACCESS_TOKEN)
-            .env("RINGDESK_APP_SECRET", APP_SECRET)
-            .env("RINGDESK_PHONE_NUMBER_ID", PHONE_NUMBER_ID)
-            .env("RINGDESK_DISPLAY_PHONE_NUMBER", DISPLAY_NUMBER)
-            .env_remove("RINGDESK_CONFIG");
-    };
+impl Stack {
+    fn platform_command(&self) -> Command {
+        platform_command(
+            &self.platform_bin,
+            &self.dir,
+            self.platform_port,
+            &self.sim_url,
+        )
+    }
 
-    // An agent and its token.
-    let mut add = Command::new(&platform_bin);
-    platform_env(&mut add);
-    let added = add
-        .args(["agent", "add", "--name", "ann"])
-        .output()
-        .expect("agent add runs");
-    assert!(
-        added.status.success(),
-        "{}",
-        String::from_utf8_lossy(&added.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&added.stdout).into_owned();
-    let token = stdout
-        .lines()
-        .last()
-        .expect("a token line")
-        .trim()
-        .to_owned();
+    async fn start() -> Self {
+        let (platform_bin, sim_bin, agent_bin) = match (
+            binary("ringdesk-platform"),
+            binary("wa-sim"),
+            binary("ringdesk-agent"),
+        ) {
+            (Ok(p), Ok(s), Ok(a)) => (p, s, a),
+            (p, s, a) => panic!("{:?}", [p.err(), s.err(), a.err()]),
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let recording = dir.path().join("agent-heard.wav");
+        let (platform_port, sim_port) = (free_port(), free_port());
+        let platform_url = format!("http://127.0.0.1:{platform_port}");
+        let sim_url = format!("http://127.0.0.1:{sim_port}");
+        let http = reqwest::Client::new();
 
-    let mut serve = Command::new(&platform_bin);
-    platform_env(&mut serve);
-    let mut platform =
-        Running::spawn("ringdesk-platform", serve.arg("serve")).expect("platform starts");
-    let mut sim = Running::spawn(
-        "wa-sim",
-        Command::new(&sim_bin).args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{sim_port}"),
-            "--webhook-url",
-            &format!("{platform_url}/webhooks/whatsapp"),
-            "--app-secret",
-            APP_SECRET,
-            "--access-token",
-            ACCESS_TOKEN,
-            "--phone-number-id",
-            PHONE_NUMBER_ID,
-            "--display-phone-number",
-            DISPLAY_NUMBER,
-        ]),
-    )
-    .expect("wa-sim starts");
-    wait_healthy(&http, &format!("{platform_url}/healthz"), &mut platform).await;
-    wait_healthy(&http, &format!("{sim_url}/_sim/clock"), &mut sim).await;
+        // An agent and its token.
+        let added = platform_command(&platform_bin, &dir, platform_port, &sim_url)
+            .args(["agent", "add", "--name", "ann"])
+            .output()
+            .expect("agent add runs");
+        assert!(
+            added.status.success(),
+            "{}",
+            String::from_utf8_lossy(&added.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&added.stdout).into_owned();
+        let token = stdout
+            .lines()
+            .last()
+            .expect("a token line")
+            .trim()
+            .to_owned();
 
-    let mut agent = Running::spawn(
-        "ringdesk-agent",
-        Command::new(&agent_bin)
-            .args([
-                "--platform",
-                &platform_url,
-                "--token",
-                &token,
-                "--auto-answer",
-            ])
-            .args([
-                "--tone",
-                "1000",
-                "--presence",
-                "available",
-                "--media-ip",
-                "127.0.0.1",
-            ])
-            .arg("--record")
-            .arg(&recording)
-            .stdout(Stdio::piped()),
-    )
-    .expect("agent starts");
-    let events = AgentEvents::follow(&mut agent);
-    events.wait_for("connected");
-    assert_eq!(events.wait_for("presence")["presence"], "available");
+        let mut platform = Running::spawn(
+            "ringdesk-platform",
+            platform_command(&platform_bin, &dir, platform_port, &sim_url).arg("serve"),
+        )
+        .expect("platform starts");
+        let mut sim = Running::spawn(
+            "wa-sim",
+            Command::new(&sim_bin).args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{sim_port}"),
+                "--webhook-url",
+                &format!("{platform_url}/webhooks/whatsapp"),
+                "--app-secret",
+                APP_SECRET,
+                "--access-token",
+                ACCESS_TOKEN,
+                "--phone-number-id",
+                PHONE_NUMBER_ID,
+                "--display-phone-number",
+                DISPLAY_NUMBER,
+            ]),
+        )
+        .expect("wa-sim starts");
+        wait_healthy(&http, &format!("{platform_url}/healthz"), &mut platform).await;
+        wait_healthy(&http, &format!("{sim_url}/_sim/clock"), &mut sim).await;
 
-    // The customer calls, saying 440 Hz.
-    let started: Value = http
-        .post(format!("{sim_url}/_sim/calls"))
-        .json(&json!({"from": CUSTOMER, "name": "Test Customer", "audio": {"kind": "tone", "hz": CUSTOMER_HZ}}))
-        .send()
-        .await
-        .expect("control API answers")
-        .json()
-        .await
-        .expect("JSON");
-    let call_id = started["call_id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no call id: {started}"))
-        .to_owned();
+        let mut agent = Running::spawn(
+            "ringdesk-agent",
+            Command::new(&agent_bin)
+                .args([
+                    "--platform",
+                    &platform_url,
+                    "--token",
+                    &token,
+                    "--auto-answer",
+                ])
+                .args([
+                    "--tone",
+                    "1000",
+                    "--presence",
+                    "available",
+                    "--media-ip",
+                    "127.0.0.1",
+                ])
+                .arg("--record")
+                .arg(&recording)
+                .stdout(Stdio::piped()),
+        )
+        .expect("agent starts");
+        let events = AgentEvents::follow(&mut agent);
+        events.wait_for("connected");
+        assert_eq!(events.wait_for("presence")["presence"], "available");
+        Self {
+            dir,
+            http,
+            platform_bin,
+            platform_port,
+            platform_url,
+            sim_url,
+            token,
+            recording,
+            platform,
+            _sim: sim,
+            _agent: agent,
+            events,
+        }
+    }
 
-    assert_eq!(
-        events.wait_for("incoming_call")["call_id"],
-        call_id.as_str()
-    );
-    events.wait_for("answered");
-    assert_eq!(
-        events.wait_for("media_connected")["call_id"],
-        call_id.as_str()
-    );
-
-    // The customer has heard 1.5 s of the agent (its analysis window is 1 s).
-    let deadline = Instant::now() + WAIT;
-    let customer_heard = loop {
-        let report: Value = http
-            .get(format!("{sim_url}/_sim/calls/{call_id}"))
+    /// A customer calls saying `hz`; returns once the agent reports media connected.
+    async fn customer_calls(&self, hz: f64) -> String {
+        let started: Value = self
+            .http
+            .post(format!("{}/_sim/calls", self.sim_url))
+            .json(&json!({"from": CUSTOMER, "name": "Test Customer", "audio": {"kind": "tone", "hz": hz}}))
             .send()
             .await
             .expect("control API answers")
             .json()
             .await
             .expect("JSON");
-        if report["audio"]["packets_received"].as_u64().unwrap_or(0) >= 75 {
-            break report;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the customer never heard the agent: {report}"
+        let call_id = started["call_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no call id: {started}"))
+            .to_owned();
+        assert_eq!(
+            self.events.wait_for("incoming_call")["call_id"],
+            call_id.as_str()
         );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+        self.events.wait_for("answered");
+        assert_eq!(
+            self.events.wait_for("media_connected")["call_id"],
+            call_id.as_str()
+        );
+        call_id
+    }
+
+    /// The simulator's report on the call once the customer has decoded `packets` packets.
+    async fn customer_heard(&self, call_id: &str, packets: u64) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let report: Value = self
+                .http
+                .get(format!("{}/_sim/calls/{call_id}", self.sim_url))
+                .send()
+                .await
+                .expect("control API answers")
+                .json()
+                .await
+                .expect("JSON");
+            if report["audio"]["packets_received"].as_u64().unwrap_or(0) >= packets {
+                return report;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the customer never heard {packets} packets: {report}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn customer_hangs_up(&self, call_id: &str) {
+        let hung_up = self
+            .http
+            .post(format!("{}/_sim/calls/{call_id}/hangup", self.sim_url))
+            .send()
+            .await
+            .expect("control API answers");
+        assert!(hung_up.status().is_success());
+    }
+}
+
+fn platform_command(bin: &Path, dir: &tempfile::TempDir, port: u16, sim_url: &str) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.env(
+        "RINGDESK_DATABASE_URL",
+        format!("sqlite://{}", dir.path().join("platform.db").display()),
+    )
+    .env("RINGDESK_LISTEN", format!("127.0.0.1:{port}"))
+    .env("RINGDESK_GRAPH_BASE_URL", sim_url)
+    .env("RINGDESK_ACCESS_TOKEN", ACCESS_TOKEN)
+    .env("RINGDESK_APP_SECRET", APP_SECRET)
+    .env("RINGDESK_PHONE_NUMBER_ID", PHONE_NUMBER_ID)
+    .env("RINGDESK_DISPLAY_PHONE_NUMBER", DISPLAY_NUMBER)
+    .env_remove("RINGDESK_CONFIG");
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_call_is_answered_by_the_headless_agent_with_audio_both_ways() {
+    let stack = Stack::start().await;
+    let call_id = stack.customer_calls(CUSTOMER_HZ).await;
+
+    // The customer has heard 1.5 s of the agent (its analysis window is 1 s).
+    let customer_heard = stack.customer_heard(&call_id, 75).await;
     assert_near(
         customer_heard["audio"]["dominant_hz"].as_f64(),
         AGENT_HZ,
         "customer",
     );
 
-    // The customer hangs up.
-    let hung_up = http
-        .post(format!("{sim_url}/_sim/calls/{call_id}/hangup"))
-        .send()
-        .await
-        .expect("control API answers");
-    assert!(hung_up.status().is_success());
-    let ended = events.wait_for("ended");
+    stack.customer_hangs_up(&call_id).await;
+    let ended = stack.events.wait_for("ended");
     assert_eq!(ended["call_id"], call_id.as_str());
     assert_eq!(ended["reason"], "hangup_by_customer", "{ended}");
 
     // The agent's recording (finished before "ended" is reported) holds the customer's tone.
-    let (hz, samples) = dominant_hz_of_wav(&recording);
+    let (hz, samples) = dominant_hz_of_wav(&stack.recording);
     assert!(
         samples >= 75 * 960,
         "recording too short: {samples} samples"
@@ -291,9 +353,10 @@ async fn a_customer_call_is_answered_by_the_headless_agent_with_audio_both_ways(
     assert_near(hz, CUSTOMER_HZ, "agent recording");
 
     // The platform's record: completed, with its duration.
-    let records: Value = http
-        .get(format!("{platform_url}/api/calls"))
-        .bearer_auth(&token)
+    let records: Value = stack
+        .http
+        .get(format!("{}/api/calls", stack.platform_url))
+        .bearer_auth(&stack.token)
         .send()
         .await
         .expect("REST answers")
@@ -322,4 +385,37 @@ async fn a_customer_call_is_answered_by_the_headless_agent_with_audio_both_ways(
         );
     }
     assert!(record["answered_at"].is_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_continues_while_the_platform_is_down_and_the_agent_reconnects() {
+    let mut stack = Stack::start().await;
+    let call_id = stack.customer_calls(CUSTOMER_HZ).await;
+    let before = stack.customer_heard(&call_id, 25).await["audio"]["packets_received"]
+        .as_u64()
+        .unwrap_or(0);
+
+    // The platform dies mid-call: signaling is gone, media is not.
+    let _ = stack.platform.child.kill();
+    let _ = stack.platform.child.wait();
+    stack.events.wait_for("disconnected");
+    let during = stack.customer_heard(&call_id, before + 50).await;
+    assert_near(
+        during["audio"]["dominant_hz"].as_f64(),
+        AGENT_HZ,
+        "customer while signaling is down",
+    );
+
+    // The platform comes back on the same address and database: the agent signs in again.
+    let mut serve = stack.platform_command();
+    stack.platform =
+        Running::spawn("ringdesk-platform", serve.arg("serve")).expect("platform restarts");
+    let hello = stack.events.wait_for("connected");
+    assert_eq!(
+        hello["active"], 1,
+        "the snapshot restores the call in progress: {hello}"
+    );
+    // ...and the customer keeps hearing the agent after the reconnect.
+    let after = during["audio"]["packets_received"].as_u64().unwrap_or(0);
+    stack.customer_heard(&call_id, after + 25).await;
 }
