@@ -20,6 +20,8 @@ use crate::switchboard::{Command, SwitchboardHandle};
 const BATCH: i64 = 64;
 /// Pause before retrying after a store failure.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// Processed bodies are kept this long (for audits and replays), then deleted.
+const KEEP_PROCESSED: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 /// Runs until `shutdown` turns true. `processed` counts bodies marked processed by this run
 /// (tests and `/healthz` wait on it).
@@ -30,6 +32,7 @@ pub async fn run(
     processed: watch::Sender<u64>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    prune(&store).await;
     loop {
         let drained = drain(&store, &switchboard, &processed, &mut shutdown).await;
         if *shutdown.borrow() {
@@ -48,6 +51,18 @@ pub async fn run(
         }
     }
     tracing::debug!("inbox processor stopped");
+}
+
+/// Deletes processed bodies older than [`KEEP_PROCESSED`] (once per start: cheap, and a
+/// long-running server is restarted by deployments far more often than weekly).
+async fn prune(store: &Store) {
+    let keep_ms = i64::try_from(KEEP_PROCESSED.as_millis()).unwrap_or(i64::MAX);
+    let before = crate::store::time::now_ms().saturating_sub(keep_ms);
+    match store.inbox_prune(before).await {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(count, "pruned old processed webhooks"),
+        Err(error) => tracing::warn!(%error, "could not prune old processed webhooks"),
+    }
 }
 
 /// Processes pending bodies until none is left (true) or a failure asks for a pause (false).

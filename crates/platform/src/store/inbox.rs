@@ -62,6 +62,18 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes bodies processed before `before` (unix ms); returns how many. Pending bodies are
+    /// never deleted, whatever their age.
+    pub async fn inbox_prune(&self, before: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM webhook_inbox WHERE processed_at IS NOT NULL AND processed_at < $1",
+        )
+        .bind(before)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// How many bodies are stored and how many of them are still pending.
     pub async fn inbox_counts(&self) -> Result<(i64, i64), StoreError> {
         let (total, pending): (i64, i64) =

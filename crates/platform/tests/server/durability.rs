@@ -203,3 +203,23 @@ async fn a_call_on_call_survives_a_restart_and_the_reconnected_agent_can_hang_up
     );
     second.shutdown().await;
 }
+
+#[tokio::test]
+async fn pruning_deletes_only_old_processed_webhooks_never_pending_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = platform::store::Store::open(&database_url(&dir))
+        .await
+        .unwrap();
+    let processed = store.inbox_put("{\"entry\": []}").await.unwrap();
+    store.inbox_put("{\"entry\": []}").await.unwrap();
+    store.inbox_done(&processed, None).await.unwrap();
+
+    let far_future = i64::MAX;
+    assert_eq!(store.inbox_prune(far_future).await.unwrap(), 1);
+    assert_eq!(
+        store.inbox_counts().await.unwrap(),
+        (1, 1),
+        "the pending body stays"
+    );
+    store.close().await;
+}
