@@ -348,9 +348,35 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     tokio::select! {
         result = running.server => { result??; }
-        _ = tokio::signal::ctrl_c() => { tracing::info!("shutting down"); }
+        _ = shutdown_signal() => {
+            tracing::info!("shutting down: hanging up the customer's calls");
+            running.sim.hang_up_all_legs().await;
+        }
     }
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM on Unix (how test harnesses and service managers stop us).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 async fn post(sim: &SimUrl, path: &str, body: Value) -> anyhow::Result<Value> {

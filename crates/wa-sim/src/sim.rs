@@ -176,6 +176,14 @@ impl Simulator {
         self.inner.wake.notify_one();
     }
 
+    /// Hangs up every leg on the customer's phone (shutdown), so peer connections close cleanly.
+    pub async fn hang_up_all_legs(&self) {
+        let legs: Vec<Arc<dyn CustomerLeg>> = self.legs().values().map(|e| e.leg.clone()).collect();
+        for leg in legs {
+            leg.hang_up().await;
+        }
+    }
+
     /// Meta's `GET` subscription handshake against the webhook URL.
     pub async fn verify_webhook(
         &self,
