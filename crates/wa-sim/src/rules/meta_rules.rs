@@ -59,6 +59,8 @@ pub struct MetaRules {
     settings: CallingSettings,
     ids: IdSource,
     attempts: VecDeque<SimTime>,
+    /// Profile names customers showed (calls, messages); used in business-initiated webhooks.
+    names: HashMap<String, String>,
 }
 
 impl MetaRules {
@@ -70,6 +72,7 @@ impl MetaRules {
             calls: HashMap::new(),
             ids: IdSource::new(id_seed),
             attempts: VecDeque::new(),
+            names: HashMap::new(),
         }
     }
 
@@ -233,6 +236,8 @@ impl MetaRules {
         offer_sdp: String,
     ) -> Result<(String, Vec<Event>), Refusal> {
         self.check_capacity(&customer.wa_id)?;
+        self.names
+            .insert(customer.wa_id.clone(), customer.name.clone());
         let id = self.ids.call_id();
         let call = Call {
             id: id.clone(),
@@ -384,6 +389,8 @@ impl MetaRules {
     /// The customer sends a text message; it opens the customer service window.
     pub fn customer_texts(&mut self, now: SimTime, customer: Customer, body: String) -> Vec<Event> {
         self.ledger.record_inbound(now, &customer.wa_id);
+        self.names
+            .insert(customer.wa_id.clone(), customer.name.clone());
         let message_id = self.ids.message_id();
         vec![Event::Text {
             at: now,
@@ -446,7 +453,7 @@ impl MetaRules {
                 direction: Direction::BusinessInitiated,
                 customer: Customer {
                     wa_id: to.to_owned(),
-                    name: to.to_owned(),
+                    name: self.names.get(to).cloned().unwrap_or_else(|| to.to_owned()),
                 },
                 created_at: now,
                 phase: CallPhase::Dialing,

@@ -369,3 +369,13 @@ fn customer_hanging_up_a_ringing_business_call_rejects_it() {
         ]
     ));
 }
+
+#[test]
+fn business_calls_carry_the_profile_name_the_customer_showed() {
+    let mut r = rules();
+    let c = customer(1);
+    r.customer_texts(t(0), c.clone(), "hi".into());
+    r.customer_replies_permission(t(0), c.clone(), PermissionAnswer::AcceptPermanent);
+    let id = r.business_connect(t(1), &c.wa_id, OFFER, None).unwrap();
+    assert_eq!(r.call(&id).unwrap().customer.name, c.name);
+}
