@@ -7,7 +7,8 @@
 //! decoded is refused with its reason and the connection stays open.
 //!
 //! The connection ends when the app closes it, when no frame arrives for the heartbeat timeout,
-//! when the agent signs in elsewhere (`session_replaced`), or on shutdown; the switchboard is
+//! when the agent signs in elsewhere (`session_replaced`), when a heartbeat finds the token
+//! revoked (`unauthorized`), or on shutdown; the switchboard is
 //! then told, so a ringing call moves on to the next agent.
 
 use std::sync::atomic::Ordering;
@@ -109,6 +110,16 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
         };
         match decode_client(text.as_str()) {
             Ok(ClientMessage::Ping(ping)) => {
+                // Heartbeats double as the revocation check: a token revoked while the app is
+                // connected (by `agent revoke`, another process) ends the session within one
+                // heartbeat interval.
+                if !still_valid(&state, &agent_id).await {
+                    let _ = outbox.send(ServerMessage::Error(ProtocolError::new(
+                        ErrorCode::Unauthorized,
+                        "this agent's token was revoked; sign in again",
+                    )));
+                    break;
+                }
                 let _ = outbox.send(ServerMessage::Pong(Pong {
                     ping_id: ping.ping_id,
                 }));
@@ -149,5 +160,18 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
         .is_err()
     {
         writer.abort();
+    }
+}
+
+/// False once the agent is revoked (or deleted). A store error keeps the session: a database
+/// hiccup must not sign everyone out.
+async fn still_valid(state: &AppState, agent_id: &str) -> bool {
+    match state.store.agent_by_id(agent_id).await {
+        Ok(Some(agent)) => agent.revoked_at.is_none(),
+        Ok(None) => false,
+        Err(error) => {
+            tracing::warn!(%error, "revocation check failed; keeping the session");
+            true
+        }
     }
 }

@@ -58,11 +58,18 @@ async fn agent_add_prints_a_token_that_authenticates_the_websocket_until_revoked
         ServerMessage::Hello(hello) => assert_eq!(hello.agent.display_name, "carol"),
         other => panic!("expected hello, got {other:?}"),
     }
-    socket.close().await;
 
     let revoked = platform_cli(&url, &["agent", "revoke", "--name", "carol"]);
     assert!(revoked.status.success());
     assert_eq!(AgentSocket::refused_status(&base, &token).await, 401);
+    // The socket opened before the revocation ends at its next heartbeat.
+    socket
+        .send_raw(r#"{"v": 1, "type": "ping", "ping_id": 1}"#)
+        .await;
+    match socket.recv().await {
+        ServerMessage::Error(error) => assert_eq!(error.code, protocol::ErrorCode::Unauthorized),
+        other => panic!("expected unauthorized, got {other:?}"),
+    }
     platform.shutdown().await;
 }
 
