@@ -199,6 +199,8 @@ impl Stack {
                 PHONE_NUMBER_ID,
                 "--display-phone-number",
                 DISPLAY_NUMBER,
+                "--media-ip",
+                "127.0.0.1",
             ]),
         )
         .expect("wa-sim starts");
