@@ -421,3 +421,66 @@ async fn media_continues_while_the_platform_is_down_and_the_agent_reconnects() {
     let after = during["audio"]["packets_received"].as_u64().unwrap_or(0);
     stack.customer_heard(&call_id, after + 25).await;
 }
+
+/// Runs `ringdesk-agent` with `args` to its exit (bounded) and returns its stdout events.
+async fn agent_run_to_exit(args: &[&str]) -> (bool, Vec<Value>) {
+    let agent_bin = binary("ringdesk-agent").unwrap_or_else(|e| panic!("{e}"));
+    let mut command = Command::new(agent_bin);
+    command
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let child = command.spawn().expect("agent starts");
+    let output = tokio::time::timeout(
+        WAIT,
+        tokio::task::spawn_blocking(move || child.wait_with_output()),
+    )
+    .await
+    .expect("the agent exits by itself")
+    .expect("join")
+    .expect("output");
+    let events = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    (output.status.success(), events)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_token_or_an_unplayable_tone_stops_the_agent_with_the_reason() {
+    let stack = Stack::start().await;
+    let (ok, events) = agent_run_to_exit(&[
+        "--platform",
+        &stack.platform_url,
+        "--token",
+        "rdk_not_a_real_token",
+    ])
+    .await;
+    assert!(!ok, "the agent must fail: {events:?}");
+    let last = events.last().expect("a final event");
+    assert_eq!(last["event"], "error");
+    assert!(
+        last["message"].as_str().unwrap_or("").contains("401"),
+        "{last}"
+    );
+
+    let (ok, events) = agent_run_to_exit(&[
+        "--platform",
+        &stack.platform_url,
+        "--token",
+        &stack.token,
+        "--tone",
+        "99999",
+    ])
+    .await;
+    assert!(!ok);
+    let last = events.last().expect("a final event");
+    assert!(
+        last["message"].as_str().unwrap_or("").contains("99999"),
+        "{last}"
+    );
+    assert!(
+        !events.iter().any(|e| e["event"] == "connected"),
+        "bad options are refused before signing in: {events:?}"
+    );
+}
