@@ -5,18 +5,23 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use protocol::rest::{CallQuery, Conversation, PermissionState, PermissionStatus, Verdict};
-use protocol::{AgentId, ConversationId, Customer, ErrorCode, PhoneNumber};
+use protocol::rest::{
+    CallQuery, Conversation, ConversationMessage, MessageBody, PermissionState, PermissionStatus,
+    Verdict,
+};
+use protocol::{AgentId, ConversationId, Customer, Direction, ErrorCode, PhoneNumber};
 
 use super::auth::{authenticate, error_response};
 use super::AppState;
 use crate::store::agents::Role;
 use crate::store::calls::Visibility;
-use crate::store::conversations::ConversationRow;
+use crate::store::conversations::{ConversationRow, MessageKind};
 use crate::store::time::now_ms;
 use crate::store::wire::timestamp;
 use crate::store::StoreError;
 
+/// Messages shown per conversation.
+const RECENT_MESSAGES: i64 = 20;
 /// Most records one request returns.
 const PAGE: i64 = 500;
 /// The customer service window: 24 h since the customer's last message or call.
@@ -109,10 +114,33 @@ pub async fn list_conversations(State(state): State<AppState>, headers: HeaderMa
         Ok(rows) => rows,
         Err(error) => return store_failure(error),
     };
-    let conversations: Vec<Conversation> = rows
-        .into_iter()
-        .filter_map(|row| conversation_dto(&state, row))
-        .collect();
+    let mut conversations = Vec::with_capacity(rows.len());
+    for row in rows {
+        let messages = match state.store.recent_messages(&row.id, RECENT_MESSAGES).await {
+            Ok(messages) => messages,
+            Err(error) => return store_failure(error),
+        };
+        if let Some(mut conversation) = conversation_dto(&state, row) {
+            conversation.recent_messages = messages
+                .into_iter()
+                .map(|(direction, sent_at, message)| ConversationMessage {
+                    direction: if direction == "outbound" {
+                        Direction::Outbound
+                    } else {
+                        Direction::Inbound
+                    },
+                    at: timestamp(sent_at),
+                    body: match message.kind {
+                        MessageKind::Text => MessageBody::Text { text: message.body },
+                        MessageKind::Other => MessageBody::Other {
+                            summary: message.body,
+                        },
+                    },
+                })
+                .collect();
+            conversations.push(conversation);
+        }
+    }
     Json(conversations).into_response()
 }
 

@@ -13,6 +13,33 @@ pub struct ConversationRow {
     pub assigned_agent_id: Option<String>,
 }
 
+/// What a stored message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    Text,
+    /// Anything the inbox does not render; `body` summarises it.
+    Other,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Text => "text",
+            MessageKind::Other => "other",
+        }
+    }
+}
+
+/// A message as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    /// Meta's message id (`wamid.…`).
+    pub id: String,
+    pub sent_at: i64,
+    pub kind: MessageKind,
+    pub body: String,
+}
+
 type Row = (
     String,
     String,
@@ -171,6 +198,68 @@ impl Store {
             }
         };
         Ok(rows.into_iter().map(from_row).collect())
+    }
+
+    /// Stores an inbound message (once per Meta message id) in the customer's conversation.
+    pub async fn add_inbound_message(
+        &self,
+        phone_number_id: &str,
+        customer_number: &str,
+        message: &StoredMessage,
+    ) -> Result<(), StoreError> {
+        let Some(conversation) = self.conversation(phone_number_id, customer_number).await? else {
+            return Ok(());
+        };
+        sqlx::query(
+            "INSERT INTO messages (id, conversation_id, direction, sent_at, kind, body) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&message.id)
+        .bind(&conversation.id)
+        .bind("inbound")
+        .bind(message.sent_at)
+        .bind(message.kind.as_str())
+        .bind(&message.body)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The conversation's latest `limit` messages, oldest first.
+    pub async fn recent_messages(
+        &self,
+        conversation_id: &str,
+        limit: i64,
+    ) -> Result<Vec<(String, i64, StoredMessage)>, StoreError> {
+        let mut rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
+            "SELECT id, direction, sent_at, kind, body FROM messages WHERE conversation_id = $1 \
+             ORDER BY sent_at DESC, id DESC LIMIT $2",
+        )
+        .bind(conversation_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.reverse();
+        Ok(rows
+            .into_iter()
+            .map(|(id, direction, sent_at, kind, body)| {
+                let kind = if kind == "text" {
+                    MessageKind::Text
+                } else {
+                    MessageKind::Other
+                };
+                (
+                    direction,
+                    sent_at,
+                    StoredMessage {
+                        id,
+                        sent_at,
+                        kind,
+                        body,
+                    },
+                )
+            })
+            .collect())
     }
 
     /// Makes `agent_id` the owner of the customer's contact.

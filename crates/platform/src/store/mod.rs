@@ -95,13 +95,22 @@ impl Store {
 /// The migrations in `crates/platform/migrations/`, embedded in the binary (built by hand rather
 /// than with `sqlx::migrate!`, which would need sqlx's macro feature).
 fn migrator() -> Migrator {
-    let migrations = vec![Migration::new(
-        1,
-        Cow::Borrowed("platform"),
-        MigrationType::Simple,
-        Cow::Borrowed(include_str!("../../migrations/0001_platform.sql")),
-        false,
-    )];
+    let migrations = vec![
+        Migration::new(
+            1,
+            Cow::Borrowed("platform"),
+            MigrationType::Simple,
+            Cow::Borrowed(include_str!("../../migrations/0001_platform.sql")),
+            false,
+        ),
+        Migration::new(
+            2,
+            Cow::Borrowed("messages"),
+            MigrationType::Simple,
+            Cow::Borrowed(include_str!("../../migrations/0002_messages.sql")),
+            false,
+        ),
+    ];
     Migrator {
         migrations: Cow::Owned(migrations),
         ..Migrator::DEFAULT

@@ -19,6 +19,7 @@ use super::flow::cancelled;
 use super::live::{LiveCall, Phase};
 use super::Switchboard;
 use crate::store::calls::{CallEnd, NewCall};
+use crate::store::conversations::{MessageKind, StoredMessage};
 use crate::store::time::now_ms;
 use crate::store::wire::timestamp;
 use crate::store::StoreError;
@@ -54,6 +55,23 @@ impl Switchboard {
                 .and_then(|contact| contact.name());
             self.store
                 .touch_conversation(phone_number_id, from, name, at)
+                .await?;
+            let stored = match message.text_body() {
+                Some(text) => StoredMessage {
+                    id: message.id.clone(),
+                    sent_at: at,
+                    kind: MessageKind::Text,
+                    body: text.to_owned(),
+                },
+                None => StoredMessage {
+                    id: message.id.clone(),
+                    sent_at: at,
+                    kind: MessageKind::Other,
+                    body: summary(message),
+                },
+            };
+            self.store
+                .add_inbound_message(phone_number_id, from, &stored)
                 .await?;
         }
         Ok(())
@@ -349,6 +367,17 @@ impl CallParts {
                 profile_name,
             },
         })
+    }
+}
+
+/// One line for a message the inbox does not render.
+fn summary(message: &whatsapp::webhook::InboundMessage) -> String {
+    if message.call_permission_reply_payload().is_some() {
+        return "call permission reply".into();
+    }
+    match &message.message_type {
+        Some(kind) => format!("{kind:?} message").to_lowercase(),
+        None => "message".into(),
     }
 }
 

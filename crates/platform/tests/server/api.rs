@@ -198,5 +198,18 @@ async fn an_inbound_text_message_creates_the_conversation_with_the_profile_name(
         conversation["permission"]["request"]["verdict"], "allowed",
         "the service window is open after a message"
     );
+    assert_eq!(
+        conversation["recent_messages"],
+        json!([{
+            "direction": "inbound",
+            "at": conversation["last_customer_activity_at"],
+            "body": {"kind": "text", "text": "hello?"}
+        }])
+    );
+    // Meta retrying the same message stores it once.
+    assert_eq!(harness.post_webhook(&body).await, 200);
+    harness.platform.processed(2).await;
+    let (_, again) = harness.get_json("/api/conversations", &admin).await;
+    assert_eq!(again[0]["recent_messages"].as_array().unwrap().len(), 1);
     harness.platform.shutdown().await;
 }
