@@ -235,3 +235,82 @@ async fn bad_offers_are_refused_with_a_reason() {
         }
     }
 }
+
+/// Meta's documented offer (reference §6.3) and the live Oct-2025 capture (§2.3, with the
+/// shortened fingerprint filled in): both get an answer that passes Meta's rules and echoes
+/// the offer's mid and payload types. (Their relay addresses are documentation addresses, so
+/// nothing connects; only the answer is checked.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metas_own_sample_offers_get_a_valid_answer() {
+    const FP: &str = "1B:B6:6B:40:A5:0B:8C:75:0D:8C:CB:90:2F:99:74:1E:26:45:AE:AF:45:C1:51:60:8F:73:C9:2D:10:6D:8A:88";
+    let doc = format!(
+        "v=0\r\no=- 7602563789789945080 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE audio\r\n\
+         a=msid-semantic: WMS 6932bc1c-db1a-4abe-b437-0c4168be8a13\r\na=ice-lite\r\n\
+         m=audio 40012 UDP/TLS/RTP/SAVPF 111 126\r\nc=IN IP4 203.0.113.60\r\na=rtcp:9 IN IP4 0.0.0.0\r\n\
+         a=candidate:1972637320 1 udp 2113937151 203.0.113.60 40012 typ host generation 0 network-cost 50 ufrag 6k2qP1R6kBfI/2\r\n\
+         a=candidate:1652262791 1 udp 2113939711 2001:db8:f211::6443 40012 typ host generation 0 network-cost 50 ufrag 6k2qP1R6kBfI/2\r\n\
+         a=ice-ufrag:6k2qP1R6kBfI/2\r\na=ice-pwd:UApvJw3NcwFRDvIMKdM0vWCdlXah25E9\r\n\
+         a=fingerprint:sha-256 {FP}\r\na=setup:actpass\r\na=mid:audio\r\n\
+         a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n\
+         a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n\
+         a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n\
+         a=sendrecv\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=rtcp-fb:111 transport-cc\r\n\
+         a=fmtp:111 minptime=10;useinbandfec=1\r\na=rtpmap:126 telephone-event/8000\r\n\
+         a=ssrc:4208138518 cname:gAXq2V9TKltrnapv\r\n\
+         a=ssrc:4208138518 msid:6932bc1c-db1a-4abe-b437-0c4168be8a13 audio#R5wfXFcdmT6\r\n\
+         a=ssrc:4208138518 mslabel:6932bc1c-db1a-4abe-b437-0c4168be8a13\r\n\
+         a=ssrc:4208138518 label:audio#R5wfXFcdmT6\r\n"
+    );
+    let live = format!(
+        "v=0\r\no=- 1760681506762 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE audio\r\n\
+         a=msid-semantic: WMS c3867497-e6f7-4408-82b7-80dbd11b94cf\r\na=ice-lite\r\n\
+         m=audio 3484 UDP/TLS/RTP/SAVPF 111 126\r\nc=IN IP4 203.0.113.49\r\na=rtcp:9 IN IP4 0.0.0.0\r\n\
+         a=candidate:3935165743 1 udp 2122260223 203.0.113.49 3484 typ host generation 0 network-cost 50\r\n\
+         a=candidate:2617197009 1 udp 2122262783 2001:db8:f36b::699c 3484 typ host generation 0 network-cost 50\r\n\
+         a=ice-ufrag:AeinEGDfvqBctbtM\r\na=ice-pwd:F6/jjqL0/8/Dzluc0IoZEQ==\r\n\
+         a=fingerprint:sha-256 {FP}\r\na=setup:actpass\r\na=mid:audio\r\na=sendrecv\r\n\
+         a=msid:c3867497-e6f7-4408-82b7-80dbd11b94cf WhatsAppTrack1\r\na=rtcp-mux\r\n\
+         a=rtpmap:111 opus/48000/2\r\na=rtcp-fb:111 transport-cc\r\n\
+         a=fmtp:111 maxaveragebitrate=20000;maxplaybackrate=16000;minptime=20;sprop-maxcapturerate=16000;useinbandfec=1\r\n\
+         a=rtpmap:126 telephone-event/8000\r\na=maxptime:20\r\na=ptime:20\r\n\
+         a=ssrc:1047224411 cname:WhatsAppAudioStream1\r\n"
+    );
+    for (name, offer) in [("doc sample", doc), ("live capture", live)] {
+        validate_for_meta(&offer, SdpRole::OfferFromMeta).unwrap_or_else(|v| {
+            panic!(
+                "{name}: the sample itself fails the validator: {:?}",
+                v.codes()
+            )
+        });
+        let audio = CallAudio {
+            source: Box::new(SilenceSource),
+            sink: Box::new(softphone::media::NullSink),
+        };
+        let session = WebRtcStack::default()
+            .prepare(&offer, audio)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let answer = timeout(WAIT, session.answer()).await.unwrap().unwrap();
+        if let Err(v) = validate_for_meta(&answer, SdpRole::AnswerToMeta) {
+            panic!(
+                "{name}: answer refused by Meta's rules: {:?}\n{answer}",
+                v.codes()
+            );
+        }
+        for line in [
+            "a=mid:audio",
+            "a=group:BUNDLE audio",
+            "a=setup:active",
+            "a=rtpmap:111 opus/48000/2",
+            "a=rtpmap:126 telephone-event/8000",
+        ] {
+            assert!(
+                answer.lines().any(|l| l == line),
+                "{name}: no {line:?} in\n{answer}"
+            );
+        }
+        // Answering twice gives the same text (pre_accept and accept must match).
+        assert_eq!(session.answer().await.unwrap(), answer);
+        session.close().await;
+    }
+}

@@ -189,6 +189,7 @@ mod tests {
         OfferFacts {
             mid: "audio".into(),
             opus_pt: 111,
+            opus_fmtp: "minptime=10;useinbandfec=1".into(),
             telephone_event_pt: Some(126),
         }
     }

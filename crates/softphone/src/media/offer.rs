@@ -11,6 +11,10 @@ use super::MediaError;
 pub(crate) struct OfferFacts {
     pub mid: String,
     pub opus_pt: u8,
+    /// The offer's Opus `a=fmtp` parameters ("" if none). webrtc-rs only negotiates a codec
+    /// whose fmtp agrees on every shared key, so we register Opus with exactly these
+    /// (Meta's doc sample says `minptime=10`, its live offers `minptime=20`).
+    pub opus_fmtp: String,
     pub telephone_event_pt: Option<u8>,
 }
 
@@ -64,9 +68,17 @@ impl OfferFacts {
             .find_map(|l| l.trim_end().strip_prefix("a=mid:"))
             .unwrap_or("audio")
             .to_owned();
+        let fmtp_prefix = format!("a=fmtp:{opus_pt} ");
+        let opus_fmtp = offer
+            .lines()
+            .find_map(|l| l.trim_end().strip_prefix(fmtp_prefix.as_str()))
+            .unwrap_or("")
+            .trim()
+            .to_owned();
         Ok(Self {
             mid,
             opus_pt,
+            opus_fmtp,
             telephone_event_pt: payload_type_for(offer, "telephone-event/8000"),
         })
     }
@@ -86,6 +98,7 @@ mod tests {
             OfferFacts {
                 mid: "audio".into(),
                 opus_pt: 111,
+                opus_fmtp: "minptime=10;useinbandfec=1".into(),
                 telephone_event_pt: Some(126)
             }
         );

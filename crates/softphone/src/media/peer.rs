@@ -25,15 +25,15 @@ use webrtc::runtime::TokioRuntime;
 use super::offer::OfferFacts;
 use super::MediaError;
 
-/// Our Opus fmtp: 20 ms frames, in-band FEC.
-pub(crate) const OPUS_FMTP: &str = "minptime=20;useinbandfec=1";
-
-fn opus_codec() -> RTCRtpCodec {
+/// Opus as the offer described it. The fmtp must be the offer's own: webrtc-rs refuses a codec
+/// whose fmtp disagrees on a shared key (e.g. `minptime`), and the track would have no codec.
+/// What we ask Meta to send us is stated in the rendered answer, not here.
+fn opus_codec(fmtp: &str) -> RTCRtpCodec {
     RTCRtpCodec {
         mime_type: MIME_TYPE_OPUS.to_owned(),
         clock_rate: 48_000,
         channels: 2,
-        sdp_fmtp_line: OPUS_FMTP.to_owned(),
+        sdp_fmtp_line: fmtp.to_owned(),
         rtcp_feedback: vec![],
     }
 }
@@ -41,7 +41,7 @@ fn opus_codec() -> RTCRtpCodec {
 fn media_engine(offer: &OfferFacts) -> Result<MediaEngine, MediaError> {
     let mut engine = MediaEngine::default();
     let mut codecs = vec![RTCRtpCodecParameters {
-        rtp_codec: opus_codec(),
+        rtp_codec: opus_codec(&offer.opus_fmtp),
         payload_type: offer.opus_pt,
     }];
     if let Some(pt) = offer.telephone_event_pt {
@@ -89,7 +89,7 @@ pub(crate) async fn build(
 }
 
 /// Our one outgoing audio track, with a fixed SSRC (Meta: exactly one SSRC).
-pub(crate) fn audio_track(stream_id: &str, ssrc: u32) -> Arc<TrackLocalStaticRTP> {
+pub(crate) fn audio_track(stream_id: &str, ssrc: u32, opus_fmtp: &str) -> Arc<TrackLocalStaticRTP> {
     Arc::new(TrackLocalStaticRTP::new(MediaStreamTrack::new(
         stream_id.to_owned(),
         format!("{stream_id}-audio"),
@@ -100,7 +100,7 @@ pub(crate) fn audio_track(stream_id: &str, ssrc: u32) -> Arc<TrackLocalStaticRTP
                 ssrc: Some(ssrc),
                 ..Default::default()
             },
-            codec: opus_codec(),
+            codec: opus_codec(opus_fmtp),
             ..Default::default()
         }],
     )))

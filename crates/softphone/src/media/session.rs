@@ -150,7 +150,7 @@ impl WebRtcSession {
         let pc = peer::build(&offer, &bind, events).await?;
         let stream_id = format!("ringdesk-{:016x}", random_u64());
         let ssrc = (random_u64() >> 32) as u32;
-        let track = peer::audio_track(&stream_id, ssrc);
+        let track = peer::audio_track(&stream_id, ssrc, &offer.opus_fmtp);
         let created = async {
             let remote = RTCSessionDescription::offer(offer_sdp.to_owned())
                 .map_err(|e| MediaError::OfferRefused(e.to_string()))?;
