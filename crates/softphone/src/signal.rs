@@ -115,6 +115,27 @@ pub fn estimate_frequency(samples: &[f32], sample_rate: u32) -> Option<f64> {
     Some((crossings - 1) as f64 * f64::from(sample_rate) / (last - first))
 }
 
+/// Frequency of a tone that may have gaps (dropouts, concealed frames): the median of
+/// [`estimate_frequency`] over consecutive `window`-sample pieces, skipping pieces quieter than
+/// `min_dbfs`. `None` if no piece qualifies.
+pub fn median_frequency(
+    samples: &[f32],
+    sample_rate: u32,
+    window: usize,
+    min_dbfs: f32,
+) -> Option<f64> {
+    let mut estimates: Vec<f64> = samples
+        .chunks_exact(window.max(2))
+        .filter(|piece| rms_dbfs(piece) >= min_dbfs)
+        .filter_map(|piece| estimate_frequency(piece, sample_rate))
+        .collect();
+    if estimates.is_empty() {
+        return None;
+    }
+    estimates.sort_by(f64::total_cmp);
+    Some(estimates[estimates.len() / 2])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +165,23 @@ mod tests {
             );
         }
         assert_eq!(estimate_frequency(&[0.0; 1_000], 48_000), None);
+    }
+
+    #[test]
+    fn median_frequency_ignores_dropouts_that_fool_the_plain_estimate() {
+        let mut samples = tone(697.0, 0.3, 24_000);
+        // Three 10 ms dropouts, as an underrun would leave.
+        for start in [3_000, 11_000, 19_000] {
+            samples[start..start + 480].fill(0.0);
+        }
+        let plain = estimate_frequency(&samples, 48_000).unwrap();
+        assert!(
+            (plain - 697.0).abs() / 697.0 > 0.02,
+            "plain estimate {plain} not fooled"
+        );
+        let robust = median_frequency(&samples, 48_000, 960, -40.0).unwrap();
+        assert!((robust - 697.0).abs() / 697.0 < 0.005, "{robust}");
+        assert_eq!(median_frequency(&[0.0; 4_800], 48_000, 960, -40.0), None);
     }
 
     #[test]
