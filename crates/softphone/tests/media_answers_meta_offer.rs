@@ -6,9 +6,10 @@
 
 use std::time::Duration;
 
+use softphone::jitter::JitterConfig;
 use softphone::media::{
-    CallAudio, CapturedAudio, MediaError, MediaSession, MediaStack, MediaState, SilenceSource,
-    ToneSource, WavSink, WebRtcStack,
+    CallAudio, CapturedAudio, MediaError, MediaSession, MediaStack, MediaState, SharedPlayout,
+    SilenceSource, ToneSource, WavSink, WebRtcStack,
 };
 use tokio::time::timeout;
 use wa_sim::audio::analysis::{dominant_frequency_hz, rms_dbfs};
@@ -56,9 +57,12 @@ async fn connected_call(agent_audio: CallAudio) -> (PhoneCall, Box<dyn MediaSess
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agent_and_customer_hear_each_others_tones() {
     let heard = CapturedAudio::default();
+    let playout = SharedPlayout::new(JitterConfig::default()).unwrap();
     let audio = CallAudio {
         source: Box::new(ToneSource::new(AGENT_HZ, -20.0).unwrap()),
         sink: Box::new(heard.clone()),
+        // The desktop's receive path too: jitter buffer + decoder, pulled 10 ms at a time.
+        packets: Some(Box::new(playout.clone())),
     };
     let (phone, session, answer) = connected_call(audio).await;
 
@@ -120,6 +124,19 @@ async fn agent_and_customer_hear_each_others_tones() {
         rms_dbfs(last_second)
     );
 
+    // Pulled through the jitter buffer, the same audio comes out (the buffer holds the most
+    // recent packets; 0.3 s of pulls stays within them).
+    let mut pulled = vec![0i16; 14_400];
+    for chunk in pulled.chunks_mut(480) {
+        playout.pull(chunk);
+    }
+    assert!(playout.stats().decoded >= 10, "{:?}", playout.stats());
+    assert_near(
+        dominant_frequency_hz(&pulled[4_800..], 48_000),
+        CUSTOMER_HZ,
+        "agent playout",
+    );
+
     let levels = session.levels();
     assert!(
         (levels.input_dbfs + 20.0).abs() < 1.0,
@@ -143,6 +160,7 @@ async fn mute_sends_silence_but_keeps_packets_flowing() {
     let audio = CallAudio {
         source: Box::new(ToneSource::new(AGENT_HZ, -20.0).unwrap()),
         sink: Box::new(softphone::media::NullSink),
+        packets: None,
     };
     let (phone, session, _) = connected_call(audio).await;
     phone.start_media();
@@ -187,6 +205,7 @@ async fn recording_to_wav_holds_the_customers_tone() {
     let audio = CallAudio {
         source: Box::new(SilenceSource),
         sink: Box::new(WavSink::create(&wav).unwrap()),
+        packets: None,
     };
     let (phone, session, _) = connected_call(audio).await;
     phone.start_media();
@@ -218,6 +237,7 @@ async fn bad_offers_are_refused_with_a_reason() {
     let audio = || CallAudio {
         source: Box::new(SilenceSource),
         sink: Box::new(softphone::media::NullSink),
+        packets: None,
     };
     let stack = WebRtcStack::default();
     for (offer, why) in [
@@ -285,6 +305,7 @@ async fn metas_own_sample_offers_get_a_valid_answer() {
         let audio = CallAudio {
             source: Box::new(SilenceSource),
             sink: Box::new(softphone::media::NullSink),
+            packets: None,
         };
         let session = WebRtcStack::default()
             .prepare(&offer, audio)

@@ -133,6 +133,7 @@ impl AgentOptions {
         Ok(CallAudio {
             source: self.source()?,
             sink,
+            packets: None,
         })
     }
 

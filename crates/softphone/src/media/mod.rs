@@ -34,7 +34,8 @@ mod session;
 mod state;
 
 pub use audio::{
-    AudioSink, AudioSource, CapturedAudio, NullSink, SilenceSource, ToneSource, WavSink, WavSource,
+    AudioSink, AudioSource, CapturedAudio, NullSink, PacketSink, SharedPlayout, SilenceSource,
+    ToneSource, WavSink, WavSource,
 };
 pub use error::{AudioError, MediaError};
 pub use levels::{AudioLevels, SILENCE_DBFS};
@@ -49,8 +50,11 @@ pub struct CallAudio {
     /// What the agent says (microphone ring, tone, WAV file). Pulled every 20 ms once media
     /// has started.
     pub source: Box<dyn AudioSource>,
-    /// What the agent hears (speaker ring, WAV file). Written as packets are decoded.
+    /// What the agent hears, decoded in arrival order (WAV file, capture, level tests).
     pub sink: Box<dyn AudioSink>,
+    /// The same inbound packets undecoded, with their arrival time, for a playout with its
+    /// own jitter buffer ([`SharedPlayout`], the desktop's speaker path). `None` headless.
+    pub packets: Option<Box<dyn PacketSink>>,
 }
 
 impl std::fmt::Debug for CallAudio {

@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
+use crate::clock::Clock;
 use crate::codec::FrameDecoder;
 use crate::level::LevelWindow;
-use crate::rtp::OPUS_CLOCK_RATE;
+use crate::rtp::{RtpPacket, OPUS_CLOCK_RATE};
 
 use super::state::Shared;
 
@@ -36,6 +37,19 @@ pub(crate) async fn run(
         };
         if Some(packet.header.payload_type) == telephone_event_pt {
             continue;
+        }
+        if let Ok(mut packets) = shared.packets.lock() {
+            if let Some(p) = packets.as_mut() {
+                let arrival = shared.clock.now();
+                p.packet(
+                    RtpPacket {
+                        sequence: packet.header.sequence_number,
+                        timestamp: packet.header.timestamp,
+                        payload: packet.payload.to_vec(),
+                    },
+                    arrival,
+                );
+            }
         }
         let samples = match decoder.decode(&packet.payload) {
             Ok(samples) => samples,

@@ -135,7 +135,7 @@ impl WebRtcSession {
         audio: CallAudio,
     ) -> Result<Self, MediaError> {
         let offer = OfferFacts::parse(offer_sdp)?;
-        let shared = Arc::new(Shared::new(audio.sink));
+        let shared = Arc::new(Shared::new(audio.sink, audio.packets));
         let (gathered_tx, gathered) = watch::channel(false);
         let events = Arc::new(Events {
             shared: shared.clone(),

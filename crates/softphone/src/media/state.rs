@@ -10,7 +10,9 @@ use std::sync::Mutex;
 
 use tokio::sync::watch;
 
-use super::AudioSink;
+use crate::clock::MonotonicClock;
+
+use super::{AudioSink, PacketSink};
 use crate::level::SharedLevel;
 
 /// Why a session ended.
@@ -68,10 +70,14 @@ pub(crate) struct Shared {
     pub output: SharedLevel,
     /// Taken (and finished) once, when the session is released.
     pub sink: Mutex<Option<Box<dyn AudioSink>>>,
+    /// Undecoded inbound packets, if the caller plays out through its own jitter buffer.
+    pub packets: Mutex<Option<Box<dyn PacketSink>>>,
+    /// Arrival times of inbound packets.
+    pub clock: MonotonicClock,
 }
 
 impl Shared {
-    pub fn new(sink: Box<dyn AudioSink>) -> Self {
+    pub fn new(sink: Box<dyn AudioSink>, packets: Option<Box<dyn PacketSink>>) -> Self {
         Self {
             state: watch::channel(MediaState::Preparing).0,
             media_started: watch::channel(false).0,
@@ -82,6 +88,8 @@ impl Shared {
             input: SharedLevel::default(),
             output: SharedLevel::default(),
             sink: Mutex::new(Some(sink)),
+            packets: Mutex::new(packets),
+            clock: MonotonicClock::new(),
         }
     }
 

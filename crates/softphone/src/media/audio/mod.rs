@@ -6,10 +6,12 @@
 //! `ringdesk-agent` and tests.
 
 mod capture;
+mod playout;
 mod tone;
 mod wav;
 
 pub use capture::CapturedAudio;
+pub use playout::SharedPlayout;
 pub use tone::ToneSource;
 pub use wav::{WavSink, WavSource};
 
@@ -27,6 +29,13 @@ pub trait AudioSink: Send {
     fn write(&mut self, samples: &[i16]) -> Result<(), AudioError>;
     /// The call is over: flush and close.
     fn finish(self: Box<Self>) -> Result<(), AudioError>;
+}
+
+/// Inbound RTP audio packets as they arrive, for a receive path with its own jitter buffer
+/// and decoder (the desktop's [`SharedPlayout`]). Called from the media task; must not block
+/// for long.
+pub trait PacketSink: Send {
+    fn packet(&mut self, packet: crate::rtp::RtpPacket, arrival: crate::clock::MonoTime);
 }
 
 /// Sends digital silence (still real Opus packets, so the media path stays alive).
