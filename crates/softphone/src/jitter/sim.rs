@@ -65,6 +65,8 @@ pub struct Run {
     pub outputs: Vec<Out>,
     /// Target delay after each pull.
     pub targets: Vec<Duration>,
+    /// Buffered audio after each pull.
+    pub levels: Vec<Duration>,
     /// Frame ids the network dropped.
     pub dropped: Vec<u32>,
     pub buffer: JitterBuffer,
@@ -95,6 +97,19 @@ pub fn run(
     first_ts: u32,
     network: impl Fn(u32) -> Network,
 ) -> Run {
+    run_with_pull_period(frames, seed, first_seq, first_ts, 20_000, network)
+}
+
+/// Like [`run`], but the receiver pulls every `pull_period_us` of the sender's time: a period
+/// other than 20 000 µs is a playout device whose clock drifts against the sender's.
+pub fn run_with_pull_period(
+    frames: u32,
+    seed: u64,
+    first_seq: u16,
+    first_ts: u32,
+    pull_period_us: u64,
+    network: impl Fn(u32) -> Network,
+) -> Run {
     let mut rng = SplitMix64::new(seed);
     let mut arrivals: Vec<(u64, RtpPacket)> = Vec::new(); // (arrival µs, packet)
     let mut dropped = Vec::new();
@@ -121,10 +136,11 @@ pub fn run(
     let mut buffer = JitterBuffer::new(JitterConfig::default());
     let mut outputs = Vec::new();
     let mut targets = Vec::new();
+    let mut levels = Vec::new();
     let mut next = arrivals.into_iter().peekable();
     for k in 0..u64::from(frames) + 50 {
         // Pulls are offset from the send grid so arrival order vs pull order is not a tie.
-        let now_us = k * 20_000 + 7_000;
+        let now_us = k * pull_period_us + 7_000;
         while let Some((at, _)) = next.peek() {
             if *at > now_us {
                 break;
@@ -143,10 +159,12 @@ pub fn run(
         };
         outputs.push(out);
         targets.push(buffer.target_delay());
+        levels.push(buffer.buffered());
     }
     Run {
         outputs,
         targets,
+        levels,
         dropped,
         buffer,
     }

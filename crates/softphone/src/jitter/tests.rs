@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use super::sim::{run, Network, Out, SplitMix64};
+use super::sim::{run, run_with_pull_period, Network, Out, SplitMix64};
 use super::*;
 
 const MS: fn(u64) -> Duration = Duration::from_millis;
@@ -321,4 +321,36 @@ fn random_garbage_never_panics_and_memory_stays_bounded() {
         assert!(jb.packet_count() <= capacity);
         assert!(jb.target_delay() <= MS(200));
     }
+}
+
+#[test]
+fn a_playout_clock_running_fast_is_absorbed_by_occasional_concealment() {
+    // The device pulls 0.5 % faster than the sender sends: one frame short every 200 frames.
+    let r = run_with_pull_period(3_000, 21, 0, 0, 19_900, |_| Network::CLEAN);
+    let stats = r.buffer.stats();
+    let played = r.played();
+    assert_strictly_increasing(&played);
+    assert_eq!(
+        played.len(),
+        3_000,
+        "nothing dropped when the device is fast: {stats:?}"
+    );
+    // About 15 frames' worth of waiting (0.5 % of 3000), never a long outage.
+    assert!(stats.underruns >= 5 && stats.underruns <= 40, "{stats:?}");
+    assert!(r.targets.iter().all(|t| *t <= MS(200)));
+}
+
+#[test]
+fn a_playout_clock_running_slow_is_absorbed_by_occasional_skips_and_delay_stays_bounded() {
+    // The device pulls 0.5 % slower: without skips the delay would grow by 300 ms over a minute.
+    let frames = 3_000;
+    let r = run_with_pull_period(frames, 22, 0, 0, 20_100, |_| Network::CLEAN);
+    let stats = r.buffer.stats();
+    assert_strictly_increasing(&r.played());
+    assert!(stats.skipped >= 5, "{stats:?}");
+    // Over the last 20 s of sending the buffered audio stays near the target, not ~300 ms.
+    let end = frames as usize - 10;
+    let worst = r.levels[end - 1_000..end].iter().max().copied().unwrap();
+    assert!(worst <= MS(100), "buffered up to {worst:?}");
+    assert!(stats.played >= u64::from(frames) * 98 / 100, "{stats:?}");
 }
