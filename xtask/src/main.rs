@@ -5,12 +5,14 @@
 //!   `tests/`), and the UI's checks and tests. Every step runs even if an earlier one failed, so one
 //!   run shows every problem; the exit code is non-zero if any step failed.
 //! * `cargo xtask run`   — the demo: starts what exists on embedded defaults and says what it started.
+//! * `cargo xtask bench` — the benchmarks in a release build (`bench.rs`; docs/BENCHMARKS.md).
 //! * `cargo xtask setup` — only the install step (system packages, npm packages).
 //!
 //! Installing is idempotent: each step checks first and does nothing when all is present.
 //! xtask has no dependencies so it builds in seconds on a fresh machine.
 
 mod audio_env;
+mod bench;
 mod demo;
 mod prerequisites;
 mod shell;
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
         Some("run") => demo::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         Some("setup") => prerequisites::ensure_all().and_then(|()| ui::ensure_packages()),
         Some("help") | Some("--help") | Some("-h") | None => {
             print_usage();
@@ -47,6 +50,7 @@ fn print_usage() {
         "cargo xtask <command>\n\n\
          \x20 run     start the demo (platform + simulator + app) on embedded defaults\n\
          \x20 test    install what is missing, then fmt, clippy, Rust tests, UI tests\n\
+         \x20 bench   run the benchmarks (release build); results go to <target>/bench/\n\
          \x20 setup   only install what is missing (system and npm packages)\n"
     );
 }
