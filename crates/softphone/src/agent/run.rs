@@ -466,10 +466,9 @@ impl Agent {
                     return;
                 }
                 self.report_error(Some(&call_id), "media", message);
-                if let Ok(id) = protocol::CallId::new(&call_id) {
-                    let Some(request_id) = self.request_id() else {
-                        return;
-                    };
+                if let (Ok(id), Some(request_id)) =
+                    (protocol::CallId::new(&call_id), self.request_id())
+                {
                     self.send(
                         Some(&call_id),
                         ClientMessage::Hangup(Hangup {
@@ -514,17 +513,17 @@ impl Agent {
     async fn hang_up_all(&mut self) {
         let ids: Vec<String> = self.calls.by_id.keys().cloned().collect();
         for call_id in ids {
+            // The call ends locally whatever happens to the request.
             if let Ok(id) = protocol::CallId::new(&call_id) {
-                let Some(request_id) = self.request_id() else {
-                    return;
-                };
-                self.send(
-                    Some(&call_id),
-                    ClientMessage::Hangup(Hangup {
-                        request_id,
-                        call_id: id,
-                    }),
-                );
+                if let Some(request_id) = self.request_id() {
+                    self.send(
+                        Some(&call_id),
+                        ClientMessage::Hangup(Hangup {
+                            request_id,
+                            call_id: id,
+                        }),
+                    );
+                }
             }
             self.end_call(&call_id, CallEvent::Hangup, "hangup_by_agent", None)
                 .await;
