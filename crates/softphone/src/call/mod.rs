@@ -8,9 +8,9 @@
 //! Any live state can end (with a reason that fits it). "Idle" is the absence of a call: the agent
 //! engine holds an `Option<Call>`, and [`Phase::of`] reports `Idle` for `None`.
 //!
-//! Two layers: the typed states ([`Ringing`], [`Answering`], …, [`Active`]) make illegal paths unrepresentable at compile time;
-//! [`Call`] wraps them for the event-driven driver, where events arrive from the network at any
-//! time, and refuses an event that does not fit with a [`TransitionError`] (never a panic),
+//! Two layers: the typed states ([`Ringing`], [`Answering`], …, [`Active`]) make illegal paths
+//! unrepresentable at compile time; [`Call`] wraps them for the event-driven driver, where events
+//! arrive from the network at any time, and refuses an event that does not fit with a [`TransitionError`] (never a panic),
 //! leaving the call unchanged. Time is always passed in ([`MonoTime`]), never read.
 
 mod end;
