@@ -11,7 +11,8 @@
 //! Two layers: the typed states ([`Ringing`], [`Answering`], …, [`Active`]) make illegal paths
 //! unrepresentable at compile time; [`Call`] wraps them for the event-driven driver, where events
 //! arrive from the network at any time, and refuses an event that does not fit with a
-//! [`TransitionError`] (never a panic), leaving the call unchanged. Time is always passed in ([`MonoTime`]), never read.
+//! [`TransitionError`] (never a panic), leaving the call unchanged. Time is always passed in
+//! ([`MonoTime`]), never read.
 
 mod end;
 mod error;
