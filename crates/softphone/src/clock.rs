@@ -1,8 +1,9 @@
 //! Injected time for the pure cores.
 //!
-//! The call state machine and the jitter buffer never read a wall clock themselves: their drivers
-//! pass a [`MonoTime`] in. Production code takes it from [`MonotonicClock`]; tests build values with
-//! [`MonoTime::from_millis`] and move time forward by arithmetic, so hours pass in microseconds.
+//! The call state machine and the jitter buffer never read a wall clock themselves: their
+//! drivers pass a [`MonoTime`] in. Production code takes it from [`MonotonicClock`]; tests build
+//! values with [`MonoTime::from_millis`] and move time forward by arithmetic, so hours pass in
+//! microseconds.
 
 use std::ops::{Add, Sub};
 use std::time::{Duration, Instant};
