@@ -83,10 +83,14 @@ fn the_real_window_signs_in_shows_errors_and_signs_out() {
     let (_driver, port) =
         start_tauri_driver(&tools.tauri_driver, &tools.native_driver, &env).unwrap();
     let app = Session::start(port, env!("CARGO_BIN_EXE_ringdesk"), WAIT).unwrap();
+    // Each step's screenshot goes to docs/screenshots/ (the README shows them).
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
 
     // The embedded UI rendered: scripts and styles passed the CSP.
     let url = app.find("[data-testid=sign-in-url]").unwrap();
     let token = app.find("[data-testid=sign-in-token]").unwrap();
+    app.screenshot(&shots.join("sign-in.png")).unwrap();
 
     // A URL the Rust side refuses: its CommandError message reaches the form.
     url.clear().unwrap();
@@ -122,6 +126,7 @@ fn the_real_window_signs_in_shows_errors_and_signs_out() {
         history.contains("not available"),
         "history said {history:?}"
     );
+    app.screenshot(&shots.join("main-window.png")).unwrap();
 
     // Presence goes through set_presence and comes back as an event.
     app.find("[data-testid=presence-select] option[value=away]")

@@ -48,6 +48,22 @@ impl Session {
         Ok(Element { session: self, id })
     }
 
+    /// A PNG of the window as the user sees it, written to `path`.
+    pub fn screenshot(&self, path: &std::path::Path) -> Result<(), String> {
+        use base64::Engine as _;
+        let value = self.command("GET", "/screenshot", None)?;
+        let encoded = value
+            .as_str()
+            .ok_or_else(|| format!("screenshot was {value}"))?;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|e| format!("screenshot is not base64: {e}"))?;
+        if !png.starts_with(b"\x89PNG") {
+            return Err("screenshot is not a PNG".into());
+        }
+        std::fs::write(path, png).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+
     fn command(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
         let reply = request(
             self.port,
