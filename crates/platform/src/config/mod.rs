@@ -73,6 +73,34 @@ pub struct NumberSettings {
     /// When the number takes calls; absent means around the clock.
     #[serde(default)]
     pub call_hours: Option<CallHoursSettings>,
+    /// Meta's callback permission is enabled for the number: a customer's connected call grants
+    /// a temporary call permission (default false).
+    #[serde(default)]
+    pub callback_permission: Option<bool>,
+    /// Names of the agents allowed to take this number's calls (its call operators); absent:
+    /// every agent.
+    #[serde(default)]
+    pub call_operators: Option<Vec<String>>,
+    /// Names of agents left out of round robin for this number; they still ring as the
+    /// customer's conversation agent or contact owner.
+    #[serde(default)]
+    pub round_robin_excluded: Vec<String>,
+}
+
+impl NumberSettings {
+    /// May the agent with this name take the number's calls?
+    pub fn allows(&self, agent_name: &str) -> bool {
+        self.call_operators
+            .as_ref()
+            .is_none_or(|operators| operators.iter().any(|name| name == agent_name))
+    }
+
+    /// Is the agent with this name left out of the number's round robin?
+    pub fn excludes(&self, agent_name: &str) -> bool {
+        self.round_robin_excluded
+            .iter()
+            .any(|name| name == agent_name)
+    }
 }
 
 /// Texts sent to a caller whose call was refused (PRODUCT.md, routing steps 2 and 4).
@@ -233,6 +261,9 @@ impl Settings {
                         display_name: None,
                         calling_enabled: None,
                         call_hours: None,
+                        callback_permission: None,
+                        call_operators: None,
+                        round_robin_excluded: Vec::new(),
                     },
                 );
             }

@@ -7,6 +7,10 @@
 //! phone_number_id = "100000000000001"
 //! display_phone_number = "15550109999"
 //! calling_enabled = true            # default true
+//! callback_permission = false       # a connected customer call grants call permission
+//! call_operators = ["alice", "bob"] # agents (by name) who take its calls; absent: everyone
+//! round_robin_excluded = ["bob"]    # never picked by round robin (still as conversation
+//!                                   # agent or contact owner)
 //! [numbers.call_hours]              # absent: open around the clock
 //! timezone = "Europe/Berlin"
 //! holidays = ["2026-12-25"]

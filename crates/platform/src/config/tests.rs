@@ -119,3 +119,26 @@ fn call_hours_are_read_and_checked_when_the_settings_load() {
     let refusal = Settings::from_toml(&bad_day, &env(&[("HOME", "/h")])).expect_err("bad day");
     assert!(refusal.to_string().contains("moonday"), "{refusal}");
 }
+
+#[test]
+fn call_operators_exclusions_and_callback_permission_are_read_per_number() {
+    let file = r#"
+        [[numbers]]
+        phone_number_id = "1"
+        display_phone_number = "15550001111"
+        callback_permission = true
+        call_operators = ["alice", "bob"]
+        round_robin_excluded = ["bob"]
+        [[numbers]]
+        phone_number_id = "2"
+        display_phone_number = "15550002222"
+    "#;
+    let settings = Settings::from_toml(file, &env(&[("HOME", "/h")])).expect("settings");
+    let (first, second) = (&settings.numbers[0], &settings.numbers[1]);
+    assert_eq!(first.callback_permission, Some(true));
+    assert!(first.allows("alice") && first.allows("bob") && !first.allows("carol"));
+    assert!(first.excludes("bob") && !first.excludes("alice"));
+    assert_eq!(second.callback_permission, None);
+    assert!(second.allows("carol"), "no call_operators: everyone");
+    assert!(!second.excludes("carol"));
+}

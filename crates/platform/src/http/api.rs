@@ -5,17 +5,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use protocol::rest::{
-    CallQuery, Conversation, ConversationMessage, MessageBody, PermissionState, PermissionStatus,
-    Verdict,
-};
+use protocol::rest::{CallQuery, Conversation, ConversationMessage, MessageBody};
 use protocol::{AgentId, ConversationId, Customer, Direction, ErrorCode, PhoneNumber};
 
 use super::auth::{authenticate, error_response};
 use super::AppState;
+use crate::permissions::PermissionLimits;
 use crate::store::agents::Role;
 use crate::store::calls::Visibility;
 use crate::store::conversations::{ConversationRow, MessageKind};
+use crate::store::permissions::{ledger_of, PermissionFact};
 use crate::store::time::now_ms;
 use crate::store::wire::timestamp;
 use crate::store::StoreError;
@@ -24,8 +23,6 @@ use crate::store::StoreError;
 const RECENT_MESSAGES: i64 = 20;
 /// Most records one request returns.
 const PAGE: i64 = 500;
-/// The customer service window: 24 h since the customer's last message or call.
-const SERVICE_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 
 fn store_failure(error: StoreError) -> Response {
     tracing::error!(%error, "REST query failed");
@@ -120,7 +117,15 @@ pub async fn list_conversations(State(state): State<AppState>, headers: HeaderMa
             Ok(messages) => messages,
             Err(error) => return store_failure(error),
         };
-        if let Some(mut conversation) = conversation_dto(&state, row) {
+        let facts = match state
+            .store
+            .permission_facts(&row.phone_number_id, &row.customer_number)
+            .await
+        {
+            Ok(facts) => facts,
+            Err(error) => return store_failure(error),
+        };
+        if let Some(mut conversation) = conversation_dto(&state, row, &facts) {
             conversation.recent_messages = messages
                 .into_iter()
                 .map(|(direction, sent_at, message)| ConversationMessage {
@@ -144,39 +149,25 @@ pub async fn list_conversations(State(state): State<AppState>, headers: HeaderMa
     Json(conversations).into_response()
 }
 
-fn conversation_dto(state: &AppState, row: ConversationRow) -> Option<Conversation> {
+/// The conversation as the agent sees it; `permission` is the pair's ledger replayed from the
+/// stored facts. None for a conversation on a number no longer configured (or with ids that are
+/// not valid on the wire).
+fn conversation_dto(
+    state: &AppState,
+    row: ConversationRow,
+    facts: &[PermissionFact],
+) -> Option<Conversation> {
     let display = state.settings.number(&row.phone_number_id)?;
     let business_number = PhoneNumber::new(display.display_phone_number.clone()).ok()?;
     let customer_number = PhoneNumber::new(row.customer_number.clone()).ok()?;
-    let now = now_ms();
-    let window_closes = row
-        .last_inbound_at
-        .map(|at| at.saturating_add(SERVICE_WINDOW_MS))
-        .filter(|closes| *closes > now);
-    // Permission state without the permission ledger: no permission is recorded by this
-    // platform version, so calling is refused and a request depends on the service window.
-    let permission = PermissionState {
-        business_number: business_number.clone(),
-        customer_number: customer_number.clone(),
-        status: PermissionStatus::NoPermission,
-        expires_at: None,
-        call: Verdict::Refused {
-            code: ErrorCode::NoCallPermission,
-            message: "the customer has not granted call permission".into(),
-            retry_at: None,
-        },
-        request: match window_closes {
-            Some(_) => Verdict::Allowed,
-            None => Verdict::Refused {
-                code: ErrorCode::CustomerServiceWindowClosed,
-                message: "the customer has not written or called in the last 24 h".into(),
-                retry_at: None,
-            },
-        },
-        next_request_at: None,
-        service_window_closes_at: window_closes.map(timestamp),
-        computed_at: timestamp(now),
-    };
+    let ledger = ledger_of(
+        business_number.clone(),
+        customer_number.clone(),
+        PermissionLimits::default(),
+        row.last_inbound_at,
+        facts,
+    );
+    let permission = ledger.state(timestamp(now_ms()));
     Some(Conversation {
         id: ConversationId::new(row.id).ok()?,
         business_number,

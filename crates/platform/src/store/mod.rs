@@ -1,4 +1,5 @@
-//! Durable state in SQL through sqlx: agents, the webhook inbox, call records, conversations.
+//! Durable state in SQL through sqlx: agents, the webhook inbox, call records, conversations,
+//! call-permission facts.
 //!
 //! Queries are plain runtime `query`/`query_as` (no compile-time database), written in SQL that
 //! both SQLite and PostgreSQL accept. SQLite runs in WAL mode so the webhook handler's inbox
@@ -8,6 +9,7 @@ pub mod agents;
 pub mod calls;
 pub mod conversations;
 pub mod inbox;
+pub mod permissions;
 pub mod time;
 pub mod wire;
 
@@ -108,6 +110,13 @@ fn migrator() -> Migrator {
             Cow::Borrowed("messages"),
             MigrationType::Simple,
             Cow::Borrowed(include_str!("../../migrations/0002_messages.sql")),
+            false,
+        ),
+        Migration::new(
+            3,
+            Cow::Borrowed("permissions"),
+            MigrationType::Simple,
+            Cow::Borrowed(include_str!("../../migrations/0003_permissions.sql")),
             false,
         ),
     ];

@@ -75,6 +75,7 @@ impl Switchboard {
             .settings
             .numbers
             .iter()
+            .filter(|number| number.allows(&display_name))
             .filter_map(|number| {
                 Some(BusinessNumber {
                     number: PhoneNumber::new(number.display_phone_number.clone()).ok()?,
@@ -82,7 +83,7 @@ impl Switchboard {
                         .display_name
                         .clone()
                         .unwrap_or_else(|| number.display_phone_number.clone()),
-                    calling_enabled: true,
+                    calling_enabled: number.calling_enabled.unwrap_or(true),
                     recording_enabled: false,
                 })
             })
@@ -264,11 +265,13 @@ impl Switchboard {
             self.fail(call_id, failure).await?;
             return Err(Refusal::new(ErrorCode::UpstreamError, message));
         }
+        let now = now_ms();
         self.store
-            .end_ring(call_id, agent_id, RingOutcome::Accepted, now_ms())
+            .end_ring(call_id, agent_id, RingOutcome::Accepted, now)
             .await?;
         let generation = self.live.generation();
         if let Some(call) = self.live.calls.get_mut(call_id) {
+            call.ring_ended(agent_id, RingOutcome::Accepted, timestamp(now));
             call.phase = Phase::Connecting {
                 agent_id: agent_id.to_owned(),
                 answer,

@@ -6,19 +6,15 @@ use protocol::{
     CallCancelled, CallId, CallState, CallStatus, CallUpdate, CancelReason, ErrorCode,
     IncomingCall, Party, RingOutcome, ServerMessage, StartMedia,
 };
-use tokio::time::Instant;
 use whatsapp::graph::{CallActionRequest, OutboundMessage};
 
-use super::choose::{choose, Candidate, Choice};
 use super::live::{LiveCall, Phase};
 use super::{Switchboard, TimerKind};
 use crate::graph::GraphFailure;
-use crate::routing::{
-    route, AgentState, AutoReplies, NumberRouting, RoutingDecision, RoutingSnapshot,
-};
+use crate::routing::RingSequence;
 use crate::store::calls::CallEnd;
 use crate::store::time::now_ms;
-use crate::store::wire::timestamp;
+use crate::store::wire::{millis, timestamp};
 use crate::store::StoreError;
 
 impl Switchboard {
@@ -29,125 +25,37 @@ impl Switchboard {
         self.route(&call_id).await
     }
 
-    /// Rings the next eligible agent for a call in phase `Routing`; refuses it if nobody was
-    /// rung yet and nobody can be, gives up (missed) if the accept window closed or everyone
-    /// eligible was tried.
-    pub(super) async fn route(&mut self, call_id: &str) -> Result<(), StoreError> {
-        let Some(call) = self.live.calls.get(call_id) else {
-            return Ok(());
-        };
-        // Less of Meta's accept window left than the shortest ring worth starting: nobody
-        // could answer in time, so the call is missed now rather than after a token ring.
-        let min_ring = self.ring_timing.min_ring().to_std().unwrap_or_default();
-        if call.accept_until.saturating_duration_since(Instant::now()) < min_ring {
-            return self.give_up(call_id).await;
-        }
-        let (phone_number_id, customer, tried) = (
-            call.phone_number_id.clone(),
-            call.customer.number.as_str().to_owned(),
-            call.tried.clone(),
-        );
-        let assigned = self
-            .store
-            .conversation(&phone_number_id, &customer)
-            .await?
-            .and_then(|conversation| conversation.assigned_agent_id);
-        let owner = self.store.contact_owner(&customer).await?;
-        let offered: std::collections::HashMap<String, i64> =
-            self.store.last_offered().await?.into_iter().collect();
-        let candidates: Vec<Candidate> = self
-            .live
-            .agents
-            .values()
-            .map(|agent| Candidate {
-                agent_id: agent.agent.id.clone(),
-                available: agent.available(),
-                signed_in: agent.connection.is_some(),
-                busy: self.live.busy(&agent.agent.id),
-                last_offered: offered.get(&agent.agent.id).copied(),
-            })
-            .collect();
-        if tried.is_empty() {
-            // The first decision is the shared routing module's: calling disabled, call hours,
-            // then who rings (or why nobody can).
-            let config = self.number_routing(call);
-            let snapshot = snapshot(&candidates, call, assigned.as_deref(), owner.as_deref());
-            return match route(&config, &snapshot, chrono::Utc::now()) {
-                RoutingDecision::Ring { agent, because } => {
-                    self.ring(call_id, agent.as_str(), because).await
-                }
-                RoutingDecision::Reject {
-                    status,
-                    auto_reply_text,
-                } => {
-                    self.refuse(call_id, status.call_status(), auto_reply_text)
-                        .await
-                }
-            };
-        }
-        match choose(&candidates, assigned.as_deref(), owner.as_deref(), &tried) {
-            Choice::Ring { agent_id, because } => self.ring(call_id, &agent_id, because).await,
-            Choice::AllBusy | Choice::AllOffline => self.give_up(call_id).await,
-        }
-    }
-
-    /// The call's number's routing settings; a number missing from the settings takes calls
-    /// around the clock with the default texts.
-    fn number_routing(&self, call: &LiveCall) -> NumberRouting {
-        let configured = self
-            .settings
-            .number(&call.phone_number_id)
-            .and_then(|number| match self.settings.routing_for(number) {
-                Ok(routing) => Some(routing),
-                Err(error) => {
-                    tracing::error!(%error, "number routing settings unusable; using defaults");
-                    None
-                }
-            });
-        configured.unwrap_or_else(|| {
-            let texts = &self.settings.auto_responder;
-            NumberRouting {
-                number: call.business_number.clone(),
-                calling_enabled: true,
-                call_hours: None,
-                auto_replies: AutoReplies {
-                    outside_office_hours: Some(texts.outside_office_hours.clone()),
-                    all_agents_offline: Some(texts.all_agents_offline.clone()),
-                    all_agents_busy: Some(texts.all_agents_busy.clone()),
-                },
-                timing: self.ring_timing,
-            }
-        })
-    }
-
-    async fn ring(
+    /// Rings `agent_id` until `until` (the sequence already noted the ring).
+    pub(super) async fn ring(
         &mut self,
         call_id: &str,
         agent_id: &str,
         because: protocol::RoutedBecause,
+        now: protocol::Timestamp,
+        until: protocol::Timestamp,
     ) -> Result<(), StoreError> {
-        let now = now_ms();
-        self.store.add_ring(call_id, agent_id, because, now).await?;
+        self.store
+            .add_ring(call_id, agent_id, because, millis(now))
+            .await?;
         let generation = self.live.generation();
-        let ring_timeout = self.settings.timers.ring_timeout;
         let Some(call) = self.live.calls.get_mut(call_id) else {
             return Ok(());
         };
-        let ring_for =
-            ring_timeout.min(call.accept_until.saturating_duration_since(Instant::now()));
-        let deadline =
-            timestamp(now.saturating_add(i64::try_from(ring_for.as_millis()).unwrap_or(i64::MAX)));
-        call.tried.push(agent_id.to_owned());
         call.generation = generation;
         call.phase = Phase::Ringing {
             agent_id: agent_id.to_owned(),
             because,
-            deadline,
+            deadline: until,
         };
         let message = incoming_call(call);
         tracing::info!(call_id, agent_id, ?because, "ringing agent");
         self.send_to(agent_id, message);
-        self.arm(call_id, generation, TimerKind::Ring, ring_for);
+        self.arm(
+            call_id,
+            generation,
+            TimerKind::Ring,
+            super::route::until(now, until),
+        );
         Ok(())
     }
 
@@ -167,9 +75,11 @@ impl Switchboard {
         };
         let agent_id = agent_id.clone();
         let id = call.id.clone();
+        let now = chrono::Utc::now();
         call.phase = Phase::Routing;
+        call.ring_ended(&agent_id, outcome, now);
         self.store
-            .end_ring(call_id, &agent_id, outcome, now_ms())
+            .end_ring(call_id, &agent_id, outcome, millis(now))
             .await?;
         if let Some(reason) = reason {
             self.send_to(&agent_id, cancelled(&id, reason));
@@ -218,11 +128,18 @@ impl Switchboard {
     /// Every eligible agent was tried or the accept window closed: reject with Meta and close
     /// the record as missed by the agents.
     pub(super) async fn give_up(&mut self, call_id: &str) -> Result<(), StoreError> {
-        let Some(call) = self.live.calls.remove(call_id) else {
+        let Some(mut call) = self.live.calls.remove(call_id) else {
             return Ok(());
         };
-        tracing::info!(call_id, tried = call.tried.len(), "nobody answered: missed");
         let now = now_ms();
+        if let Phase::Ringing { agent_id, .. } = call.phase.clone() {
+            call.ring_ended(&agent_id, RingOutcome::Cancelled, timestamp(now));
+        }
+        tracing::info!(
+            call_id,
+            rung = call.sequence.attempts().len(),
+            "nobody answered: missed"
+        );
         if let Phase::Ringing { agent_id, .. } = &call.phase {
             self.store
                 .end_ring(call_id, agent_id, RingOutcome::Cancelled, now)
@@ -262,10 +179,13 @@ impl Switchboard {
             CallActionRequest::accept(call_id, answer.clone()),
         );
         let phone_number_id = call.phone_number_id.clone();
+        let customer = call.customer.number.as_str().to_owned();
         match self.graph.call_action(&phone_number_id, &request).await {
             Ok(()) => {
                 let now = now_ms();
                 self.store.answer_call(call_id, &agent_id, now).await?;
+                self.customer_call_connected(&phone_number_id, &customer, call_id, timestamp(now))
+                    .await?;
                 let generation = self.live.generation();
                 if let Some(call) = self.live.calls.get_mut(call_id) {
                     call.phase = Phase::OnCall {
@@ -369,13 +289,17 @@ impl Switchboard {
             .calls
             .get(call_id)
             .filter(|call| call.generation == generation)
-            .map(|call| (call.accept_until, call.phase.clone()));
-        let Some((accept_until, phase)) = current else {
+            .map(|call| {
+                let config = self.number_routing(call);
+                (call.sequence.accept_deadline(&config), call.phase.clone())
+            });
+        let Some((accept_deadline, phase)) = current else {
             return;
         };
         let outcome = match (kind, phase) {
-            (TimerKind::Ring, Phase::Ringing { .. }) => {
-                let reason = if Instant::now() >= accept_until {
+            (TimerKind::Ring, Phase::Ringing { deadline, .. }) => {
+                // The ring was cut short by Meta's accept window rather than the ring timeout.
+                let reason = if deadline >= accept_deadline {
                     CancelReason::AcceptWindowClosed
                 } else {
                     CancelReason::TimedOut
@@ -452,8 +376,7 @@ impl Switchboard {
                     // Never sent again: the call is answered.
                     offer,
                     offered_at: row.offered_at,
-                    accept_until: Instant::now(),
-                    tried: vec![agent_id.clone()],
+                    sequence: RingSequence::new(timestamp(row.offered_at)),
                     phase: Phase::OnCall {
                         agent_id,
                         answered_at: row.answered_at.unwrap_or(row.offered_at),
@@ -493,37 +416,4 @@ pub(super) fn incoming_call(call: &LiveCall) -> ServerMessage {
         ring_deadline: deadline,
         sdp_offer: call.offer.clone(),
     })
-}
-
-/// The routing module's view of the agents for `call`. Every agent may take calls for every
-/// configured number (per-number call operators are not configurable yet).
-fn snapshot(
-    candidates: &[Candidate],
-    call: &LiveCall,
-    assigned: Option<&str>,
-    owner: Option<&str>,
-) -> RoutingSnapshot {
-    let agent_id = |id: &str| protocol::AgentId::new(id).ok();
-    RoutingSnapshot {
-        agents: candidates
-            .iter()
-            .filter_map(|candidate| {
-                Some(AgentState {
-                    id: agent_id(&candidate.agent_id)?,
-                    signed_in: candidate.available || candidate.signed_in,
-                    presence: if candidate.available {
-                        protocol::Presence::Available
-                    } else {
-                        protocol::Presence::Away
-                    },
-                    busy: candidate.busy,
-                    numbers: [call.business_number.clone()].into_iter().collect(),
-                    last_offered_at: candidate.last_offered.map(timestamp),
-                })
-            })
-            .collect(),
-        excluded: Default::default(),
-        conversation_agent: assigned.and_then(agent_id),
-        contact_owner: owner.and_then(agent_id),
-    }
 }

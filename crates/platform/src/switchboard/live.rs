@@ -7,11 +7,12 @@
 use std::collections::HashMap;
 
 use protocol::{
-    CallId, Customer, PhoneNumber, Presence, RoutedBecause, Sdp, ServerMessage, Timestamp,
+    AgentId, CallId, Customer, PhoneNumber, Presence, RingOutcome, RoutedBecause, Sdp,
+    ServerMessage, Timestamp,
 };
 use tokio::sync::mpsc;
-use tokio::time::Instant;
 
+use crate::routing::RingSequence;
 use crate::store::agents::Agent;
 
 /// One agent's live WebSocket: messages pushed here are written to the socket in order.
@@ -32,11 +33,6 @@ pub struct LiveAgent {
 }
 
 impl LiveAgent {
-    /// Connected and Available: may be offered a call if not busy.
-    pub fn available(&self) -> bool {
-        self.connection.is_some() && self.presence == Presence::Available
-    }
-
     /// Sends a message if the agent is connected; a closed socket drops it (the next `hello`
     /// carries the state instead).
     pub fn send(&self, message: ServerMessage) {
@@ -84,12 +80,28 @@ pub struct LiveCall {
     pub customer: Customer,
     pub offer: Sdp,
     pub offered_at: i64,
-    /// Meta's accept window closes here; no agent is rung after it.
-    pub accept_until: Instant,
-    /// Agents rung so far, in order.
-    pub tried: Vec<String>,
+    /// Who was rung and how each ring ended; decides the next step (routing step 5). It
+    /// starts when Meta sent the connect, so Meta's accept window is measured from there.
+    pub sequence: RingSequence,
     pub phase: Phase,
     pub generation: u64,
+}
+
+impl LiveCall {
+    /// Notes in the ring sequence how `agent_id`'s ring ended at `at`. A report that does not
+    /// fit the sequence is a switchboard bug: logged, never a panic.
+    pub fn ring_ended(&mut self, agent_id: &str, outcome: RingOutcome, at: Timestamp) {
+        let noted = AgentId::new(agent_id)
+            .map_err(|error| error.to_string())
+            .and_then(|agent| {
+                self.sequence
+                    .ring_ended(&agent, outcome, at)
+                    .map_err(|error| error.to_string())
+            });
+        if let Err(error) = noted {
+            tracing::warn!(call_id = %self.id, agent_id, %error, "ring end not noted in the sequence");
+        }
+    }
 }
 
 /// Everything the switchboard holds in memory.

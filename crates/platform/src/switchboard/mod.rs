@@ -15,13 +15,14 @@
 //! Meta's terminate webhook closes them).
 
 mod app;
-mod choose;
 mod flow;
 mod live;
+mod permission;
+mod route;
 mod webhook;
 
-pub use choose::{choose, Candidate, Choice};
 pub use live::Connection;
+pub use permission::reply_event;
 
 use std::sync::Arc;
 

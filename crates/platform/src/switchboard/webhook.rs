@@ -10,7 +10,6 @@ use protocol::{
     CallId, CallState, CallStatus, CallUpdate, CancelReason, Customer, Direction, Party,
     PhoneNumber, RingOutcome, Sdp, ServerMessage,
 };
-use tokio::time::Instant;
 use whatsapp::webhook::{
     CallDirection, CallEvent, CallEventKind, ChangeValue, TerminateStatus, WebhookEnvelope,
 };
@@ -18,6 +17,7 @@ use whatsapp::webhook::{
 use super::flow::cancelled;
 use super::live::{LiveCall, Phase};
 use super::Switchboard;
+use crate::routing::RingSequence;
 use crate::store::calls::{CallEnd, NewCall};
 use crate::store::conversations::{MessageKind, StoredMessage};
 use crate::store::time::now_ms;
@@ -73,6 +73,10 @@ impl Switchboard {
             self.store
                 .add_inbound_message(phone_number_id, from, &stored)
                 .await?;
+            if let Some(reply) = message.call_permission_reply_payload() {
+                self.permission_reply(phone_number_id, from, &message.id, reply, at)
+                    .await?;
+            }
         }
         Ok(())
     }
@@ -166,8 +170,7 @@ impl Switchboard {
                 customer: parts.customer,
                 offer: placeholder_offer()?,
                 offered_at: now,
-                accept_until: Instant::now(),
-                tried: Vec::new(),
+                sequence: RingSequence::new(timestamp(now)),
                 phase: Phase::Routing,
                 generation: 0,
             };
@@ -182,9 +185,8 @@ impl Switchboard {
                 .await;
         };
         self.store.insert_call(&record).await?;
-        let remaining = window_ms.saturating_sub(age_ms);
-        let accept_until = Instant::now()
-            + std::time::Duration::from_millis(u64::try_from(remaining).unwrap_or(0));
+        // Meta's accept window started when Meta sent the event, so the ring sequence does too.
+        let sequence = RingSequence::new(timestamp(now.saturating_sub(age_ms)));
         let live = LiveCall {
             id: parts.call_id,
             phone_number_id: parts.phone_number_id,
@@ -192,8 +194,7 @@ impl Switchboard {
             customer: parts.customer,
             offer,
             offered_at: now,
-            accept_until,
-            tried: Vec::new(),
+            sequence,
             phase: Phase::Routing,
             generation: 0,
         };

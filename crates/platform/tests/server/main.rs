@@ -10,4 +10,7 @@ mod api;
 mod calls;
 mod cli;
 mod durability;
+mod permissions;
+mod ring_sequence;
+mod routing_config;
 mod webhook;
