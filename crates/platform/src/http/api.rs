@@ -10,11 +10,10 @@ use protocol::{AgentId, ConversationId, Customer, Direction, ErrorCode, PhoneNum
 
 use super::auth::{authenticate, error_response};
 use super::AppState;
-use crate::permissions::PermissionLimits;
+use crate::permissions::PermissionLedger;
 use crate::store::agents::Role;
 use crate::store::calls::Visibility;
 use crate::store::conversations::{ConversationRow, MessageKind};
-use crate::store::permissions::{ledger_of, PermissionFact};
 use crate::store::time::now_ms;
 use crate::store::wire::timestamp;
 use crate::store::StoreError;
@@ -117,15 +116,23 @@ pub async fn list_conversations(State(state): State<AppState>, headers: HeaderMa
             Ok(messages) => messages,
             Err(error) => return store_failure(error),
         };
-        let facts = match state
+        let Some((business_number, customer_number)) = pair_numbers(&state, &row) else {
+            continue;
+        };
+        let ledger = match state
             .store
-            .permission_facts(&row.phone_number_id, &row.customer_number)
+            .permission_ledger(
+                &row.phone_number_id,
+                business_number,
+                customer_number,
+                row.last_inbound_at,
+            )
             .await
         {
-            Ok(facts) => facts,
+            Ok(ledger) => ledger,
             Err(error) => return store_failure(error),
         };
-        if let Some(mut conversation) = conversation_dto(&state, row, &facts) {
+        if let Some(mut conversation) = conversation_dto(row, &ledger) {
             conversation.recent_messages = messages
                 .into_iter()
                 .map(|(direction, sent_at, message)| ConversationMessage {
@@ -149,35 +156,29 @@ pub async fn list_conversations(State(state): State<AppState>, headers: HeaderMa
     Json(conversations).into_response()
 }
 
-/// The conversation as the agent sees it; `permission` is the pair's ledger replayed from the
-/// stored facts. None for a conversation on a number no longer configured (or with ids that are
-/// not valid on the wire).
-fn conversation_dto(
-    state: &AppState,
-    row: ConversationRow,
-    facts: &[PermissionFact],
-) -> Option<Conversation> {
+/// The business number and customer of a conversation, as on the wire; None for a number no
+/// longer configured (or numbers that are not valid on the wire): such a conversation is not
+/// listed.
+fn pair_numbers(state: &AppState, row: &ConversationRow) -> Option<(PhoneNumber, PhoneNumber)> {
     let display = state.settings.number(&row.phone_number_id)?;
-    let business_number = PhoneNumber::new(display.display_phone_number.clone()).ok()?;
-    let customer_number = PhoneNumber::new(row.customer_number.clone()).ok()?;
-    let ledger = ledger_of(
-        business_number.clone(),
-        customer_number.clone(),
-        PermissionLimits::default(),
-        row.last_inbound_at,
-        facts,
-    );
-    let permission = ledger.state(timestamp(now_ms()));
+    Some((
+        PhoneNumber::new(display.display_phone_number.clone()).ok()?,
+        PhoneNumber::new(row.customer_number.clone()).ok()?,
+    ))
+}
+
+/// The conversation as the agent sees it, with the permission state of the pair's ledger now.
+fn conversation_dto(row: ConversationRow, ledger: &PermissionLedger) -> Option<Conversation> {
     Some(Conversation {
         id: ConversationId::new(row.id).ok()?,
-        business_number,
+        business_number: ledger.business_number().clone(),
         customer: Customer {
-            number: customer_number,
+            number: ledger.customer_number().clone(),
             profile_name: row.customer_name,
         },
         assigned_agent: row.assigned_agent_id.and_then(|id| AgentId::new(id).ok()),
         last_customer_activity_at: row.last_inbound_at.map(timestamp),
         recent_messages: Vec::new(),
-        permission,
+        permission: ledger.state(timestamp(now_ms())),
     })
 }

@@ -129,6 +129,27 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// The pair's ledger, replayed from its facts and the customer's last message or call
+    /// (`last_inbound_at`, ms), with Meta's production limits.
+    pub async fn permission_ledger(
+        &self,
+        phone_number_id: &str,
+        business_number: PhoneNumber,
+        customer_number: PhoneNumber,
+        last_inbound_at: Option<i64>,
+    ) -> Result<PermissionLedger, StoreError> {
+        let facts = self
+            .permission_facts(phone_number_id, customer_number.as_str())
+            .await?;
+        Ok(ledger_of(
+            business_number,
+            customer_number,
+            PermissionLimits::default(),
+            last_inbound_at,
+            &facts,
+        ))
+    }
+
     /// The pair's facts, oldest first.
     pub async fn permission_facts(
         &self,

@@ -184,8 +184,6 @@ impl Switchboard {
             Ok(()) => {
                 let now = now_ms();
                 self.store.answer_call(call_id, &agent_id, now).await?;
-                self.customer_call_connected(&phone_number_id, &customer, call_id, timestamp(now))
-                    .await?;
                 let generation = self.live.generation();
                 if let Some(call) = self.live.calls.get_mut(call_id) {
                     call.phase = Phase::OnCall {
@@ -208,7 +206,9 @@ impl Switchboard {
                     }),
                 );
                 tracing::info!(call_id, agent_id, "call accepted with Meta");
-                Ok(())
+                // After the app was told to start media: the permission news is not urgent.
+                self.customer_call_connected(&phone_number_id, &customer, call_id, timestamp(now))
+                    .await
             }
             Err(failure) => self.fail(call_id, failure).await,
         }

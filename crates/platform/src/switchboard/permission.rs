@@ -1,8 +1,9 @@
 //! Feeding the call-permission ledger: the customer's `call_permission_reply` messages and
 //! connected customer calls become stored facts (`store::permissions`), which
-//! `/api/conversations` replays into the pair's ledger.
+//! `/api/conversations` replays into the pair's ledger; the conversation's agent is told the new
+//! state (`permission_changed`).
 
-use protocol::{Direction, Timestamp};
+use protocol::{Direction, PermissionChanged, PhoneNumber, ServerMessage, Timestamp};
 use whatsapp::webhook::{CallPermissionReply, PermissionResponse, ResponseSource};
 
 use super::Switchboard;
@@ -64,7 +65,52 @@ impl Switchboard {
                 ?event,
                 "call permission reply stored"
             );
+            self.announce_permission(phone_number_id, customer_number)
+                .await?;
         }
+        Ok(())
+    }
+
+    /// Sends the pair's permission state now to the agent assigned to the conversation, if any
+    /// (the app shows it without refetching; a disconnected app gets it from REST).
+    async fn announce_permission(
+        &self,
+        phone_number_id: &str,
+        customer_number: &str,
+    ) -> Result<(), StoreError> {
+        let Some(conversation) = self
+            .store
+            .conversation(phone_number_id, customer_number)
+            .await?
+        else {
+            return Ok(());
+        };
+        let Some(agent_id) = conversation.assigned_agent_id.as_deref() else {
+            return Ok(());
+        };
+        let numbers = self.settings.number(phone_number_id).and_then(|number| {
+            Some((
+                PhoneNumber::new(number.display_phone_number.clone()).ok()?,
+                PhoneNumber::new(customer_number).ok()?,
+            ))
+        });
+        let Some((business_number, customer)) = numbers else {
+            return Ok(());
+        };
+        let ledger = self
+            .store
+            .permission_ledger(
+                phone_number_id,
+                business_number,
+                customer,
+                conversation.last_inbound_at,
+            )
+            .await?;
+        let permission = ledger.state(chrono::Utc::now());
+        self.send_to(
+            agent_id,
+            ServerMessage::PermissionChanged(PermissionChanged { permission }),
+        );
         Ok(())
     }
 
@@ -95,9 +141,15 @@ impl Switchboard {
                 event: PermissionEvent::CallbackGranted { expires_at: None },
             });
         }
+        let mut changed = false;
         for fact in &facts {
-            self.store
+            changed |= self
+                .store
                 .add_permission_fact(phone_number_id, customer_number, fact)
+                .await?;
+        }
+        if changed {
+            self.announce_permission(phone_number_id, customer_number)
                 .await?;
         }
         Ok(())

@@ -4,6 +4,7 @@
 use platform::permissions::PermissionEvent;
 use platform::store::agents::Role;
 use platform::store::permissions::PermissionFact;
+use protocol::rest::PermissionStatus;
 use protocol::ServerMessage;
 use serde_json::{json, Value};
 use whatsapp::webhook::{
@@ -55,6 +56,16 @@ async fn permission_reply_webhooks_change_the_conversations_permission_state() {
     );
     assert_eq!(harness.post_webhook(&text).await, 200);
     harness.platform.processed(1).await;
+    // The conversation's agent is told of every change.
+    let (alice_id, alice_token) = harness.agent("alice", Role::Agent, None).await;
+    harness
+        .platform
+        .store()
+        .assign_conversation(PHONE_NUMBER_ID, CUSTOMER, &alice_id)
+        .await
+        .unwrap();
+    let mut alice = harness.connect(&alice_token).await;
+    assert!(matches!(alice.recv().await, ServerMessage::Hello(_)));
     let before = permission(&harness, &admin).await;
     assert_eq!(before["status"], "no_permission");
     assert_eq!(before["call"]["code"], "no_call_permission");
@@ -72,6 +83,17 @@ async fn permission_reply_webhooks_change_the_conversations_permission_state() {
     assert_eq!(granted["status"], "temporary");
     assert_eq!(rfc3339_secs(&granted["expires_at"]), expires as i64);
     assert_eq!(granted["call"]["verdict"], "allowed");
+    match alice.recv().await {
+        ServerMessage::PermissionChanged(changed) => {
+            assert_eq!(changed.permission.status, PermissionStatus::Temporary);
+            assert_eq!(changed.permission.customer_number.as_str(), CUSTOMER);
+            assert_eq!(
+                changed.permission.expires_at.map(|at| at.timestamp()),
+                Some(expires as i64)
+            );
+        }
+        other => panic!("expected permission_changed, got {other:?}"),
+    }
 
     let rejected = reply_body(
         "wamid.NO",
@@ -162,6 +184,9 @@ async fn a_connected_customer_call_resets_request_limits_and_grants_callback_per
         .await;
     assert_eq!(harness.graph.next().await.action(), Some("accept"));
     assert!(matches!(alice.recv().await, ServerMessage::StartMedia(_)));
+    assert!(matches!(alice.recv().await, ServerMessage::CallUpdate(_)));
+    // The reply to media_ready comes once everything the accept changed is stored.
+    assert!(matches!(alice.recv().await, ServerMessage::Reply(_)));
 
     let after = permission(&harness, &token).await;
     assert_eq!(after["request"]["verdict"], "allowed", "{after}");
@@ -194,6 +219,9 @@ async fn without_callback_permission_a_connected_call_grants_nothing() {
         .await;
     assert_eq!(harness.graph.next().await.action(), Some("accept"));
     assert!(matches!(alice.recv().await, ServerMessage::StartMedia(_)));
+    assert!(matches!(alice.recv().await, ServerMessage::CallUpdate(_)));
+    // The reply to media_ready comes once everything the accept changed is stored.
+    assert!(matches!(alice.recv().await, ServerMessage::Reply(_)));
     let state = permission(&harness, &token).await;
     assert_eq!(state["status"], "no_permission");
     assert_eq!(
