@@ -20,10 +20,11 @@ fn cancelled(message: ServerMessage) -> CancelReason {
 
 #[tokio::test]
 async fn less_of_the_accept_window_than_the_shortest_ring_leaves_the_call_missed() {
-    // Shortest ring = ring timeout (300 ms); after the first ring 200 ms of the window are left.
+    // Shortest ring = ring timeout (400 ms); after the first ring at most 350 ms of the window
+    // are left (and the first ring has 350 ms of slack to start).
     let mut harness = Harness::start_with(|settings| {
-        settings.timers.ring_timeout = std::time::Duration::from_millis(300);
-        settings.timers.accept_window = std::time::Duration::from_millis(500);
+        settings.timers.ring_timeout = std::time::Duration::from_millis(400);
+        settings.timers.accept_window = std::time::Duration::from_millis(750);
     })
     .await;
     let (_, alice_token) = harness.agent("alice", Role::Admin, None).await;
