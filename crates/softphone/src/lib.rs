@@ -42,6 +42,7 @@
 //!    the resampler's adjustable ratio) absorbs drift between the far end's and the device's
 //!    clocks.
 //! 4. Sending does not wait for the far end's first packet (Meta may never send first).
+pub mod agent;
 pub mod audio_io;
 pub mod call;
 pub mod clock;
@@ -50,7 +51,6 @@ pub mod jitter;
 pub mod level;
 pub mod media;
 pub mod quality;
-pub mod signaling;
-pub mod agent;
 pub mod rtp;
 pub mod signal;
+pub mod signaling;
