@@ -128,13 +128,10 @@ impl Switchboard {
     /// Every eligible agent was tried or the accept window closed: reject with Meta and close
     /// the record as missed by the agents.
     pub(super) async fn give_up(&mut self, call_id: &str) -> Result<(), StoreError> {
-        let Some(mut call) = self.live.calls.remove(call_id) else {
+        let Some(call) = self.live.calls.remove(call_id) else {
             return Ok(());
         };
         let now = now_ms();
-        if let Phase::Ringing { agent_id, .. } = call.phase.clone() {
-            call.ring_ended(&agent_id, RingOutcome::Cancelled, timestamp(now));
-        }
         tracing::info!(
             call_id,
             rung = call.sequence.attempts().len(),
