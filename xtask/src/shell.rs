@@ -4,8 +4,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The workspace root (the parent of this crate's directory).
+///
+/// Read from `CARGO_MANIFEST_DIR` at run time (`cargo run` sets it) before the compiled-in path:
+/// two checkouts sharing one `CARGO_TARGET_DIR` share one xtask binary, and the compiled-in path
+/// would name whichever checkout built it last.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
