@@ -1,7 +1,8 @@
 //! `cargo xtask bench` — the benchmarks, in a release build, with their results written to
 //! `<target>/bench/` (see docs/BENCHMARKS.md for what each one measures).
 //!
-//! `cargo xtask bench` runs every benchmark; `cargo xtask bench webhook_load` runs one.
+//! `cargo xtask bench` runs every benchmark; `cargo xtask bench webhook_load` (or `media_path`)
+//! runs one. Order: the platform load bench, then the softphone media path bench.
 //! The platform load bench opens 2,000 WebSockets on each side of 127.0.0.1, so the command runs
 //! under a shell that raises the soft open-files limit to at least 8,192 first.
 
@@ -11,7 +12,7 @@ use std::process::Command;
 use crate::shell;
 
 /// `(cargo package, bench target)` for every benchmark, in the order they run.
-const BENCHES: &[(&str, &str)] = &[("platform", "webhook_load")];
+const BENCHES: &[(&str, &str)] = &[("platform", "webhook_load"), ("softphone", "media_path")];
 
 /// The soft open-files limit the benches need (2,000 sockets per side plus the database).
 const OPEN_FILES: u32 = 8_192;
