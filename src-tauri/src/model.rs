@@ -59,7 +59,7 @@ pub struct Session {
 #[ts(export_to = TS_DIR)]
 pub struct SignInRequest {
     pub platform_url: String,
-    /// Goes to the OS keyring; never stored or logged by the shell.
+    /// Kept in memory for now; it will go to the OS keyring with the engine. Never logged.
     pub token: String,
 }
 

@@ -2,6 +2,6 @@
 
 export type SignInRequest = { platformUrl: string, 
 /**
- * Goes to the OS keyring; never stored or logged by the shell.
+ * Kept in memory for now; it will go to the OS keyring with the engine. Never logged.
  */
 token: string, };
