@@ -30,6 +30,9 @@ use super::AppState;
 use crate::store::agents::Agent;
 use crate::switchboard::{Command, Connection};
 
+/// Read and write buffer size per agent socket (see `upgrade`).
+const SOCKET_BUFFER_BYTES: usize = 8 * 1024;
+
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -39,7 +42,13 @@ pub async fn upgrade(
         Ok(agent) => agent,
         Err(refusal) => return refusal,
     };
+    // Agent sockets carry small JSON frames (the largest, an SDP, is a few KiB), and a platform
+    // holds thousands of them: tungstenite's default 128 KiB read and write buffers per socket
+    // were most of the platform's memory in the bench (docs/BENCHMARKS.md). Larger frames are
+    // still read whole (up to MAX_FRAME_BYTES); the buffers only set the chunk size.
     upgrade
+        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .write_buffer_size(SOCKET_BUFFER_BYTES)
         .max_message_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| run(state, agent, socket))
 }
