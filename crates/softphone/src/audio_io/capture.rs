@@ -7,7 +7,7 @@ use cpal::traits::DeviceTrait;
 use cpal::{FromSample, Sample, SizedSample};
 use rtrb::{Consumer, Producer, RingBuffer};
 
-use super::device_thread::{is_fatal, DeviceStream, FailureFlag, StreamInfo};
+use super::device_thread::{error_callback, DeviceStream, FailureFlag, StreamInfo};
 use super::devices::{device_name, find_device, DeviceChoice};
 use super::resample::StreamResampler;
 use super::{AudioIoError, Direction};
@@ -72,14 +72,7 @@ fn open(
     let (producer, consumer) = RingBuffer::<f32>::new(capacity);
     let channels = usize::from(info.channels.max(1));
     let stream_config = config.config();
-    let on_error = move |e: cpal::Error| {
-        if is_fatal(&e) {
-            failed.store(true, Ordering::Relaxed);
-            tracing::warn!(error = %e, "audio input stream failed");
-        } else {
-            tracing::debug!(error = %e, "audio input stream glitch, recovered");
-        }
-    };
+    let on_error = error_callback(Direction::Input, failed);
     use cpal::SampleFormat as F;
     let stream = match config.sample_format() {
         F::F32 => device.build_input_stream(

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 
-use super::AudioIoError;
+use super::{AudioIoError, Direction};
 
 /// What was actually opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +38,22 @@ pub(crate) fn is_fatal(error: &cpal::Error) -> bool {
         error.kind(),
         K::DeviceNotAvailable | K::DeviceChanged | K::HostUnavailable | K::StreamInvalidated
     )
+}
+
+/// The stream's error callback: a fatal error raises `failed` (the engine falls back to another
+/// device); a recovered glitch is only logged. Runs on cpal's thread; it only stores and logs.
+pub(crate) fn error_callback(
+    direction: Direction,
+    failed: FailureFlag,
+) -> impl FnMut(cpal::Error) + Send + 'static {
+    move |e: cpal::Error| {
+        if is_fatal(&e) {
+            failed.store(true, Ordering::Relaxed);
+            tracing::warn!(error = %e, %direction, "audio stream failed");
+        } else {
+            tracing::debug!(error = %e, %direction, "audio stream glitch, recovered");
+        }
+    }
 }
 
 impl DeviceStream {

@@ -8,7 +8,7 @@ use cpal::traits::DeviceTrait;
 use cpal::{FromSample, Sample, SizedSample};
 use rtrb::{Consumer, Producer, RingBuffer};
 
-use super::device_thread::{is_fatal, DeviceStream, FailureFlag, StreamInfo};
+use super::device_thread::{error_callback, DeviceStream, FailureFlag, StreamInfo};
 use super::devices::{device_name, find_device, DeviceChoice};
 use super::resample::StreamResampler;
 use super::{AudioIoError, Direction};
@@ -76,14 +76,7 @@ fn open(
     let (producer, consumer) = RingBuffer::<f32>::new(capacity);
     let channels = usize::from(info.channels.max(1));
     let stream_config = config.config();
-    let on_error = move |e: cpal::Error| {
-        if is_fatal(&e) {
-            failed.store(true, Ordering::Relaxed);
-            tracing::warn!(error = %e, "audio output stream failed");
-        } else {
-            tracing::debug!(error = %e, "audio output stream glitch, recovered");
-        }
-    };
+    let on_error = error_callback(Direction::Output, failed);
     use cpal::SampleFormat as F;
     let stream = match config.sample_format() {
         F::F32 => device.build_output_stream(
