@@ -25,6 +25,7 @@ impl AgentState {
             platform_url,
             agent_name: "Agent".to_owned(),
             presence: Presence::Available,
+            token_remembered: false,
         };
         *self.lock() = Some(session.clone());
         Ok(session)

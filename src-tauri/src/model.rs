@@ -52,6 +52,31 @@ pub struct Session {
     pub platform_url: String,
     pub agent_name: String,
     pub presence: Presence,
+    /// The token is in the OS keyring and the next start signs in by itself. False when the
+    /// keyring refused (no Secret Service, locked): the session then lasts until quit, and the
+    /// UI says so. The token is never written anywhere else.
+    pub token_remembered: bool,
+}
+
+/// Facts about this build and run that the UI shows or acts on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = TS_DIR)]
+pub struct AppInfo {
+    pub version: String,
+    /// Started by `cargo xtask run`: demo-only actions ("Simulate customer call") are offered.
+    pub demo: bool,
+    /// Global shortcuts, as Tauri accelerators (e.g. "CommandOrControl+Shift+A").
+    pub shortcuts: ShortcutKeys,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = TS_DIR)]
+pub struct ShortcutKeys {
+    pub answer: String,
+    pub hang_up: String,
+    pub toggle_mute: String,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -59,7 +84,7 @@ pub struct Session {
 #[ts(export_to = TS_DIR)]
 pub struct SignInRequest {
     pub platform_url: String,
-    /// Kept in memory for now; it will go to the OS keyring with the engine. Never logged.
+    /// Goes to the OS keyring only. Never logged.
     pub token: String,
 }
 
@@ -101,6 +126,9 @@ pub struct ActiveCall {
 pub enum DeviceKind {
     Input,
     Output,
+    /// Where the ringtone plays (an output device; often the laptop speaker while the headset
+    /// carries the call).
+    Ring,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -128,6 +156,15 @@ pub enum CallEndReason {
     LocalHangup,
     RemoteHangup,
     Failed,
+}
+
+/// Something went wrong outside any command the UI awaits (a device unplugged mid-call, the
+/// keyring refused, media failed). `code` is stable and snake_case; `message` says why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = TS_DIR)]
+pub struct Notice {
+    pub code: String,
+    pub message: String,
 }
 
 /// Everything the core pushes to every window, in order, on the `ringdesk:event` channel.
@@ -166,6 +203,13 @@ pub enum CoreEvent {
     },
     Levels {
         levels: Levels,
+    },
+    /// The microphone test in Settings (no call): input level 0..1, every 50 ms until stopped.
+    MicTestLevel {
+        level: f32,
+    },
+    Notice {
+        notice: Notice,
     },
 }
 

@@ -29,7 +29,9 @@ impl RingingCalls {
             | CoreEvent::CallUpdated { .. }
             | CoreEvent::CallEnded { .. }
             | CoreEvent::DevicesChanged { .. }
-            | CoreEvent::Levels { .. } => {}
+            | CoreEvent::Levels { .. }
+            | CoreEvent::MicTestLevel { .. }
+            | CoreEvent::Notice { .. } => {}
         }
         let visible = !self.ringing.is_empty();
         (visible != was_visible).then_some(visible)

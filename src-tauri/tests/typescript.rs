@@ -9,7 +9,7 @@
 // A test file: a panic in a helper is the failure report.
 #![allow(clippy::unwrap_used)]
 
-use ringdesk_app::model::{CoreEvent, Session, SignInRequest};
+use ringdesk_app::model::{AppInfo, CoreEvent, Session, SignInRequest};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -30,6 +30,7 @@ fn render() -> BTreeMap<String, String> {
     CoreEvent::export_all_to(&wire_dir).unwrap();
     SignInRequest::export_all_to(&wire_dir).unwrap();
     Session::export_all_to(&wire_dir).unwrap();
+    AppInfo::export_all_to(&wire_dir).unwrap();
     let mut files: BTreeMap<String, String> = read_ts_files(&scratch.join("app"))
         .into_iter()
         .map(|(name, text)| (name, point_wire_imports_at_generated(&text)))

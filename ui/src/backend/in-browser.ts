@@ -91,6 +91,7 @@ export class InBrowserBackend implements Backend {
       platformUrl: url.origin,
       agentName: this.options.agentName ?? 'Demo Agent',
       presence: 'available',
+      tokenRemembered: true,
     };
     this.setConnection('connecting');
     this.setConnection('connected');

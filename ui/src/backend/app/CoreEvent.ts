@@ -6,9 +6,10 @@ import type { CallEndReason } from "./CallEndReason";
 import type { ConnectionState } from "./ConnectionState";
 import type { IncomingCall } from "./IncomingCall";
 import type { Levels } from "./Levels";
+import type { Notice } from "./Notice";
 import type { Presence } from "./Presence";
 
 /**
  * Everything the core pushes to every window, in order, on the `ringdesk:event` channel.
  */
-export type CoreEvent = { "type": "connection_changed", state: ConnectionState, } | { "type": "presence_changed", presence: Presence, } | { "type": "incoming_call", call: IncomingCall, } | { "type": "call_cancelled", callId: string, reason: CancelReason, } | { "type": "call_started", call: ActiveCall, } | { "type": "call_updated", call: ActiveCall, } | { "type": "call_ended", callId: string, reason: CallEndReason, } | { "type": "devices_changed", devices: Array<AudioDevice>, } | { "type": "levels", levels: Levels, };
+export type CoreEvent = { "type": "connection_changed", state: ConnectionState, } | { "type": "presence_changed", presence: Presence, } | { "type": "incoming_call", call: IncomingCall, } | { "type": "call_cancelled", callId: string, reason: CancelReason, } | { "type": "call_started", call: ActiveCall, } | { "type": "call_updated", call: ActiveCall, } | { "type": "call_ended", callId: string, reason: CallEndReason, } | { "type": "devices_changed", devices: Array<AudioDevice>, } | { "type": "levels", levels: Levels, } | { "type": "mic_test_level", level: number, } | { "type": "notice", notice: Notice, };

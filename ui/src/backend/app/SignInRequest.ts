@@ -2,6 +2,6 @@
 
 export type SignInRequest = { platformUrl: string, 
 /**
- * Kept in memory for now; it will go to the OS keyring with the engine. Never logged.
+ * Goes to the OS keyring only. Never logged.
  */
 token: string, };
