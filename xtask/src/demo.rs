@@ -5,9 +5,10 @@
 //! customers (a short speech clip made with espeak-ng, `assets/demo/customer-voice.wav`) call in a
 //! few seconds after start and then every minute. Each part it starts is named on stdout.
 //!
-//! The agent is the headless `ringdesk-agent` (auto-answer, a tone as its voice): the desktop app
-//! is not yet wired to the engine, and on a machine without a display it is the only choice.
-//! `cargo xtask run --for SECONDS` stops by itself (used to smoke-test the demo); otherwise it runs
+//! With a display the agent is the desktop app, started signed in (demo mode: the token comes from
+//! the environment and stays out of the keyring) with a "Simulate customer call" action. Without
+//! one, or with `--headless`, it is the headless `ringdesk-agent` (auto-answer, a tone as its
+//! voice). `cargo xtask run --for SECONDS` stops by itself (used to smoke-test the demo); otherwise it runs
 //! until Ctrl-C or until one part exits, and stops the others (the children share our process
 //! group, so Ctrl-C reaches them too).
 
@@ -26,10 +27,22 @@ const APP_SECRET: &str = "demo-app-secret";
 const ACCESS_TOKEN: &str = "demo-access-token";
 const FIRST_CALL_AFTER: Duration = Duration::from_secs(5);
 const CALL_EVERY: Duration = Duration::from_secs(60);
-const CUSTOMER_TALKS_FOR: Duration = Duration::from_secs(25);
+/// How long a simulated customer stays on: the headless agent answers at once; a person at the
+/// app needs time to pick up and talk (a call still ringing then is cancelled by the customer).
+const CUSTOMER_STAYS_HEADLESS: Duration = Duration::from_secs(25);
+const CUSTOMER_STAYS_WITH_APP: Duration = Duration::from_secs(90);
+
+/// What `cargo xtask run` was asked for.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Options {
+    /// Stop by itself after this long (smoke tests of the demo).
+    stop_after: Option<Duration>,
+    /// Use the headless agent even when a display exists.
+    headless: bool,
+}
 
 pub fn run(args: &[String]) -> Result<(), String> {
-    let stop_after = parse_args(args)?;
+    let options = parse_args(args)?;
     prerequisites::ensure_all()?;
     ui::ensure_packages()?;
     if ui::exists() {
@@ -42,8 +55,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let platform_env = platform_env(&data_dir);
 
     let mut parts: Vec<(&str, Child)> = Vec::new();
-    let result = start_parts(&bins, &platform_env, &mut parts)
-        .and_then(|()| supervise(&bins, &mut parts, stop_after));
+    let result = start_parts(&bins, &platform_env, &options, &mut parts)
+        .and_then(|()| supervise(&bins, &mut parts, &options));
     for (_, child) in parts.iter_mut() {
         let _ = child.kill();
         let _ = child.wait();
@@ -51,15 +64,24 @@ pub fn run(args: &[String]) -> Result<(), String> {
     result
 }
 
-fn parse_args(args: &[String]) -> Result<Option<Duration>, String> {
-    match args {
-        [] => Ok(None),
-        [flag, secs] if flag == "--for" => secs
-            .parse::<u64>()
-            .map(|s| Some(Duration::from_secs(s)))
-            .map_err(|_| format!("--for takes whole seconds, got `{secs}`")),
-        _ => Err("usage: cargo xtask run [--for SECONDS]".into()),
+fn parse_args(args: &[String]) -> Result<Options, String> {
+    const USAGE: &str = "usage: cargo xtask run [--for SECONDS] [--headless]";
+    let mut options = Options::default();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--headless" => options.headless = true,
+            "--for" => {
+                let secs = rest.next().ok_or(USAGE)?;
+                let secs = secs
+                    .parse::<u64>()
+                    .map_err(|_| format!("--for takes whole seconds, got `{secs}`"))?;
+                options.stop_after = Some(Duration::from_secs(secs));
+            }
+            other => return Err(format!("unknown argument `{other}`; {USAGE}")),
+        }
     }
+    Ok(options)
 }
 
 fn platform_env(data_dir: &Path) -> Vec<(&'static str, String)> {
@@ -81,6 +103,7 @@ fn platform_env(data_dir: &Path) -> Vec<(&'static str, String)> {
 fn start_parts(
     bins: &Path,
     platform_env: &[(&'static str, String)],
+    options: &Options,
     parts: &mut Vec<(&'static str, Child)>,
 ) -> Result<(), String> {
     let sim = Command::new(binary(bins, "wa-sim")?)
@@ -112,41 +135,66 @@ fn start_parts(
     let token = create_agent(&platform_bin, platform_env, &agent_name)?;
     println!("run: created agent `{agent_name}`");
 
-    if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some() {
+    let platform_url = format!("http://{PLATFORM}");
+    if options.headless || !has_display() {
+        if !options.headless {
+            println!("run: no display found; signing in the headless agent instead of the app");
+        }
+        let agent = Command::new(binary(bins, "ringdesk-agent")?)
+            .args(["--platform", &platform_url, "--token", &token])
+            .args(["--auto-answer", "--tone", "523", "--presence", "available"])
+            .spawn()
+            .map_err(|e| format!("could not start ringdesk-agent: {e}"))?;
+        parts.push(("ringdesk-agent", agent));
         println!(
-            "run: the desktop app is not wired to the engine yet; signing in the headless agent"
+            "run: started ringdesk-agent `{agent_name}` (auto-answers; its voice is a 523 Hz tone)"
         );
     } else {
-        println!("run: no display found; signing in the headless agent instead of the app");
+        // Demo mode: the app signs in with this token without putting it in the keyring, and
+        // offers "Simulate customer call", which asks wa-sim to ring with the same voice.
+        let app = Command::new(binary(bins, "ringdesk")?)
+            .env("RINGDESK_DEMO_PLATFORM", &platform_url)
+            .env("RINGDESK_DEMO_TOKEN", &token)
+            .env("RINGDESK_DEMO_SIM", format!("http://{SIM}"))
+            .env("RINGDESK_DEMO_BUSINESS_NUMBER", BUSINESS_NUMBER)
+            .env("RINGDESK_DEMO_VOICE", demo_voice())
+            .spawn()
+            .map_err(|e| format!("could not start the desktop app: {e}"))?;
+        parts.push(("ringdesk (desktop app)", app));
+        println!("run: started the desktop app, signed in as `{agent_name}`");
     }
-    let agent = Command::new(binary(bins, "ringdesk-agent")?)
-        .args([
-            "--platform",
-            &format!("http://{PLATFORM}"),
-            "--token",
-            &token,
-        ])
-        .args(["--auto-answer", "--tone", "523", "--presence", "available"])
-        .spawn()
-        .map_err(|e| format!("could not start ringdesk-agent: {e}"))?;
-    parts.push(("ringdesk-agent", agent));
-    println!(
-        "run: started ringdesk-agent `{agent_name}` (auto-answers; its voice is a 523 Hz tone)"
-    );
     Ok(())
+}
+
+fn has_display() -> bool {
+    if cfg!(target_os = "linux") {
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+    } else {
+        // macOS and Windows always have a desktop session when someone runs this.
+        true
+    }
+}
+
+fn demo_voice() -> PathBuf {
+    shell::workspace_root().join("assets/demo/customer-voice.wav")
 }
 
 /// Places a simulated customer call now and then; stops everything when a part exits.
 fn supervise(
     bins: &Path,
     parts: &mut [(&'static str, Child)],
-    stop_after: Option<Duration>,
+    options: &Options,
 ) -> Result<(), String> {
+    let stays = if options.headless || !has_display() {
+        CUSTOMER_STAYS_HEADLESS
+    } else {
+        CUSTOMER_STAYS_WITH_APP
+    };
     let started = Instant::now();
     let mut next_call = started + FIRST_CALL_AFTER;
     let mut hangups: Vec<(Instant, String)> = Vec::new();
     let sim_bin = binary(bins, "wa-sim")?;
-    let voice = shell::workspace_root().join("assets/demo/customer-voice.wav");
+    let voice = demo_voice();
     println!(
         "run: simulated customers call {}s after start, then every {}s; Ctrl-C stops the demo",
         FIRST_CALL_AFTER.as_secs(),
@@ -159,7 +207,10 @@ fn supervise(
             }
         }
         let now = Instant::now();
-        if stop_after.is_some_and(|limit| now - started >= limit) {
+        if options
+            .stop_after
+            .is_some_and(|limit| now - started >= limit)
+        {
             println!("run: --for elapsed; stopping the demo");
             return Ok(());
         }
@@ -168,7 +219,7 @@ fn supervise(
             match customer_calls(&sim_bin, &voice) {
                 Ok(call_id) => {
                     println!("run: a simulated customer is calling (call {call_id})");
-                    hangups.push((now + CUSTOMER_TALKS_FOR, call_id));
+                    hangups.push((now + stays, call_id));
                 }
                 Err(why) => println!("run: could not place a simulated call: {why}"),
             }
@@ -303,13 +354,24 @@ mod tests {
     }
 
     #[test]
-    fn run_takes_only_a_for_duration() {
-        assert_eq!(parse_args(&[]).unwrap(), None);
+    fn run_takes_a_duration_and_a_headless_switch() {
+        assert_eq!(parse_args(&[]).unwrap(), Options::default());
         assert_eq!(
             parse_args(&["--for".into(), "30".into()]).unwrap(),
-            Some(Duration::from_secs(30))
+            Options {
+                stop_after: Some(Duration::from_secs(30)),
+                headless: false
+            }
+        );
+        assert_eq!(
+            parse_args(&["--headless".into(), "--for".into(), "5".into()]).unwrap(),
+            Options {
+                stop_after: Some(Duration::from_secs(5)),
+                headless: true
+            }
         );
         assert!(parse_args(&["--for".into(), "soon".into()]).is_err());
+        assert!(parse_args(&["--for".into()]).is_err());
         assert!(parse_args(&["--fast".into()]).is_err());
     }
 }

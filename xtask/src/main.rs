@@ -14,6 +14,7 @@
 mod audio_env;
 mod bench;
 mod demo;
+mod keyring_env;
 mod prerequisites;
 mod shell;
 mod test;

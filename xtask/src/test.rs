@@ -3,7 +3,7 @@
 //! Steps run even after an earlier one failed (except when a build prerequisite is missing), so
 //! a single run reports every problem. The summary at the end lists each step's outcome.
 
-use crate::{audio_env, prerequisites, shell, ui};
+use crate::{audio_env, keyring_env, prerequisites, shell, ui};
 use std::time::Instant;
 
 struct Outcome {
@@ -70,6 +70,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ]))
     });
     let audio = audio_env::ensure();
+    let keyring = keyring_env::ensure();
     step("rust tests (nextest)", &mut || {
         let mut cmd = shell::cargo();
         cmd.args([
@@ -80,7 +81,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "--no-fail-fast",
         ])
         .env("RINGDESK_BIN_DIR", shell::target_dir().join("debug"));
-        for (key, value) in &audio {
+        for (key, value) in audio.iter().chain(&keyring) {
             cmd.env(key, value);
         }
         if cfg!(target_os = "linux") && prerequisites::tauri_driver_installed() {
