@@ -89,7 +89,9 @@ pub trait MediaSession: Send + Sync {
     /// Mute (send silence frames) or unmute.
     fn set_muted(&self, muted: bool);
     fn is_muted(&self) -> bool;
-    /// Current input (what the source gave) and output (what was decoded) levels.
+    /// Current input (what the source gave) and output (what was decoded for the sink) levels.
+    /// With a sink that does not want audio the output level stays silent: read it from the
+    /// playout instead ([`SharedPlayout::output_dbfs`]).
     fn levels(&self) -> AudioLevels;
     /// Packet counters.
     fn stats(&self) -> MediaStats;
@@ -97,8 +99,8 @@ pub trait MediaSession: Send + Sync {
     fn state(&self) -> MediaState;
     /// Follow the state (race-free: the receiver starts with the current value).
     fn watch_state(&self) -> watch::Receiver<MediaState>;
-    /// Wait until at least `packets` inbound audio packets were decoded; `Err` if the session
-    /// ended first.
+    /// Wait until at least `packets` inbound audio packets were received (whether or not the
+    /// sink decodes them); `Err` if the session ended first.
     async fn heard_packets(&self, packets: u64) -> Result<(), MediaError>;
     /// End the session: close the peer connection, finish the sink (idempotent).
     async fn close(&self);

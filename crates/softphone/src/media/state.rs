@@ -53,8 +53,11 @@ pub enum MediaState {
 pub struct MediaStats {
     /// Opus packets sent.
     pub sent_packets: u64,
-    /// Inbound Opus packets decoded.
+    /// Inbound Opus packets received (decoded or not; DTMF excluded).
     pub received_packets: u64,
+    /// Inbound packets decoded for the [`super::AudioSink`]; 0 when the sink does not want
+    /// audio (the playout decodes for itself).
+    pub decoded_packets: u64,
     /// Inbound packets that could not be decoded.
     pub undecodable_packets: u64,
 }
@@ -65,6 +68,7 @@ pub(crate) struct Shared {
     pub muted: AtomicBool,
     pub received: watch::Sender<u64>,
     pub sent: AtomicU64,
+    pub decoded: AtomicU64,
     pub undecodable: AtomicU64,
     pub input: SharedLevel,
     pub output: SharedLevel,
@@ -84,6 +88,7 @@ impl Shared {
             muted: AtomicBool::new(false),
             received: watch::channel(0).0,
             sent: AtomicU64::new(0),
+            decoded: AtomicU64::new(0),
             undecodable: AtomicU64::new(0),
             input: SharedLevel::default(),
             output: SharedLevel::default(),
@@ -124,11 +129,21 @@ impl Shared {
         MediaStats {
             sent_packets: self.sent.load(Ordering::Relaxed),
             received_packets: *self.received.borrow(),
+            decoded_packets: self.decoded.load(Ordering::Relaxed),
             undecodable_packets: self.undecodable.load(Ordering::Relaxed),
         }
     }
 
     /// Finish the sink (once). Called after the peer connection is closed.
+    /// Whether the sink wants decoded audio (false once it is gone).
+    pub fn sink_wants_audio(&self) -> bool {
+        let sink = match self.sink.lock() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        sink.as_ref().is_some_and(|s| s.wants_audio())
+    }
+
     pub fn finish_sink(&self) {
         let sink = match self.sink.lock() {
             Ok(mut s) => s.take(),

@@ -25,6 +25,13 @@ pub trait AudioSource: Send {
 
 /// Audio received, decoded, in arrival order.
 pub trait AudioSink: Send {
+    /// Whether this sink wants decoded audio at all. When it does not (the desktop, which
+    /// plays out through its own [`PacketSink`] and decoder), the session never decodes
+    /// inbound packets for it: each packet is then decoded once, by the playout. Asked once,
+    /// when the first inbound track starts.
+    fn wants_audio(&self) -> bool {
+        true
+    }
     /// Take decoded samples. An error stops writing to this sink (the call goes on).
     fn write(&mut self, samples: &[i16]) -> Result<(), AudioError>;
     /// The call is over: flush and close.
@@ -48,11 +55,14 @@ impl AudioSource for SilenceSource {
     }
 }
 
-/// Drops what it hears.
+/// Drops what it hears — without decoding it ([`AudioSink::wants_audio`] is false).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NullSink;
 
 impl AudioSink for NullSink {
+    fn wants_audio(&self) -> bool {
+        false
+    }
     fn write(&mut self, _samples: &[i16]) -> Result<(), AudioError> {
         Ok(())
     }
