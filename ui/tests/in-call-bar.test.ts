@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { cleanup } from 'vitest-browser-svelte';
-import { renderSignedIn } from './support';
+import { renderSignedIn, selectedDevices } from './support';
 
 afterEach(() => cleanup());
 
@@ -70,11 +70,41 @@ describe('in-call bar', () => {
     await mic.selectOptions('mic-laptop');
 
     await expect.element(mic).toHaveValue('mic-laptop');
-    const devices = await platform.listDevices();
-    expect(devices.filter((d) => d.selected).map((d) => d.id)).toEqual([
-      'mic-laptop',
-      'spk-headset',
+    expect(await selectedDevices(platform)).toEqual([
+      'input:mic-laptop',
+      'output:spk-headset',
+      'ring:spk-laptop',
     ]);
+    await expect.element(screen.getByTestId('in-call-bar')).toBeVisible();
+  });
+
+  test('switching the speaker mid-call selects it in the core and keeps the call', async () => {
+    const { screen, platform, app } = await answeredCall();
+    const speaker = screen.getByTestId('speaker-select');
+    await expect.element(speaker).toHaveValue('spk-headset');
+
+    await speaker.selectOptions('spk-laptop');
+
+    await expect.element(speaker).toHaveValue('spk-laptop');
+    expect(await selectedDevices(platform)).toEqual([
+      'input:mic-headset',
+      'output:spk-laptop',
+      'ring:spk-laptop',
+    ]);
+    expect(app.active).not.toBeNull();
+  });
+
+  test('a device the core refuses shows the error and the picker keeps the old one', async () => {
+    const { screen, platform } = await answeredCall();
+    platform.selectDevice = async () => {
+      throw { code: 'no_such_device', message: 'That device is not connected.' };
+    };
+
+    await screen.getByTestId('mic-select').selectOptions('mic-laptop');
+
+    await expect.element(screen.getByTestId('error-banner')).toHaveAttribute('data-code', 'no_such_device');
+    await expect.element(screen.getByTestId('mic-select')).toHaveValue('mic-headset');
+    expect(await selectedDevices(platform)).toContain('input:mic-headset');
   });
 
   test('hang up ends the call, restores presence and adds a completed record', async () => {

@@ -15,3 +15,9 @@ export async function renderSignedIn(options: InBrowserOptions = {}) {
   if (!signedIn) throw new Error(`sign-in failed: ${app.lastError?.message}`);
   return { screen, platform, app, clock };
 }
+
+/** The core's selected device per kind, as "kind:id", in list order. */
+export async function selectedDevices(platform: InBrowserBackend): Promise<string[]> {
+  const devices = await platform.listDevices();
+  return devices.filter((d) => d.selected).map((d) => `${d.kind}:${d.id}`);
+}

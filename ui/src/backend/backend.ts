@@ -1,4 +1,5 @@
 import type {
+  AppInfo,
   AudioDevice,
   BackendEvent,
   CallRecord,
@@ -17,6 +18,9 @@ export type Unsubscribe = () => void;
  * fake platform for demos and tests).
  */
 export interface Backend {
+  /** Version, demo flag and global shortcuts of this build; needs no session. */
+  appInfo(): Promise<AppInfo>;
+
   /** The signed-in session restored at start-up, or null. */
   currentSession(): Promise<Session | null>;
   signIn(request: SignInRequest): Promise<Session>;
@@ -29,8 +33,20 @@ export interface Backend {
   /** Mute only stops sending the microphone: media keeps flowing so WhatsApp keeps the call. */
   setMuted(callId: string, muted: boolean): Promise<void>;
 
+  /** Microphones (`input`), call speakers (`output`) and ringtone outputs (`ring`). */
   listDevices(): Promise<AudioDevice[]>;
   selectDevice(kind: DeviceKind, deviceId: string): Promise<void>;
+  /** Plays the ringtone once on the selected `ring` device (Settings). */
+  testRingtone(): Promise<void>;
+  /** Opens the selected microphone outside a call; `mic_test_level` events follow until stopped. */
+  startMicTest(): Promise<void>;
+  stopMicTest(): Promise<void>;
+
+  /**
+   * Demo builds only (`AppInfo.demo`): has the simulated customer call the business, so an
+   * `incoming_call` follows. Rejects with `not_demo` in any other build.
+   */
+  simulateCustomerCall(): Promise<void>;
 
   /** The agent's call records (GET /api/v1/calls on the platform), newest first. */
   callHistory(query: CallQuery): Promise<CallRecord[]>;

@@ -2,6 +2,7 @@ import type { Backend, Unsubscribe } from './backend';
 import { systemClock, type Clock } from '../lib/clock';
 import type {
   ActiveCall,
+  AppInfo,
   AudioDevice,
   BackendError,
   BackendEvent,
@@ -12,6 +13,7 @@ import type {
   CancelReason,
   IncomingCall,
   Levels,
+  Notice,
   Presence,
   SelectablePresence,
   Session,
@@ -27,13 +29,37 @@ export interface InBrowserOptions {
   history?: CallRecord[];
   /** Emit simulated level meter readings every 100 ms during a call. */
   simulateLevels?: boolean;
+  /** What `appInfo` reports; `demo` (default false) enables `simulateCustomerCall`. */
+  demo?: boolean;
+  version?: string;
+  shortcuts?: AppInfo['shortcuts'];
+  /** False plays a refusing OS keyring: sessions then report `tokenRemembered: false`. */
+  keyringAvailable?: boolean;
 }
+
+/** The desktop app's default global shortcuts (Tauri accelerators). */
+export const DEFAULT_SHORTCUTS: AppInfo['shortcuts'] = {
+  answer: 'CommandOrControl+Shift+A',
+  hangUp: 'CommandOrControl+Shift+H',
+  toggleMute: 'CommandOrControl+Shift+M',
+};
 
 const DEFAULT_DEVICES: AudioDevice[] = [
   { id: 'mic-headset', name: 'Headset microphone', kind: 'input', selected: true },
   { id: 'mic-laptop', name: 'Built-in microphone', kind: 'input', selected: false },
   { id: 'spk-headset', name: 'Headset earpiece', kind: 'output', selected: true },
   { id: 'spk-laptop', name: 'Built-in speakers', kind: 'output', selected: false },
+  // Ring devices are outputs too: the ringtone often plays on the laptop while the headset
+  // carries the call.
+  { id: 'spk-headset', name: 'Headset earpiece', kind: 'ring', selected: false },
+  { id: 'spk-laptop', name: 'Built-in speakers', kind: 'ring', selected: true },
+];
+
+/** Callers the demo's "Simulate customer call" takes turns with. */
+const DEMO_CALLERS: Array<Pick<IncomingCall, 'customerName' | 'customerNumber' | 'routedBecause'>> = [
+  { customerName: 'Maria Souza', customerNumber: '5511912345678', routedBecause: 'open_conversation' },
+  { customerName: 'João Pereira', customerNumber: '5521998761122', routedBecause: 'contact_owner' },
+  { customerName: null, customerNumber: '447700900123', routedBecause: 'round_robin' },
 ];
 
 function fail(code: string, message: string): BackendError {
@@ -43,7 +69,8 @@ function fail(code: string, message: string): BackendError {
 /**
  * A scripted stand-in for the Rust core and the platform, running entirely in the page.
  * The app side uses it through `Backend`; a test or the demo panel plays the platform with
- * `offerCall`, `cancelCall`, `remoteHangUp`, `setConnection` and `setLevels`.
+ * `offerCall`, `cancelCall`, `remoteHangUp`, `setConnection`, `setLevels` and `notify`.
+ * Device commands and the history need a session, as in the desktop core.
  */
 export class InBrowserBackend implements Backend {
   private readonly clock: Clock;
@@ -58,7 +85,11 @@ export class InBrowserBackend implements Backend {
   /** The offer behind the active call, kept to write its record when it ends. */
   private readonly pendingRecords = new Map<string, IncomingCall>();
   private stopLevels: (() => void) | null = null;
+  private stopMicLevels: (() => void) | null = null;
   private nextCallNumber = 1;
+  private simulatedCalls = 0;
+  /** The `ring` device id of every ringtone test played, in order (for tests). */
+  readonly ringtonePlays: string[] = [];
 
   constructor(options: InBrowserOptions = {}) {
     this.options = options;
@@ -68,6 +99,14 @@ export class InBrowserBackend implements Backend {
   }
 
   // ---- Backend (the app's side) ----
+
+  async appInfo(): Promise<AppInfo> {
+    return {
+      version: this.options.version ?? '0.1.0',
+      demo: this.options.demo ?? false,
+      shortcuts: { ...(this.options.shortcuts ?? DEFAULT_SHORTCUTS) },
+    };
+  }
 
   async currentSession(): Promise<Session | null> {
     return this.session ? { ...this.session } : null;
@@ -91,7 +130,7 @@ export class InBrowserBackend implements Backend {
       platformUrl: url.origin,
       agentName: this.options.agentName ?? 'Demo Agent',
       presence: 'available',
-      tokenRemembered: true,
+      tokenRemembered: this.options.keyringAvailable ?? true,
     };
     this.setConnection('connecting');
     this.setConnection('connected');
@@ -100,6 +139,7 @@ export class InBrowserBackend implements Backend {
 
   async signOut(): Promise<void> {
     this.endActiveCall('local_hangup');
+    this.haltMicTest();
     for (const callId of [...this.ringing.keys()]) this.cancelCall(callId, 'answered_elsewhere');
     this.session = null;
     this.setConnection('disconnected');
@@ -160,10 +200,12 @@ export class InBrowserBackend implements Backend {
   }
 
   async listDevices(): Promise<AudioDevice[]> {
+    this.requireSession();
     return structuredClone(this.devices);
   }
 
   async selectDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    this.requireSession();
     if (!this.devices.some((d) => d.kind === kind && d.id === deviceId)) {
       throw fail('no_such_device', 'That device is not connected.');
     }
@@ -171,6 +213,34 @@ export class InBrowserBackend implements Backend {
       d.kind === kind ? { ...d, selected: d.id === deviceId } : d,
     );
     this.emit({ type: 'devices_changed', devices: structuredClone(this.devices) });
+  }
+
+  async testRingtone(): Promise<void> {
+    this.requireSession();
+    this.ringtonePlays.push(this.selectedDevice('ring').id);
+  }
+
+  async startMicTest(): Promise<void> {
+    this.requireSession();
+    this.selectedDevice('input');
+    if (this.stopMicLevels) return;
+    this.stopMicLevels = this.clock.every(50, () => {
+      const t = this.clock.now() / 1000;
+      this.emitMicTestLevel(0.15 + 0.6 * Math.abs(Math.sin(t * 2.7)));
+    });
+  }
+
+  async stopMicTest(): Promise<void> {
+    this.haltMicTest();
+  }
+
+  async simulateCustomerCall(): Promise<void> {
+    if (!(this.options.demo ?? false)) {
+      throw fail('not_demo', 'Simulated calls exist only in the demo (cargo xtask run).');
+    }
+    this.requireSession();
+    const caller = DEMO_CALLERS[this.simulatedCalls++ % DEMO_CALLERS.length];
+    this.offerCall({ ...caller });
   }
 
   async callHistory(query: CallQuery): Promise<CallRecord[]> {
@@ -229,11 +299,45 @@ export class InBrowserBackend implements Backend {
     this.emit({ type: 'levels', levels });
   }
 
+  /**
+   * Devices plugged in or out. The core announces it with `devices_changed`; `announce: false`
+   * plays a change the UI only sees on its next `listDevices`.
+   */
+  setDevices(devices: AudioDevice[], { announce = true }: { announce?: boolean } = {}): void {
+    this.devices = structuredClone(devices);
+    if (announce) this.emit({ type: 'devices_changed', devices: structuredClone(this.devices) });
+  }
+
+  /** One microphone-test reading, as the core sends every 50 ms while the test runs. */
+  emitMicTestLevel(level: number): void {
+    this.emit({ type: 'mic_test_level', level });
+  }
+
+  get micTestRunning(): boolean {
+    return this.stopMicLevels !== null;
+  }
+
+  /** Something went wrong outside any command (device unplugged, keyring refused…). */
+  notify(notice: Notice): void {
+    this.emit({ type: 'notice', notice: { ...notice } });
+  }
+
   // ---- internals ----
 
   private requireSession(): Session {
     if (!this.session) throw fail('not_signed_in', 'Sign in first.');
     return this.session;
+  }
+
+  private selectedDevice(kind: DeviceKind): AudioDevice {
+    const device = this.devices.find((d) => d.kind === kind && d.selected);
+    if (!device) throw fail('no_such_device', 'That device is not connected.');
+    return device;
+  }
+
+  private haltMicTest(): void {
+    this.stopMicLevels?.();
+    this.stopMicLevels = null;
   }
 
   private endActiveCall(reason: 'local_hangup' | 'remote_hangup'): void {

@@ -13,8 +13,15 @@ export function runningInTauri(scope: object = globalThis): boolean {
   return '__TAURI_INTERNALS__' in scope;
 }
 
-/** The backend for this page: Tauri in the desktop app, the scripted fake platform elsewhere. */
+/**
+ * The backend for this page: Tauri in the desktop app, the scripted fake platform elsewhere.
+ * The in-browser page is always a demo, so it offers "Simulate customer call" like `cargo xtask run`.
+ */
 export function pickBackend(scope: object = globalThis): Backend {
   if (runningInTauri(scope)) return new TauriBackend();
-  return new InBrowserBackend({ simulateLevels: true, history: demoHistory(Date.now()) });
+  return new InBrowserBackend({
+    simulateLevels: true,
+    demo: true,
+    history: demoHistory(Date.now()),
+  });
 }

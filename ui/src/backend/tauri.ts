@@ -3,6 +3,7 @@ import { listen } from '@tauri-apps/api/event';
 import type { Backend, Unsubscribe } from './backend';
 import {
   toBackendError,
+  type AppInfo,
   type AudioDevice,
   type BackendEvent,
   type CallRecord,
@@ -26,6 +27,10 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 /** The desktop app's backend: Tauri commands and events (names match src-tauri/src/commands.rs). */
 export class TauriBackend implements Backend {
+  appInfo(): Promise<AppInfo> {
+    return call('app_info');
+  }
+
   currentSession(): Promise<Session | null> {
     return call('current_session');
   }
@@ -64,6 +69,22 @@ export class TauriBackend implements Backend {
 
   selectDevice(kind: DeviceKind, deviceId: string): Promise<void> {
     return call('select_device', { kind, deviceId });
+  }
+
+  testRingtone(): Promise<void> {
+    return call('test_ringtone');
+  }
+
+  startMicTest(): Promise<void> {
+    return call('start_mic_test');
+  }
+
+  stopMicTest(): Promise<void> {
+    return call('stop_mic_test');
+  }
+
+  simulateCustomerCall(): Promise<void> {
+    return call('simulate_customer_call');
   }
 
   callHistory(query: CallQuery): Promise<CallRecord[]> {

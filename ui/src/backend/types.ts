@@ -14,14 +14,17 @@ export type {
 } from './generated';
 export type {
   ActiveCall,
+  AppInfo,
   AudioDevice,
   CallEndReason,
   ConnectionState,
   DeviceKind,
   IncomingCall,
   Levels,
+  Notice,
   Presence,
   Session,
+  ShortcutKeys,
   SignInRequest,
 } from './app';
 

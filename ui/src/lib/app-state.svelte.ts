@@ -2,6 +2,7 @@ import type { Backend, Unsubscribe } from '../backend/backend';
 import {
   toBackendError,
   type ActiveCall,
+  type AppInfo,
   type AudioDevice,
   type BackendError,
   type BackendEvent,
@@ -9,6 +10,7 @@ import {
   type DeviceKind,
   type IncomingCall,
   type Levels,
+  type Notice,
   type Presence,
   type SelectablePresence,
   type Session,
@@ -32,6 +34,14 @@ export class AppState {
   devices = $state<AudioDevice[]>([]);
   levels = $state<Levels>({ input: 0, output: 0 });
   lastError = $state<BackendError | null>(null);
+  /** Problems the core reported outside any command, oldest first, until dismissed. */
+  notices = $state<Notice[]>([]);
+  /** This build's facts; null until loaded (or if the core could not say: see `appInfoError`). */
+  appInfo = $state<AppInfo | null>(null);
+  appInfoError = $state<BackendError | null>(null);
+  /** The Settings microphone test: running as far as the core confirmed, and its last level. */
+  micTestRunning = $state(false);
+  micTestLevel = $state(0);
   /** Bumped whenever a call record may have changed, so the history list reloads. */
   historyRevision = $state(0);
 
@@ -50,6 +60,7 @@ export class AppState {
   async start({ loadDevices = true }: { loadDevices?: boolean } = {}): Promise<void> {
     this.loadDevices = loadDevices;
     this.unsubscribe = await this.backend.subscribe((event) => this.apply(event));
+    if (loadDevices) await this.loadAppInfo();
     const outcome = await this.attempt(() => this.backend.currentSession());
     if (outcome.ok && outcome.value) await this.enterSession(outcome.value);
   }
@@ -96,6 +107,13 @@ export class AppState {
       case 'levels':
         this.levels = event.levels;
         break;
+      case 'mic_test_level':
+        if (this.micTestRunning) this.micTestLevel = event.level;
+        break;
+      case 'notice':
+        // A repeated code replaces the older notice instead of stacking copies of it.
+        this.notices = [...this.notices.filter((n) => n.code !== event.notice.code), event.notice];
+        break;
     }
   }
 
@@ -112,6 +130,8 @@ export class AppState {
     this.incoming = [];
     this.active = null;
     this.presence = 'offline';
+    this.micTestRunning = false;
+    this.micTestLevel = 0;
   }
 
   /** The shown presence changes only once the core has taken it. */
@@ -146,16 +166,56 @@ export class AppState {
     await this.attempt(() => this.backend.selectDevice(kind, deviceId));
   }
 
+  /** Reloads the device lists (Settings opens with what is plugged in now). */
+  async refreshDevices(): Promise<void> {
+    const outcome = await this.attempt(() => this.backend.listDevices());
+    if (outcome.ok) this.devices = outcome.value;
+  }
+
+  async testRingtone(): Promise<boolean> {
+    return (await this.attempt(() => this.backend.testRingtone())).ok;
+  }
+
+  async startMicTest(): Promise<void> {
+    const outcome = await this.attempt(() => this.backend.startMicTest());
+    if (outcome.ok) this.micTestRunning = true;
+  }
+
+  async stopMicTest(): Promise<void> {
+    if (!this.micTestRunning) return;
+    // From here on readings are ignored and the meter shows silence, whatever the core answers.
+    this.micTestRunning = false;
+    this.micTestLevel = 0;
+    await this.attempt(() => this.backend.stopMicTest());
+  }
+
+  async simulateCustomerCall(): Promise<void> {
+    await this.attempt(() => this.backend.simulateCustomerCall());
+  }
+
   dismissError(): void {
     this.lastError = null;
+  }
+
+  dismissNotice(code: string): void {
+    this.notices = this.notices.filter((n) => n.code !== code);
+  }
+
+  /** App info failing (an older core) must not block signing in, so it has its own error. */
+  private async loadAppInfo(): Promise<void> {
+    try {
+      this.appInfo = await this.backend.appInfo();
+      this.appInfoError = null;
+    } catch (error) {
+      this.appInfoError = toBackendError(error);
+    }
   }
 
   private async enterSession(session: Session): Promise<void> {
     this.session = session;
     this.presence = session.presence;
     if (!this.loadDevices) return;
-    const outcome = await this.attempt(() => this.backend.listDevices());
-    if (outcome.ok) this.devices = outcome.value;
+    await this.refreshDevices();
   }
 
   private dropIncoming(callId: string): void {

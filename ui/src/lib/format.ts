@@ -1,4 +1,4 @@
-import type { CallStatus, RoutedBecause } from '../backend/types';
+import type { CallRecord, CallStatus, RoutedBecause } from '../backend/types';
 
 /** 0 → "0:00", 75 → "1:15", 3725 → "1:02:05". Negative input counts as zero. */
 export function formatDuration(totalSeconds: number): string {
@@ -25,6 +25,11 @@ export const STATUS_LABELS: Record<CallStatus, string> = {
 /** Every call status, in the order the filter lists them. */
 export const CALL_STATUSES = Object.keys(STATUS_LABELS) as CallStatus[];
 
+export const DIRECTION_LABELS: Record<CallRecord['direction'], string> = {
+  inbound: 'Inbound (the customer called)',
+  outbound: 'Outbound (an agent called)',
+};
+
 export const ROUTING_LABELS: Record<RoutedBecause, string> = {
   open_conversation: 'You are assigned to this conversation',
   contact_owner: 'You own this contact',
@@ -43,4 +48,31 @@ export function formatTimestamp(epochMs: number, locale?: string): string {
 /** WhatsApp numbers travel as bare digits ("15551234567"); people read them with a '+'. */
 export function formatPhone(number: string): string {
   return number.startsWith('+') ? number : `+${number}`;
+}
+
+/**
+ * A Tauri accelerator as people read it: "CommandOrControl+Shift+A" → "Ctrl+Shift+A"
+ * ("⌘+Shift+A" on macOS, where CommandOrControl means the Command key).
+ */
+export function formatAccelerator(accelerator: string, mac = isMac()): string {
+  const names: Record<string, string> = {
+    commandorcontrol: mac ? '⌘' : 'Ctrl',
+    cmdorctrl: mac ? '⌘' : 'Ctrl',
+    command: '⌘',
+    cmd: '⌘',
+    super: mac ? '⌘' : 'Super',
+    control: 'Ctrl',
+    ctrl: 'Ctrl',
+    option: mac ? '⌥' : 'Alt',
+    alt: mac ? '⌥' : 'Alt',
+    shift: 'Shift',
+  };
+  return accelerator
+    .split('+')
+    .map((key) => names[key.toLowerCase()] ?? key)
+    .join('+');
+}
+
+function isMac(): boolean {
+  return typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
 }
