@@ -37,4 +37,60 @@ describe('call history', () => {
     await screen.getByTestId('history-filter').selectOptions('');
     await expect.poll(() => rows.elements().length).toBe(history.length);
   });
+
+  test('each row shows direction, customer, status, time and talk duration', async () => {
+    const nowMs = Date.UTC(2026, 0, 5, 12);
+    const history = demoHistory(nowMs);
+    const { screen } = await renderSignedIn({ history });
+    const rows = screen.getByTestId('history-row');
+    await expect.poll(() => rows.elements().length).toBe(history.length);
+
+    // Newest first: João Pereira (inbound, completed, 5:14), then the nameless missed call.
+    const first = rows.nth(0);
+    await expect.element(first).toHaveAttribute('data-direction', 'inbound');
+    await expect.element(first.getByTestId('history-direction')).toHaveTextContent('Inbound');
+    await expect.element(first.getByTestId('history-customer')).toHaveTextContent('João Pereira');
+    await expect.element(first.getByTestId('history-customer')).toHaveTextContent('+5521998761122');
+    await expect.element(first.getByTestId('history-status')).toHaveTextContent('Completed');
+    await expect.element(first.getByTestId('history-duration')).toHaveTextContent('5:14');
+    await expect
+      .element(first.getByTestId('history-time'))
+      .toHaveAttribute('datetime', new Date(nowMs - 12 * 60_000).toISOString());
+
+    const missed = rows.nth(1);
+    await expect.element(missed.getByTestId('history-customer')).toHaveTextContent('+447700900123');
+    await expect.element(missed.getByTestId('history-status')).toHaveTextContent('Missed');
+    await expect.element(missed.getByTestId('history-duration')).toHaveTextContent('—');
+
+    const outbound = rows.nth(2);
+    await expect.element(outbound).toHaveAttribute('data-direction', 'outbound');
+    await expect.element(outbound.getByTestId('history-direction')).toHaveTextContent('Outbound');
+  });
+
+  test('the time column shows the offer time in the local format', async () => {
+    const offeredMs = Date.UTC(2026, 0, 5, 9, 30);
+    const history = demoHistory(offeredMs + 12 * 60_000).slice(0, 1);
+    const { screen } = await renderSignedIn({ history });
+
+    const time = screen.getByTestId('history-time');
+    await expect.element(time).toHaveTextContent(
+      new Date(offeredMs).toLocaleString(undefined, {
+        month: 'short',
+        day: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+      }),
+    );
+  });
+
+  test('a history the platform refuses shows the error instead of an empty list', async () => {
+    const { screen, platform } = await renderSignedIn();
+    platform.callHistory = async () => {
+      throw { code: 'platform_unreachable', message: 'The platform did not answer.' };
+    };
+    await screen.getByTestId('history-filter').selectOptions('missed');
+
+    await expect.element(screen.getByTestId('history-error')).toHaveTextContent('did not answer');
+    await expect.element(screen.getByTestId('history-empty')).not.toBeInTheDocument();
+  });
 });

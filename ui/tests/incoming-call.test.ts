@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { cleanup } from 'vitest-browser-svelte';
 import { renderSignedIn } from './support';
+import type { CancelReason, RoutedBecause } from '../src/backend/types';
 
 afterEach(() => cleanup());
 
@@ -22,6 +23,16 @@ describe('incoming-call popup', () => {
     await expect.element(popup.getByTestId('caller-number')).toHaveTextContent('+5511900001234');
     await expect.element(popup.getByTestId('business-number')).toHaveTextContent('+15550109999');
     await expect.element(popup.getByTestId('routed-because')).toHaveTextContent('own this contact');
+  });
+
+  test.each<[RoutedBecause, string]>([
+    ['open_conversation', 'You are assigned to this conversation'],
+    ['contact_owner', 'You own this contact'],
+    ['round_robin', 'Next available agent (round robin)'],
+  ])('routed because %s reads "%s"', async (routedBecause, text) => {
+    const { screen, platform } = await renderSignedIn();
+    platform.offerCall({ routedBecause });
+    await expect.element(screen.getByTestId('routed-because')).toHaveTextContent(text);
   });
 
   test('a caller without a profile name is shown by number', async () => {
@@ -68,6 +79,21 @@ describe('incoming-call popup', () => {
     await expect.element(screen.getByTestId('incoming-popup')).not.toBeInTheDocument();
     await expect.element(screen.getByTestId('history-row')).toHaveAttribute('data-status', 'missed');
   });
+
+  test.each<CancelReason>(['answered_elsewhere', 'timed_out', 'accept_window_closed', 'agent_unavailable'])(
+    'the popup disappears when the call is cancelled: %s',
+    async (reason) => {
+    const { screen, platform, app } = await renderSignedIn();
+    const offer = platform.offerCall();
+    await expect.element(screen.getByTestId('incoming-popup')).toBeVisible();
+
+    platform.cancelCall(offer.callId, reason);
+
+    await expect.element(screen.getByTestId('incoming-popup')).not.toBeInTheDocument();
+    await expect.element(screen.getByTestId('in-call-bar')).not.toBeInTheDocument();
+    expect(app.incoming).toEqual([]);
+    },
+  );
 
   test('a second ringing call is shown once the first is cancelled', async () => {
     const { screen, platform } = await renderSignedIn();

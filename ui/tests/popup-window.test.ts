@@ -41,4 +41,28 @@ describe('popup window view', () => {
     expect(app.active?.callId).toBe(offer.callId);
     expect(app.devices).toEqual([]);
   });
+
+  test('the popup window empties when the call is answered elsewhere, cancelled or times out', async () => {
+    const { screen, platform } = await renderPopupWindow();
+    for (const reason of ['answered_elsewhere', 'caller_hung_up', 'timed_out'] as const) {
+      const offer = platform.offerCall({ customerName: `Caller ${reason}` });
+      await expect.element(screen.getByTestId('caller-name')).toHaveTextContent(`Caller ${reason}`);
+
+      platform.cancelCall(offer.callId, reason);
+
+      await expect.element(screen.getByTestId('incoming-popup')).not.toBeInTheDocument();
+    }
+  });
+
+  test('Reject in the popup window declines the call', async () => {
+    const { screen, platform, app } = await renderPopupWindow();
+    platform.offerCall();
+
+    await screen.getByTestId('reject-call').click();
+
+    await expect.element(screen.getByTestId('incoming-popup')).not.toBeInTheDocument();
+    expect(app.active).toBeNull();
+    const [record] = await platform.callHistory({ status: 'rejected', direction: null, agent: null, from: null, to: null });
+    expect(record?.status).toBe('rejected');
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ManualClock } from '../src/lib/clock';
-import { formatDuration, formatPhone } from '../src/lib/format';
+import { ROUTING_LABELS, formatAccelerator, formatDuration, formatPhone } from '../src/lib/format';
 import { windowRole } from '../src/lib/window-role';
 import { toBackendError } from '../src/backend/types';
 
@@ -56,4 +56,18 @@ test('toBackendError keeps codes and wraps everything else as internal', () => {
   expect(toBackendError({ code: 'x', message: 'y', extra: 1 })).toEqual({ code: 'x', message: 'y' });
   expect(toBackendError(new Error('boom'))).toEqual({ code: 'internal', message: 'boom' });
   expect(toBackendError(42)).toEqual({ code: 'internal', message: '42' });
+});
+
+test('formatAccelerator names the keys as each OS does', () => {
+  expect(formatAccelerator('CommandOrControl+Shift+A', false)).toBe('Ctrl+Shift+A');
+  expect(formatAccelerator('CommandOrControl+Shift+A', true)).toBe('⌘+Shift+A');
+  expect(formatAccelerator('CmdOrCtrl+Alt+M', false)).toBe('Ctrl+Alt+M');
+  expect(formatAccelerator('Alt+F4', true)).toBe('⌥+F4');
+  expect(formatAccelerator('F9', false)).toBe('F9');
+});
+
+test('every routing reason has its own readable sentence', () => {
+  const labels = Object.values(ROUTING_LABELS);
+  expect(new Set(labels).size).toBe(labels.length);
+  for (const label of labels) expect(label).toMatch(/^[A-Z][a-z]/);
 });

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { cleanup } from 'vitest-browser-svelte';
+import { cleanup, render } from 'vitest-browser-svelte';
+import Root from '../src/Root.svelte';
+import { InBrowserBackend } from '../src/backend/in-browser';
+import { AppState } from '../src/lib/app-state.svelte';
+import { ManualClock } from '../src/lib/clock';
 import { renderSignedIn, selectedDevices } from './support';
 
 afterEach(() => cleanup());
@@ -179,5 +183,26 @@ describe('settings', () => {
     await expect.element(screen.getByTestId('demo-tag')).not.toBeInTheDocument();
     const inputs = screen.getByTestId('settings').element().querySelectorAll('input');
     expect(inputs).toHaveLength(0);
+  });
+
+  test('a core that cannot tell its app info still signs in; settings says the version is unknown', async () => {
+    const clock = new ManualClock();
+    const platform = new InBrowserBackend({ clock, demo: true });
+    platform.appInfo = async () => {
+      throw { code: 'engine_unavailable', message: 'The call engine is not available.' };
+    };
+    const app = new AppState(platform);
+    await app.start();
+    const screen = await render(Root, { props: { app, clock, view: 'main' } });
+    await expect.element(screen.getByTestId('sign-in-error')).not.toBeInTheDocument();
+
+    await screen.getByTestId('sign-in-url').fill('https://platform.test');
+    await screen.getByTestId('sign-in-token').fill('t');
+    await screen.getByTestId('sign-in-submit').click();
+    await screen.getByTestId('tab-settings').click();
+
+    await expect.element(screen.getByTestId('app-version')).toHaveTextContent('version unknown');
+    await expect.element(screen.getByTestId('simulate-call')).not.toBeInTheDocument();
+    await expect.element(screen.getByTestId('error-banner')).not.toBeInTheDocument();
   });
 });

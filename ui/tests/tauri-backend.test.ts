@@ -45,6 +45,43 @@ describe('TauriBackend', () => {
     ]);
   });
 
+  test('settings, app info and demo commands go to the Rust commands by name', async () => {
+    const calls: Array<[string, unknown]> = [];
+    const info = {
+      version: '0.3.0',
+      demo: true,
+      shortcuts: { answer: 'CommandOrControl+Shift+A', hangUp: 'CommandOrControl+Shift+H', toggleMute: 'CommandOrControl+Shift+M' },
+    };
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return cmd === 'app_info' ? info : null;
+    });
+    const backend = new TauriBackend();
+
+    expect(await backend.appInfo()).toEqual(info);
+    await backend.selectDevice('ring', 'spk-2');
+    await backend.testRingtone();
+    await backend.startMicTest();
+    await backend.stopMicTest();
+    await backend.simulateCustomerCall();
+
+    expect(calls.map(([cmd, args]) => [cmd, args ?? {}])).toEqual([
+      ['app_info', {}],
+      ['select_device', { kind: 'ring', deviceId: 'spk-2' }],
+      ['test_ringtone', {}],
+      ['start_mic_test', {}],
+      ['stop_mic_test', {}],
+      ['simulate_customer_call', {}],
+    ]);
+  });
+
+  test('simulate_customer_call outside a demo rejects with not_demo', async () => {
+    mockIPC(() => {
+      throw { code: 'not_demo', message: 'Only in demo mode.' };
+    });
+    await expect(new TauriBackend().simulateCustomerCall()).rejects.toMatchObject({ code: 'not_demo' });
+  });
+
   test('a command error reaches the UI as { code, message }', async () => {
     mockIPC(() => {
       throw { code: 'no_such_call', message: 'This call is no longer ringing or in progress.' };
@@ -71,9 +108,15 @@ describe('TauriBackend', () => {
     const unsubscribe = await new TauriBackend().subscribe((e) => received.push(e));
 
     await emit(CORE_EVENT, { type: 'presence_changed', presence: 'away' });
+    await emit(CORE_EVENT, { type: 'mic_test_level', level: 0.5 });
+    await emit(CORE_EVENT, { type: 'notice', notice: { code: 'media_failed', message: 'x' } });
     unsubscribe();
     await emit(CORE_EVENT, { type: 'presence_changed', presence: 'offline' });
 
-    expect(received).toEqual([{ type: 'presence_changed', presence: 'away' }]);
+    expect(received).toEqual([
+      { type: 'presence_changed', presence: 'away' },
+      { type: 'mic_test_level', level: 0.5 },
+      { type: 'notice', notice: { code: 'media_failed', message: 'x' } },
+    ]);
   });
 });
