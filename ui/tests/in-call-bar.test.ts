@@ -28,6 +28,13 @@ describe('in-call bar', () => {
     await expect.element(duration).toHaveTextContent('1:01:05');
   });
 
+  test('shows who is on the line and which business number they called', async () => {
+    const { screen } = await answeredCall();
+    await expect.element(screen.getByTestId('in-call-name')).toHaveTextContent('Ana Lima');
+    await expect.element(screen.getByTestId('in-call-number')).toHaveTextContent('+5511912345678');
+    await expect.element(screen.getByTestId('in-call-business-number')).toHaveTextContent('+15550102000');
+  });
+
   test('mute toggles on and off through the backend', async () => {
     const { screen, app } = await answeredCall();
     const mute = screen.getByTestId('mute-toggle');
@@ -36,10 +43,12 @@ describe('in-call bar', () => {
     await mute.click();
     await expect.element(mute).toHaveAttribute('aria-pressed', 'true');
     await expect.element(mute).toHaveTextContent('Unmute');
+    await expect.element(screen.getByTestId('muted-indicator')).toBeVisible();
     expect(app.active?.muted).toBe(true);
 
     await mute.click();
     await expect.element(mute).toHaveAttribute('aria-pressed', 'false');
+    await expect.element(screen.getByTestId('muted-indicator')).not.toBeInTheDocument();
     expect(app.active?.muted).toBe(false);
   });
 

@@ -55,7 +55,8 @@ export class AppState {
 
   /**
    * Subscribes to core events, then restores any session the core already has.
-   * The popup window passes `loadDevices: false`: it may not list devices (least privilege).
+   * The popup window passes `loadDevices: false`: it may not list devices (least privilege)
+   * and shows no settings, so it does not ask for the app info either.
    */
   async start({ loadDevices = true }: { loadDevices?: boolean } = {}): Promise<void> {
     this.loadDevices = loadDevices;
