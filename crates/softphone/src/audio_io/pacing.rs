@@ -11,7 +11,9 @@ use crate::rtp::SAMPLES_10MS;
 ///
 /// Called on every media tick, this lets the output device's clock pace the jitter buffer: a
 /// device that plays faster gets more pulls, a slower one fewer. At most `target / 10 ms + 1`
-/// pulls are made per call, so a device that stopped draining cannot make it spin.
+/// pulls are made per call, so a device that stopped draining cannot make it spin. Afterwards the
+/// jitter buffer's playback speed goes to the writer's resampler, so clock drift between the far
+/// end and the device is absorbed by resampling, not by skipping or concealing frames.
 pub fn top_up(
     playout: &mut Playout,
     writer: &mut PlaybackWriter,
@@ -25,5 +27,6 @@ pub fn top_up(
         writer.write(&chunk)?;
         pulls += 1;
     }
+    writer.set_playback_speed(playout.jitter().playback_speed())?;
     Ok(pulls)
 }

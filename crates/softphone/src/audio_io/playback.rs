@@ -27,6 +27,8 @@ pub struct PlaybackWriter {
     resampled: Vec<f32>,
     underruns: Arc<AtomicU64>,
     overflows: u64,
+    /// The playback speed the resampler runs at (1.0 nominal).
+    speed: f64,
 }
 
 /// Opens the chosen output device and starts playing (silence until audio is written).
@@ -41,12 +43,14 @@ pub fn start_playback(
     })?;
     let writer = PlaybackWriter {
         ring,
-        resampler: StreamResampler::new(OPUS_CLOCK_RATE, rate)?,
+        // Always adjustable, so drift is absorbed by resampling even on a 48 kHz device.
+        resampler: StreamResampler::adjustable(OPUS_CLOCK_RATE, rate)?,
         device_rate: rate,
         floats: Vec::with_capacity(OPUS_CLOCK_RATE as usize / 10),
         resampled: Vec::with_capacity(rate as usize / 10),
         underruns,
         overflows: 0,
+        speed: 1.0,
     };
     Ok((stream, writer))
 }
@@ -168,6 +172,25 @@ impl PlaybackWriter {
         let (_, rest) = self.ring.push_partial_slice(&self.resampled);
         self.overflows += rest.len() as u64;
         Ok(())
+    }
+
+    /// Play the 48 kHz stream `speed` times as fast as nominal (1.0; > 1 consumes it faster),
+    /// by resampling: how the jitter buffer's [`playback_speed`] absorbs clock drift. Changes
+    /// below a millionth are ignored.
+    ///
+    /// [`playback_speed`]: crate::jitter::JitterBuffer::playback_speed
+    pub fn set_playback_speed(&mut self, speed: f64) -> Result<(), AudioIoError> {
+        if !speed.is_finite() || speed <= 0.0 || (speed - self.speed).abs() < 1e-6 {
+            return Ok(());
+        }
+        self.resampler.adjust_ratio(1.0 / speed)?;
+        self.speed = speed;
+        Ok(())
+    }
+
+    /// The playback speed in effect.
+    pub fn playback_speed(&self) -> f64 {
+        self.speed
     }
 
     /// Output callbacks that found the ring empty (heard as gaps).

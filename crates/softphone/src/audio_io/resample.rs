@@ -1,13 +1,17 @@
 //! Streaming sample-rate conversion of mono audio between a device's rate and 48 kHz.
 //!
 //! Runs in the media task, never in a device callback (it keeps an input accumulator). Built on
-//! rubato's asynchronous sinc resampler so the ratio can later be nudged to absorb clock drift
-//! between the sound card and the far end ([`StreamResampler::adjust_ratio`]).
+//! rubato's asynchronous resamplers so the ratio can be nudged to absorb clock drift between the
+//! sound card and the far end ([`StreamResampler::adjust_ratio`]): sinc between different rates;
+//! between equal rates a pass-through, or — when the ratio must stay adjustable
+//! ([`StreamResampler::adjustable`], the playback side) — a quintic polynomial interpolator,
+//! which at ratios within a percent of 1 is transparent for speech and costs a fraction of the
+//! sinc filter.
 
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{
-    Adjustable, Async, FixedAsync, Resampler, SincInterpolationParameters, SincInterpolationType,
-    WindowFunction,
+    Adjustable, Async, FixedAsync, PolynomialDegree, Resampler, SincInterpolationParameters,
+    SincInterpolationType, WindowFunction,
 };
 
 use super::AudioIoError;
@@ -25,18 +29,41 @@ pub struct StreamResampler {
 }
 
 impl StreamResampler {
+    /// Converts `from_rate` to `to_rate`; equal rates pass through (and
+    /// [`adjust_ratio`](Self::adjust_ratio) does nothing).
     pub fn new(from_rate: u32, to_rate: u32) -> Result<Self, AudioIoError> {
+        Self::build(from_rate, to_rate, false)
+    }
+
+    /// Like [`new`](Self::new), but the ratio can always be adjusted, equal rates included.
+    pub fn adjustable(from_rate: u32, to_rate: u32) -> Result<Self, AudioIoError> {
+        Self::build(from_rate, to_rate, true)
+    }
+
+    fn build(from_rate: u32, to_rate: u32, adjustable: bool) -> Result<Self, AudioIoError> {
         if from_rate == 0 || to_rate == 0 {
             return Err(AudioIoError::Resampler(format!(
                 "sample rates must be positive, got {from_rate} → {to_rate}"
             )));
         }
         if from_rate == to_rate {
-            return Ok(StreamResampler {
-                inner: None,
-                pending: Vec::new(),
-                out: Vec::new(),
-            });
+            if !adjustable {
+                return Ok(StreamResampler {
+                    inner: None,
+                    pending: Vec::new(),
+                    out: Vec::new(),
+                });
+            }
+            let inner = Async::<f32>::new_poly(
+                1.0,
+                MAX_RELATIVE_RATIO,
+                PolynomialDegree::Quintic,
+                CHUNK,
+                1,
+                FixedAsync::Input,
+            )
+            .map_err(|e| AudioIoError::Resampler(e.to_string()))?;
+            return Ok(Self::around(inner));
         }
         let params = SincInterpolationParameters {
             sinc_len: 128,
@@ -55,12 +82,16 @@ impl StreamResampler {
             FixedAsync::Input,
         )
         .map_err(|e| AudioIoError::Resampler(e.to_string()))?;
+        Ok(Self::around(inner))
+    }
+
+    fn around(inner: Async<f32>) -> Self {
         let out = vec![0.0; inner.output_frames_max()];
-        Ok(StreamResampler {
+        StreamResampler {
             inner: Some(inner),
             pending: Vec::with_capacity(CHUNK * 4),
             out,
-        })
+        }
     }
 
     /// Resamples `input` and appends what is ready to `output`. Samples that do not fill a
@@ -181,5 +212,27 @@ mod tests {
         let a = run(&mut nominal, &input).len() as f64;
         let b = run(&mut faster, &input).len() as f64;
         assert!((b / a - 1.01).abs() < 0.002, "{a} vs {b}");
+    }
+
+    #[test]
+    fn an_adjustable_resampler_between_equal_rates_is_transparent_and_adjusts() {
+        let input = tone(1_000.0, 48_000, 48_000 * 2);
+        let mut same = StreamResampler::adjustable(48_000, 48_000).unwrap();
+        let out = run(&mut same, &input);
+        assert!(out.len() + 2 * CHUNK >= input.len() && out.len() <= input.len());
+        let settled = &out[out.len() / 4..];
+        let freq = estimate_frequency(settled, 48_000).unwrap();
+        assert!((freq - 1_000.0).abs() < 2.0, "{freq} Hz");
+        let level = rms_dbfs(settled);
+        assert!((level - (-9.03)).abs() < 0.1, "{level} dBFS");
+
+        // 0.3 % slower playback: 0.3 % more output samples, pitch 0.3 % lower.
+        let mut slower = StreamResampler::adjustable(48_000, 48_000).unwrap();
+        slower.adjust_ratio(1.003).unwrap();
+        let b = run(&mut slower, &input);
+        let ratio = b.len() as f64 / out.len() as f64;
+        assert!((ratio - 1.003).abs() < 0.000_5, "{ratio}");
+        let freq = estimate_frequency(&b[b.len() / 4..], 48_000).unwrap();
+        assert!((freq - 1_000.0 / 1.003).abs() < 2.0, "{freq} Hz");
     }
 }

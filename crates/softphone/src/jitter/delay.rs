@@ -5,16 +5,29 @@ use std::time::Duration;
 
 use crate::clock::MonoTime;
 
+/// Steepest transit-time slope taken for clock drift rather than a change of the network path.
+pub const MAX_DRIFT: f64 = 0.005;
+
+/// Fewest packets in the window before a slope is estimated.
+const MIN_PACKETS_FOR_SLOPE: usize = 20;
+
 /// Tracks the relative transit time (arrival time minus media time) of recent packets.
 ///
 /// The spread between the fastest packet and the 95th-percentile packet in the window is how much
 /// buffering avoids late packets 95 % of the time; the constant part of the delay cancels out, so
 /// sender and receiver clocks need no common origin. The window is bounded (`capacity` packets),
 /// so the estimate forgets old network conditions and memory stays fixed.
+///
+/// Clock drift makes transit times slope (0.2 % is 10 ms over a 5 s window), which is not
+/// jitter: the resampler absorbs it ([`super::DriftController`]). So the spread is taken around
+/// the lower envelope's slope (the line through the fastest packet of each half of the window),
+/// when that slope is drift-sized (at most [`MAX_DRIFT`]); steeper changes are route changes and
+/// count in full.
 #[derive(Debug, Clone)]
 pub struct DelayEstimator {
     clock_rate: u32,
-    transits_us: VecDeque<i64>,
+    /// (media time µs, transit µs) of recent packets, oldest first.
+    transits_us: VecDeque<(i64, i64)>,
     capacity: usize,
     scratch: Vec<i64>,
     last_transit_us: Option<i64>,
@@ -49,7 +62,7 @@ impl DelayEstimator {
         if self.transits_us.len() == self.capacity {
             self.transits_us.pop_front();
         }
-        self.transits_us.push_back(transit);
+        self.transits_us.push_back((media_us, transit));
     }
 
     /// Delay variation to cover: 95th-percentile transit minus the minimum in the window.
@@ -57,13 +70,46 @@ impl DelayEstimator {
         if self.transits_us.len() < 2 {
             return Duration::ZERO;
         }
+        let slope = self.drift_slope();
+        let origin = self.transits_us.front().map_or(0, |(m, _)| *m);
         self.scratch.clear();
-        self.scratch.extend(self.transits_us.iter().copied());
+        self.scratch.extend(
+            self.transits_us
+                .iter()
+                .map(|(m, t)| t - (slope * (m - origin) as f64) as i64),
+        );
         self.scratch.sort_unstable();
         let min = self.scratch[0];
         let idx = (self.scratch.len() - 1) * 95 / 100;
         let p95 = self.scratch[idx];
         Duration::from_micros(p95.saturating_sub(min).unsigned_abs())
+    }
+
+    /// Slope of the lower envelope of transit over media time (0.0 when too few packets or
+    /// steeper than [`MAX_DRIFT`]).
+    fn drift_slope(&self) -> f64 {
+        let n = self.transits_us.len();
+        if n < MIN_PACKETS_FOR_SLOPE {
+            return 0.0;
+        }
+        let fastest = |range: std::ops::Range<usize>| {
+            self.transits_us
+                .range(range)
+                .min_by_key(|(_, t)| *t)
+                .copied()
+        };
+        let (Some((m1, t1)), Some((m2, t2))) = (fastest(0..n / 2), fastest(n / 2..n)) else {
+            return 0.0;
+        };
+        if m2 <= m1 {
+            return 0.0;
+        }
+        let slope = (t2 - t1) as f64 / (m2 - m1) as f64;
+        if slope.abs() <= MAX_DRIFT {
+            slope
+        } else {
+            0.0
+        }
     }
 
     /// RFC 3550 interarrival jitter, for quality reports.
@@ -122,5 +168,32 @@ mod tests {
             est.observe(MonoTime::from_millis(20 * i), (960 * i) as i64);
         }
         assert_eq!(est.spread(), Duration::ZERO);
+    }
+
+    #[test]
+    fn clock_drift_is_not_taken_for_jitter_but_a_route_change_is() {
+        for drift in [0.002, -0.002, 0.005] {
+            let mut est = DelayEstimator::new(48_000, 250);
+            for i in 0..500u64 {
+                // The sender's clock runs `drift` fast: packets arrive ever earlier (or later).
+                let arrival_us = (20_000.0 * i as f64 / (1.0 + drift)) as u64 + 40_000;
+                est.observe(
+                    MonoTime::ZERO + Duration::from_micros(arrival_us),
+                    (960 * i) as i64,
+                );
+            }
+            assert!(est.spread() < Duration::from_micros(500), "{drift}");
+        }
+        let mut est = DelayEstimator::new(48_000, 250);
+        for i in 0..250u64 {
+            // 30 ms more delay from packet 200 on: a new path, 3 % "slope" — counted.
+            let extra = if i >= 200 { 30 } else { 0 };
+            est.observe(MonoTime::from_millis(40 + 20 * i + extra), (960 * i) as i64);
+        }
+        assert!(
+            est.spread() >= Duration::from_millis(29),
+            "{:?}",
+            est.spread()
+        );
     }
 }

@@ -12,12 +12,19 @@
 //! - A packet older than the playout cursor is never buffered (counted as late or duplicate).
 //! - Memory is bounded: at most `capacity_packets` packets are held.
 //! - The playout delay is kept near a target that follows the measured delay variation (95th
-//!   percentile spread of transit times plus one frame), clamped to `[min_delay, max_delay]`:
+//!   percentile spread of transit times, clock drift taken out, plus one frame, in 10 ms steps
+//!   after 2 ms of slack for scheduling noise), clamped to `[min_delay, max_delay]`:
 //!   underruns grow the delay (the cursor waits instead of skipping), and a smoothed buffer level
 //!   well above target shrinks it by dropping one frame at a time, rate-limited.
+//! - Clock drift between the far end and the output device is absorbed by resampling, not by
+//!   skipping or concealing: each frame, a [`DriftController`] turns the buffer level against
+//!   its set point (target + half a frame) into a playback speed within ±0.5 %
+//!   ([`JitterBuffer::playback_speed`]) that the output side's resampler applies. Skips and
+//!   underruns remain for what resampling cannot absorb (target changes, outages).
 //! - Nothing here panics on packet contents: wrapping counters are unwrapped, absurd jumps resync.
 
 mod delay;
+mod drift;
 mod played;
 #[cfg(test)]
 pub(crate) mod sim;
@@ -29,11 +36,18 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub use delay::DelayEstimator;
+pub use drift::{DriftConfig, DriftController};
 pub use unwrap::{SequenceUnwrapper, TimestampUnwrapper, Unwrapper};
 
 use crate::clock::MonoTime;
 use crate::rtp::{RtpPacket, FRAME_TICKS, OPUS_CLOCK_RATE};
 use played::PlayedWindow;
+
+/// The target delay moves in steps of this much: the output side pulls 10 ms at a time.
+pub const TARGET_STEP: Duration = Duration::from_millis(10);
+/// Delay variation this small is scheduling noise, not jitter worth a step of delay (the frame
+/// in hand already covers it).
+pub const TARGET_SLACK: Duration = Duration::from_millis(2);
 
 /// Tuning of a [`JitterBuffer`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +168,10 @@ pub struct JitterBuffer {
     smoothed_level: f64,
     consecutive_underruns: u32,
     frames_since_shrink: u32,
+    /// The last frame was concealed: the next packet may have just given its FEC, so it is
+    /// played, not skipped.
+    concealed_last: bool,
+    drift: DriftController,
     stats: JitterStats,
 }
 
@@ -179,6 +197,8 @@ impl JitterBuffer {
             smoothed_level: 0.0,
             consecutive_underruns: 0,
             frames_since_shrink: 0,
+            concealed_last: false,
+            drift: DriftController::new(DriftConfig::default()),
             stats: JitterStats::default(),
         }
     }
@@ -186,6 +206,19 @@ impl JitterBuffer {
     /// The delay the buffer currently aims for.
     pub fn target_delay(&self) -> Duration {
         self.target
+    }
+
+    /// How fast the output side should consume playout to hold the buffer level against clock
+    /// drift: 1.0 nominal, > 1 faster (the far end's clock is fast), within ±0.5 %. Apply it
+    /// to the playback resampler; changes slowly (at most 0.005 % per frame).
+    pub fn playback_speed(&self) -> f64 {
+        self.drift.speed()
+    }
+
+    /// The drift between the far end's clock and the playout's learnt so far (+0.002: the far
+    /// end runs 0.2 % fast), for diagnostics.
+    pub fn learnt_drift(&self) -> f64 {
+        self.drift.learnt_drift()
     }
 
     /// Audio buffered ahead of the playout position (gaps included).
@@ -258,6 +291,12 @@ impl JitterBuffer {
 
     /// Decides the next 20 ms frame of playout. Call once per frame, paced by the output device.
     pub fn next_frame(&mut self) -> Playout {
+        let next = self.decide_next_frame();
+        self.concealed_last = matches!(next, Playout::Conceal { .. });
+        next
+    }
+
+    fn decide_next_frame(&mut self) -> Playout {
         let frame = i64::from(self.config.frame_ticks);
         if !self.playing {
             let target = duration_to_ticks(self.target, self.config.clock_rate);
@@ -269,7 +308,10 @@ impl JitterBuffer {
                     self.consecutive_underruns = 0;
                     self.frames_since_shrink = 0;
                 }
-                _ => return Playout::Silence,
+                _ => {
+                    self.drift.hold();
+                    return Playout::Silence;
+                }
             }
         }
         let Some(mut cursor) = self.cursor else {
@@ -285,6 +327,7 @@ impl JitterBuffer {
                 self.playing = false;
             }
             self.smoothed_level *= 15.0 / 16.0;
+            self.drift.hold();
             return Playout::Conceal {
                 reason: ConcealReason::Underrun,
                 fec: None,
@@ -296,9 +339,14 @@ impl JitterBuffer {
         self.smoothed_level += (level as f64 - self.smoothed_level) / 16.0;
         self.frames_since_shrink = self.frames_since_shrink.saturating_add(1);
         let target = duration_to_ticks(self.target, self.config.clock_rate);
+        self.drift.update(
+            ticks_to_duration(level, self.config.clock_rate),
+            ticks_to_duration(target + frame / 2, self.config.clock_rate),
+        );
         if self.smoothed_level > (target + 2 * frame) as f64
             && level > target + frame
             && self.frames_since_shrink >= self.config.shrink_interval_frames
+            && !self.concealed_last
         {
             // Too much delay: drop the frame at the cursor (it counts as played).
             if let Some((_, entry)) = self.take_frame_at(cursor) {
@@ -378,13 +426,14 @@ impl JitterBuffer {
         }
     }
 
+    /// Measured delay variation plus one frame, in [`TARGET_STEP`]s (the output pulls 10 ms at
+    /// a time), ignoring [`TARGET_SLACK`] of it, within `[min_delay, max_delay]`.
     fn compute_target(&mut self) -> Duration {
         let frame = ticks_to_duration(i64::from(self.config.frame_ticks), self.config.clock_rate);
-        let wanted = self.delay.spread() + frame;
-        // Whole frames: the buffer moves in frame steps.
-        let frames = wanted.as_micros().div_ceil(frame.as_micros().max(1));
-        let rounded = frame.saturating_mul(u32::try_from(frames).unwrap_or(u32::MAX));
-        rounded.clamp(self.config.min_delay, self.config.max_delay)
+        let wanted = (self.delay.spread() + frame).saturating_sub(TARGET_SLACK);
+        let steps = wanted.as_micros().div_ceil(TARGET_STEP.as_micros());
+        let stepped = TARGET_STEP.saturating_mul(u32::try_from(steps).unwrap_or(u32::MAX));
+        stepped.clamp(self.config.min_delay, self.config.max_delay)
     }
 
     fn restart(&mut self) {
@@ -397,6 +446,7 @@ impl JitterBuffer {
         self.seq_unwrapper = SequenceUnwrapper::new();
         self.ts_unwrapper = TimestampUnwrapper::new();
         self.target = self.config.min_delay;
+        self.drift.reset();
         self.stats.resyncs += 1;
     }
 }

@@ -67,6 +67,8 @@ pub struct Run {
     pub targets: Vec<Duration>,
     /// Buffered audio after each pull.
     pub levels: Vec<Duration>,
+    /// Playback speed applied after each pull (1.0 when not resampling).
+    pub speeds: Vec<f64>,
     /// Frame ids the network dropped.
     pub dropped: Vec<u32>,
     pub buffer: JitterBuffer,
@@ -101,13 +103,62 @@ pub fn run(
 }
 
 /// Like [`run`], but the receiver pulls every `pull_period_us` of the sender's time: a period
-/// other than 20 000 µs is a playout device whose clock drifts against the sender's.
+/// other than 20 000 µs is a playout device whose clock drifts against the sender's. The
+/// buffer's playback speed is not applied (no resampler).
 pub fn run_with_pull_period(
     frames: u32,
     seed: u64,
     first_seq: u16,
     first_ts: u32,
     pull_period_us: u64,
+    network: impl Fn(u32) -> Network,
+) -> Run {
+    simulate(
+        Clocks {
+            send_period_us: 20_000.0,
+            pull_period_us: pull_period_us as f64,
+            resample: false,
+        },
+        frames,
+        seed,
+        first_seq,
+        first_ts,
+        network,
+    )
+}
+
+/// The far end's and the device's clocks, and whether the output side resamples at the
+/// buffer's [`JitterBuffer::playback_speed`].
+#[derive(Debug, Clone, Copy)]
+pub struct Clocks {
+    /// Real time between two frames sent (20 000 µs / (1 + far end's clock error)).
+    pub send_period_us: f64,
+    /// Real time between two 20 ms frames pulled at nominal speed.
+    pub pull_period_us: f64,
+    /// Apply the playback speed: a pull covers `pull_period_us × speed` of device time less.
+    pub resample: bool,
+}
+
+impl Clocks {
+    /// The far end's clock runs `fraction` fast (negative: slow), the device's is exact, and
+    /// the output side resamples.
+    pub fn far_end_off(fraction: f64) -> Clocks {
+        Clocks {
+            send_period_us: 20_000.0 / (1.0 + fraction),
+            pull_period_us: 20_000.0,
+            resample: true,
+        }
+    }
+}
+
+/// Sends `frames` frames through `network(frame_index)` on the given clocks, pulling for
+/// `frames + 50` frames.
+pub fn simulate(
+    clocks: Clocks,
+    frames: u32,
+    seed: u64,
+    first_seq: u16,
+    first_ts: u32,
     network: impl Fn(u32) -> Network,
 ) -> Run {
     let mut rng = SplitMix64::new(seed);
@@ -120,7 +171,7 @@ pub fn run_with_pull_period(
             timestamp: first_ts.wrapping_add(960 * i),
             payload: i.to_be_bytes().to_vec(),
         };
-        let sent_us = u64::from(i) * 20_000;
+        let sent_us = (f64::from(i) * clocks.send_period_us) as u64;
         if rng.chance(net.loss) {
             dropped.push(i);
             continue;
@@ -137,10 +188,12 @@ pub fn run_with_pull_period(
     let mut outputs = Vec::new();
     let mut targets = Vec::new();
     let mut levels = Vec::new();
+    let mut speeds = Vec::new();
     let mut next = arrivals.into_iter().peekable();
-    for k in 0..u64::from(frames) + 50 {
-        // Pulls are offset from the send grid so arrival order vs pull order is not a tie.
-        let now_us = k * pull_period_us + 7_000;
+    // Pulls are offset from the send grid so arrival order vs pull order is not a tie.
+    let mut now = 7_000.0f64;
+    for _ in 0..u64::from(frames) + 50 {
+        let now_us = now as u64;
         while let Some((at, _)) = next.peek() {
             if *at > now_us {
                 break;
@@ -160,11 +213,19 @@ pub fn run_with_pull_period(
         outputs.push(out);
         targets.push(buffer.target_delay());
         levels.push(buffer.buffered());
+        let speed = if clocks.resample {
+            buffer.playback_speed()
+        } else {
+            1.0
+        };
+        speeds.push(speed);
+        now += clocks.pull_period_us / speed;
     }
     Run {
         outputs,
         targets,
         levels,
+        speeds,
         dropped,
         buffer,
     }

@@ -354,3 +354,114 @@ fn a_playout_clock_running_slow_is_absorbed_by_occasional_skips_and_delay_stays_
     assert!(worst <= MS(100), "buffered up to {worst:?}");
     assert!(stats.played >= u64::from(frames) * 98 / 100, "{stats:?}");
 }
+
+/// Five simulated minutes with the far end's clock `fraction` off and the output side
+/// resampling at the buffer's playback speed.
+fn drifting(fraction: f64, seed: u64, net: Network) -> sim::Run {
+    sim::simulate(
+        sim::Clocks::far_end_off(fraction),
+        15_000,
+        seed,
+        100,
+        5_000,
+        |_| net,
+    )
+}
+
+/// Frames concealed or silent between the first frame played and the end of sending.
+fn gaps_after_start(r: &sim::Run) -> usize {
+    let first = r
+        .outputs
+        .iter()
+        .position(|o| matches!(o, Out::Played(_)))
+        .unwrap();
+    r.outputs[first..14_900]
+        .iter()
+        .filter(|o| !matches!(o, Out::Played(_)))
+        .count()
+}
+
+/// After the first minute: every frame played, in order, none skipped or concealed.
+fn assert_absorbed_without_skips_or_concealment(r: &sim::Run, what: &str) {
+    // The last pulls outlive the sender; leave them out.
+    let window = &r.outputs[3_000..14_900];
+    let played: Vec<u32> = window
+        .iter()
+        .filter_map(|o| match o {
+            Out::Played(id) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        played.len(),
+        window.len(),
+        "{what}: concealed or silent after convergence: {:?}",
+        window
+            .iter()
+            .filter(|o| !matches!(o, Out::Played(_)))
+            .count()
+    );
+    assert!(
+        played.windows(2).all(|w| w[1] == w[0] + 1),
+        "{what}: a frame was skipped after convergence"
+    );
+}
+
+#[test]
+fn far_end_clock_drift_is_absorbed_by_resampling_not_by_skips_or_concealment() {
+    for fraction in [0.002, -0.002, 0.003, -0.003, 0.001, -0.001] {
+        let what = format!("far end {:+.1} %", fraction * 100.0);
+        let r = drifting(fraction, 31, Network::CLEAN);
+        assert_absorbed_without_skips_or_concealment(&r, &what);
+        let stats = r.buffer.stats();
+        // Over the whole call, not just after convergence: no skip, at most a start-up underrun.
+        assert_eq!(stats.skipped, 0, "{what}: {stats:?}");
+        assert!(gaps_after_start(&r) <= 1, "{what}: {stats:?}");
+        // The speed followed the drift, within its bounds.
+        let learnt = r.buffer.learnt_drift();
+        assert!(
+            (learnt - fraction).abs() < 0.000_5,
+            "{what}: learnt {learnt}"
+        );
+        assert!(r.speeds.iter().all(|s| (0.995..=1.005).contains(s)));
+        // The delay stays at the zero-jitter target: one to two frames buffered after a pull.
+        let end = &r.levels[3_000..14_900];
+        let (lo, hi) = (end.iter().min().unwrap(), end.iter().max().unwrap());
+        assert!(*lo >= MS(0) && *hi <= MS(40), "{what}: {lo:?} .. {hi:?}");
+        assert!(
+            r.targets[3_000..14_900].iter().all(|t| *t == MS(20)),
+            "{what}: target {:?}",
+            r.targets[14_899]
+        );
+    }
+}
+
+#[test]
+fn drift_is_absorbed_under_network_jitter_too() {
+    let net = Network {
+        base_ms: 40.0,
+        jitter_ms: 15.0,
+        loss: 0.0,
+        duplicate: 0.0,
+    };
+    for fraction in [0.002, -0.002] {
+        let what = format!("far end {:+.1} % with 15 ms jitter", fraction * 100.0);
+        let r = drifting(fraction, 32, net);
+        let stats = r.buffer.stats();
+        assert_eq!(stats.skipped, 0, "{what}: {stats:?}");
+        // Jitter can still make a packet miss its slot; drift must not add more.
+        assert!(gaps_after_start(&r) <= 3, "{what}: {stats:?}");
+        assert!(stats.late <= 3, "{what}: {stats:?}");
+        let learnt = r.buffer.learnt_drift();
+        assert!(
+            (learnt - fraction).abs() < 0.000_5,
+            "{what}: learnt {learnt}"
+        );
+        let worst = r.levels[3_000..14_900].iter().max().copied().unwrap();
+        assert!(
+            worst <= r.buffer.target_delay() + MS(40),
+            "{what}: buffered up to {worst:?}, target {:?}",
+            r.buffer.target_delay()
+        );
+    }
+}
