@@ -10,7 +10,9 @@
 //! - [`quality`]: MOS estimate and call-quality warnings with hysteresis.
 //! - [`audio_io`]: sound devices (cpal), lock-free rings to the media task, resampling to 48 kHz.
 //! - [`media`]: the WebRTC session with Meta's relay behind the `MediaSession` trait.
-//! - [`signaling`] and the agent runtime: the WebSocket to the platform.
+//! - [`signaling`]: the WebSocket to the platform.
+//! - [`phone`]: the engine the desktop app and the headless [`agent`] drive (commands in,
+//!   events out), plus the call-history REST client.
 //! - [`clock`], [`rtp`]: injected time and the RTP constants shared by all of the above.
 //!
 //! Pure cores ([`call`], [`jitter`], the framing in [`codec`]) never read a clock, sleep or do
@@ -51,6 +53,7 @@ pub mod codec;
 pub mod jitter;
 pub mod level;
 pub mod media;
+pub mod phone;
 pub mod quality;
 pub mod rtp;
 pub mod signal;

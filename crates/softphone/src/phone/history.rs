@@ -1,0 +1,129 @@
+//! The call-history REST client: `GET {platform}/api/calls` with the agent token.
+
+use std::time::Duration;
+
+use protocol::rest::{CallQuery, CallRecord};
+use protocol::ProtocolError;
+
+use super::PhoneError;
+
+/// Bound on one history request.
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+fn snake<T: serde::Serialize>(value: &T) -> Option<String> {
+    match serde_json::to_value(value).ok()? {
+        serde_json::Value::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// The URL of the history query: `{platform}/api/calls?status=..&direction=..&agent=..&from=..&to=..`
+/// (only the filters given).
+pub(crate) fn history_url(platform: &str, query: &CallQuery) -> Result<reqwest::Url, PhoneError> {
+    let base = platform.trim_end_matches('/');
+    let mut url = reqwest::Url::parse(&format!("{base}/api/calls"))
+        .map_err(|e| PhoneError::Config(format!("platform URL {platform:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(PhoneError::Config(format!(
+            "platform URL {platform:?} must start with http:// or https://"
+        )));
+    }
+    let filters = [
+        ("status", query.status.as_ref().and_then(snake)),
+        ("direction", query.direction.as_ref().and_then(snake)),
+        ("agent", query.agent.as_ref().map(|a| a.as_str().to_owned())),
+        ("from", query.from.as_ref().and_then(snake)),
+        ("to", query.to.as_ref().and_then(snake)),
+    ];
+    if filters.iter().any(|(_, v)| v.is_some()) {
+        let mut pairs = url.query_pairs_mut();
+        for (name, value) in &filters {
+            if let Some(value) = value {
+                pairs.append_pair(name, value);
+            }
+        }
+    }
+    Ok(url)
+}
+
+/// The agent's call history as the platform keeps it (newest first, at most one page),
+/// filtered by `query`. A refused token is [`PhoneError::Unauthorized`]; other error statuses
+/// are [`PhoneError::Http`] with the platform's code and message.
+pub async fn call_history(
+    platform: &str,
+    token: &str,
+    query: &CallQuery,
+) -> Result<Vec<CallRecord>, PhoneError> {
+    query
+        .validate()
+        .map_err(|e| PhoneError::Config(e.to_string()))?;
+    let url = history_url(platform, query)?;
+    let client = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .build()
+        .map_err(|e| PhoneError::Network(e.to_string()))?;
+    let response = client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|e| PhoneError::Network(e.to_string()))?;
+    let status = response.status();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| PhoneError::Network(e.to_string()))?;
+    if status == reqwest::StatusCode::UNAUTHORIZED {
+        return Err(PhoneError::Unauthorized);
+    }
+    if !status.is_success() {
+        let (code, message) = match serde_json::from_slice::<ProtocolError>(&body) {
+            Ok(e) => (snake(&e.code), e.message),
+            Err(_) => (
+                None,
+                String::from_utf8_lossy(&body).chars().take(200).collect(),
+            ),
+        };
+        return Err(PhoneError::Http {
+            status: status.as_u16(),
+            code,
+            message,
+        });
+    }
+    serde_json::from_slice(&body).map_err(|e| PhoneError::BadResponse(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::{CallStatus, Direction};
+
+    #[test]
+    fn filters_become_query_parameters() {
+        let url = history_url("http://127.0.0.1:8080/", &CallQuery::default()).unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:8080/api/calls");
+        let from = chrono::DateTime::parse_from_rfc3339("2026-11-22T10:00:00+01:00")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let query = CallQuery {
+            status: Some(CallStatus::Missed),
+            direction: Some(Direction::Inbound),
+            from: Some(from),
+            ..CallQuery::default()
+        };
+        let url = history_url("https://p.example", &query).unwrap();
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        assert_eq!(pairs[0], ("status".into(), "missed".into()));
+        assert_eq!(pairs[1], ("direction".into(), "inbound".into()));
+        assert_eq!(pairs[2].0, "from");
+        let parsed = chrono::DateTime::parse_from_rfc3339(&pairs[2].1).unwrap();
+        assert_eq!(parsed, from);
+    }
+
+    #[test]
+    fn unusable_platform_urls_are_refused() {
+        let e = history_url("ftp://x", &CallQuery::default()).unwrap_err();
+        assert_eq!(e.code(), "config");
+        assert!(history_url("not a url", &CallQuery::default()).is_err());
+    }
+}
