@@ -25,7 +25,8 @@
 //!    The customer phone lives in the same process, so its memory is included.
 //!
 //! Results: `media_path.md` and `media_path.json` in `$RINGDESK_BENCH_OUT` (default
-//! `<target>/bench/`). Nothing here asserts a timing.
+//! `<target>/bench/`). Nothing here asserts a timing. `RINGDESK_BENCH_CALL_ONLY=<seconds>` runs
+//! only part 3, for profiling it (`perf record`), and writes no results.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::error::Error;
@@ -56,6 +57,30 @@ fn main() -> Result<()> {
     let started = Instant::now();
     let machine = machine();
     println!("media_path: {}", machine["cpu"]);
+    if std::env::var_os("RINGDESK_BENCH_COMPLEXITY_SWEEP").is_some() {
+        for rate in [48_000, 16_000] {
+            for complexity in [3, 5, 6, 7, 8, 9, 10] {
+                let cpu = thread_cpu_seconds()?;
+                let wall = encode_seconds(complexity, rate, 5_000)?;
+                let cpu = thread_cpu_seconds()? - cpu;
+                println!(
+                    "max playback rate {rate}, complexity {complexity}: {:.1} µs CPU ({:.1} µs wall) per frame",
+                    cpu / 5_000.0 * 1e6,
+                    wall / 5_000.0 * 1e6
+                );
+            }
+        }
+        return Ok(());
+    }
+    if let Some(seconds) = std::env::var("RINGDESK_BENCH_CALL_ONLY")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    {
+        // For profiling (`perf record`): only part 3, for that many seconds; no result files.
+        println!("full call CPU only, {seconds} s ...");
+        println!("      {}", call_cpu(seconds)?);
+        return Ok(());
+    }
 
     println!("[1/4] pure pipeline, 60 s of audio, one thread ...");
     let pipeline = pure_pipeline(if quick { 10 } else { 60 })?;
@@ -126,6 +151,28 @@ struct PipelineRun {
     thread_cpu: f64,
     decoded: u64,
     payload_bytes: usize,
+}
+
+/// Seconds to encode `frames` frames of a tone with some noise at `complexity`.
+fn encode_seconds(complexity: i32, max_playback_rate: u32, frames: usize) -> Result<f64> {
+    let mut sine = Sine::new(300.0, 48_000, 0.1);
+    let mut encoder = FrameEncoder::new(EncoderSettings {
+        complexity,
+        max_playback_rate,
+        ..EncoderSettings::default()
+    })?;
+    let mut pcm = vec![0i16; SAMPLES_20MS];
+    let mut seed = 1u32;
+    let begin = Instant::now();
+    for _ in 0..frames {
+        sine.fill_i16(&mut pcm);
+        for s in pcm.iter_mut() {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            *s = s.saturating_add((seed >> 24) as i16 - 128);
+        }
+        encoder.encode(&pcm)?;
+    }
+    Ok(begin.elapsed().as_secs_f64())
 }
 
 fn pipeline_run(frames: usize) -> Result<PipelineRun> {

@@ -8,8 +8,11 @@ use super::CodecError;
 /// frame).
 const MAX_PAYLOAD: usize = 1_275;
 
-/// Encoder tuning. Defaults suit a phone call to WhatsApp (Meta's own offer asks for in-band FEC
-/// and caps the average bitrate around 20 kbit/s).
+/// Encoder tuning. Defaults suit a phone call to WhatsApp; [`EncoderSettings::for_fmtp`] applies
+/// what the far end's SDP asks for (Meta's offer: `maxaveragebitrate=20000;maxplaybackrate=16000;
+/// useinbandfec=1`). Complexity 5, not libopus's 10: a third less encoder CPU for a speech
+/// quality difference too small to matter on a phone call (libwebrtc uses 5 on mobile); see
+/// docs/adr/0010-media-cpu-budget.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EncoderSettings {
     pub bitrate_bps: i32,
@@ -17,6 +20,11 @@ pub struct EncoderSettings {
     pub inband_fec: bool,
     /// Expected loss, percent: how much redundancy FEC spends.
     pub expected_loss_percent: i32,
+    /// libopus computational complexity, 0–10 (libopus's own default is 10).
+    pub complexity: i32,
+    /// Highest sample rate worth encoding, Hz: the far end's `maxplaybackrate` (RFC 7587).
+    /// Caps the audio bandwidth (16 000 = wideband); 48 000 = no cap.
+    pub max_playback_rate: u32,
 }
 
 impl Default for EncoderSettings {
@@ -25,6 +33,8 @@ impl Default for EncoderSettings {
             bitrate_bps: 24_000,
             inband_fec: true,
             expected_loss_percent: 10,
+            complexity: 5,
+            max_playback_rate: 48_000,
         }
     }
 }
@@ -42,6 +52,46 @@ fn configure(setting: &'static str, r: Result<(), opus::Error>) -> Result<(), Co
         setting,
         reason: e.to_string(),
     })
+}
+
+/// The widest Opus audio bandwidth a decoder playing at `rate` Hz can use.
+fn max_bandwidth(rate: u32) -> opus::Bandwidth {
+    match rate {
+        0..=8_000 => opus::Bandwidth::Narrowband,
+        8_001..=12_000 => opus::Bandwidth::Mediumband,
+        12_001..=16_000 => opus::Bandwidth::Wideband,
+        16_001..=24_000 => opus::Bandwidth::Superwideband,
+        _ => opus::Bandwidth::Fullband,
+    }
+}
+
+impl EncoderSettings {
+    /// The defaults, bounded by the far end's Opus `a=fmtp` parameters (RFC 7587 §6.1): the
+    /// bitrate by `maxaveragebitrate`, the audio bandwidth by `maxplaybackrate`; FEC stays on
+    /// (it costs the far end nothing if unused). Unknown or malformed parameters are ignored.
+    pub fn for_fmtp(fmtp: &str) -> Self {
+        let mut settings = EncoderSettings::default();
+        for param in fmtp.split(';') {
+            let Some((key, value)) = param.split_once('=') else {
+                continue;
+            };
+            let Ok(value) = value.trim().parse::<u32>() else {
+                continue;
+            };
+            match key.trim().to_ascii_lowercase().as_str() {
+                // RFC 7587: 6000..=510000.
+                "maxaveragebitrate" => {
+                    let cap = i32::try_from(value.clamp(6_000, 510_000)).unwrap_or(510_000);
+                    settings.bitrate_bps = settings.bitrate_bps.min(cap);
+                }
+                "maxplaybackrate" if value > 0 => {
+                    settings.max_playback_rate = settings.max_playback_rate.min(value);
+                }
+                _ => {}
+            }
+        }
+        settings
+    }
 }
 
 impl FrameEncoder {
@@ -63,6 +113,14 @@ impl FrameEncoder {
         configure(
             "packet loss",
             encoder.set_packet_loss_perc(settings.expected_loss_percent.clamp(0, 100)),
+        )?;
+        configure(
+            "complexity",
+            encoder.set_complexity(settings.complexity.clamp(0, 10)),
+        )?;
+        configure(
+            "max bandwidth",
+            encoder.set_max_bandwidth(max_bandwidth(settings.max_playback_rate)),
         )?;
         Ok(FrameEncoder {
             encoder,

@@ -236,3 +236,30 @@ fn playout_over_a_lossy_jittery_network_keeps_the_tone() {
     // From 0.5 s to 9.5 s the tone plays through loss and jitter.
     assert_tone(&out[24_000..456_000], "played out");
 }
+
+#[test]
+fn encoder_settings_follow_the_far_ends_fmtp() {
+    let meta = EncoderSettings::for_fmtp(
+        "maxaveragebitrate=20000;maxplaybackrate=16000;minptime=20;sprop-maxcapturerate=16000;useinbandfec=1",
+    );
+    assert_eq!(meta.bitrate_bps, 20_000);
+    assert_eq!(meta.max_playback_rate, 16_000);
+    assert!(meta.inband_fec);
+    // Nothing said: the defaults. A higher cap does not raise our bitrate; nonsense is ignored.
+    assert_eq!(
+        EncoderSettings::for_fmtp("minptime=10;useinbandfec=1"),
+        EncoderSettings::default()
+    );
+    assert_eq!(
+        EncoderSettings::for_fmtp("maxaveragebitrate=64000; maxplaybackrate=x;;=;junk"),
+        EncoderSettings::default()
+    );
+    assert_eq!(
+        EncoderSettings::for_fmtp("maxaveragebitrate=1").bitrate_bps,
+        6_000
+    );
+    // The encoder takes them and still makes 20 ms packets.
+    let mut enc = FrameEncoder::new(meta).unwrap();
+    let pcm = vec![0i16; 960];
+    assert!(!enc.encode(&pcm).unwrap().is_empty());
+}

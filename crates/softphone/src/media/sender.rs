@@ -29,6 +29,8 @@ pub(crate) struct RtpParams {
     pub payload_type: u8,
     pub first_sequence: u16,
     pub first_timestamp: u32,
+    /// Opus settings, bounded by the far end's fmtp.
+    pub encoder: EncoderSettings,
 }
 
 /// Wait until connected and started; false if the session ended first.
@@ -57,7 +59,7 @@ pub(crate) async fn run(
     if !wait_until_sending(&shared).await {
         return;
     }
-    let mut encoder = match FrameEncoder::new(EncoderSettings::default()) {
+    let mut encoder = match FrameEncoder::new(rtp.encoder) {
         Ok(e) => e,
         Err(e) => {
             tracing::error!(error = %e, "cannot create the Opus encoder; sending nothing");

@@ -177,6 +177,7 @@ impl WebRtcSession {
             payload_type: offer.opus_pt,
             first_sequence: random_u64() as u16,
             first_timestamp: random_u64() as u32,
+            encoder: crate::codec::EncoderSettings::for_fmtp(&offer.opus_fmtp),
         };
         tokio::spawn(sender::run(shared.clone(), track, audio.source, rtp));
         let (released_tx, released) = watch::channel(false);
