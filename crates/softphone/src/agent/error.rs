@@ -1,7 +1,7 @@
 //! Why the agent stopped.
 
 use crate::media::AudioError;
-use crate::signaling::SignalingError;
+use crate::phone::PhoneError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
@@ -10,5 +10,5 @@ pub enum AgentError {
     #[error(transparent)]
     Audio(#[from] AudioError),
     #[error(transparent)]
-    Signaling(#[from] SignalingError),
+    Phone(#[from] PhoneError),
 }

@@ -2,11 +2,10 @@
 //! incoming calls (or lets them ring), talks through a tone or WAV file, records what it
 //! hears, and prints one JSON line per event on stdout (see [`Report`]).
 //!
-//! One task owns everything ([`run`]): signaling events and notes from the per-call media
-//! watchers arrive on channels and are handled in order, so no call state is shared between
-//! tasks. Each call's progress is checked by the typed call state machine ([`crate::call`]).
+//! A thin consumer of [`crate::phone`]: [`run`] starts a [`crate::phone::Phone`] whose audio
+//! plan builds each call's voice and recording from the options, turns its events into
+//! [`Report`]s, and auto-answers by calling `accept` on every `Incoming` event.
 
-mod calls;
 mod error;
 mod options;
 mod report;
