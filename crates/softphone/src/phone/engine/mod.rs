@@ -1,0 +1,221 @@
+//! The engine task: commands from the owner, signaling events and notes from per-call media
+//! work come in on channels and are handled one at a time, in order; [`PhoneEvent`]s go out.
+//! No call state is shared with another task.
+//!
+//! This file holds the loop and the requests to the platform; [`user`] handles the owner's
+//! commands, [`platform`] the platform's messages, [`media`] notes from media work, meters and
+//! how calls end.
+
+mod media;
+mod platform;
+mod user;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use protocol::{ClientMessage, Hangup, Presence, RejectCall, RequestId};
+use tokio::sync::mpsc;
+
+use crate::media::WebRtcStack;
+use crate::signaling::{SignalingClient, SignalingConfig, SignalingError, SignalingEvent};
+
+use super::calls::{Calls, Note};
+use super::commands::{Command, Phone, Reply};
+use super::config::CallAudioFactory;
+use super::devices::Devices;
+use super::{AudioPlan, ConnectionStatus, PhoneConfig, PhoneError, PhoneEvent};
+
+/// Room for events the owner has not read yet. `Levels` are dropped rather than wait when
+/// the channel is more than half full; every other event waits.
+const EVENTS_CAPACITY: usize = 1024;
+const LEVELS_EVERY: Duration = Duration::from_millis(50);
+
+/// What a request was for, so its reply can be routed.
+#[derive(Debug)]
+enum Pending {
+    Presence { presence: Presence, reply: Reply },
+    Call { call_id: String },
+}
+
+enum Audio {
+    Devices(Devices),
+    /// In a mutex only to make the engine `Sync` (the factory is called by this task alone).
+    PerCall(std::sync::Mutex<CallAudioFactory>),
+}
+
+pub(crate) struct Engine {
+    events: mpsc::Sender<PhoneEvent>,
+    signaling: SignalingClient,
+    connected: bool,
+    stack: WebRtcStack,
+    audio: Audio,
+    calls: Calls,
+    notes: mpsc::Sender<Note>,
+    next_request: u64,
+    /// Requests awaiting their reply, by request id.
+    pending: HashMap<String, Pending>,
+}
+
+fn snake<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+impl Phone {
+    /// Start the engine on the current tokio runtime: it connects to the platform (and keeps
+    /// reconnecting) and reports everything on the returned channel. Refuses a configuration
+    /// that can never work (bad URL or token characters, no runtime).
+    pub fn start(config: PhoneConfig) -> Result<(Phone, mpsc::Receiver<PhoneEvent>), PhoneError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(PhoneError::Config(
+                "Phone::start must be called inside a tokio runtime".into(),
+            ));
+        }
+        let (signaling, signaling_events) =
+            SignalingClient::start(SignalingConfig::new(&config.platform, &config.token))
+                .map_err(|e| PhoneError::Config(e.to_string()))?;
+        let (events, events_rx) = mpsc::channel(EVENTS_CAPACITY);
+        let (commands, commands_rx) = mpsc::channel(64);
+        let (notes, notes_rx) = mpsc::channel(64);
+        let audio = match config.audio {
+            AudioPlan::Devices { input, output } => {
+                Audio::Devices(Devices::start(input, output, events.clone()))
+            }
+            AudioPlan::PerCall(factory) => Audio::PerCall(std::sync::Mutex::new(factory)),
+        };
+        let _ = events.try_send(PhoneEvent::Connection(ConnectionStatus::Connecting));
+        let engine = Engine {
+            events,
+            signaling,
+            connected: false,
+            stack: WebRtcStack::new(config.media),
+            audio,
+            calls: Calls::new(),
+            notes,
+            next_request: 0,
+            pending: HashMap::new(),
+        };
+        tokio::spawn(engine.run(commands_rx, signaling_events, notes_rx));
+        Ok((Phone { commands }, events_rx))
+    }
+}
+
+impl Engine {
+    async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<Command>,
+        mut signaling: mpsc::Receiver<SignalingEvent>,
+        mut notes: mpsc::Receiver<Note>,
+    ) {
+        let mut levels = tokio::time::interval(LEVELS_EVERY);
+        levels.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let done = loop {
+            tokio::select! {
+                command = commands.recv() => match command {
+                    None => break None,
+                    Some(Command::Shutdown { done }) => break Some(done),
+                    Some(command) => self.on_command(command).await,
+                },
+                event = signaling.recv() => match event {
+                    Some(event) => self.on_signaling(event).await,
+                    None => break None,
+                },
+                Some(note) = notes.recv() => self.on_note(note).await,
+                _ = levels.tick(), if self.calls.any_media() => self.on_levels().await,
+            }
+        };
+        self.hang_up_all().await;
+        self.signaling.shutdown();
+        if let Audio::Devices(devices) = self.audio {
+            devices.stop().await;
+        }
+        // The event channel closes when `self.events` drops here, after the last `Ended`.
+        drop(self.events);
+        if let Some(done) = done {
+            let _ = done.send(());
+        }
+    }
+
+    async fn emit(&self, event: PhoneEvent) {
+        if self.events.send(event).await.is_err() {
+            tracing::debug!("nobody reads the phone's events any more");
+        }
+    }
+
+    async fn error(&self, call_id: Option<&str>, code: &str, message: String) {
+        self.emit(PhoneEvent::Error {
+            call_id: call_id.map(str::to_owned),
+            code: code.to_owned(),
+            message,
+        })
+        .await;
+    }
+
+    // ---- requests to the platform ----------------------------------------------------------
+
+    /// Send a request built around a fresh request id; returns the id (the caller remembers
+    /// what it was for: the reply cannot overtake it, this task handles both).
+    fn request(
+        &mut self,
+        build: impl FnOnce(RequestId) -> ClientMessage,
+    ) -> Result<String, PhoneError> {
+        self.next_request += 1;
+        let id = RequestId::new(format!("r-{}", self.next_request))
+            .map_err(|e| PhoneError::Signaling(e.to_string()))?;
+        let key = id.to_string();
+        match self.signaling.send(&build(id)) {
+            Ok(()) => Ok(key),
+            Err(SignalingError::NotConnected) => Err(PhoneError::NotConnected),
+            Err(e) => Err(PhoneError::Signaling(e.to_string())),
+        }
+    }
+
+    /// A call-control request (its refusal ends the call if it is still here).
+    fn call_request(
+        &mut self,
+        call_id: &str,
+        build: impl FnOnce(RequestId, protocol::CallId) -> ClientMessage,
+    ) -> Result<(), PhoneError> {
+        let id = protocol::CallId::new(call_id)
+            .map_err(|e| PhoneError::Signaling(format!("call id {call_id:?}: {e}")))?;
+        let key = self.request(move |request_id| build(request_id, id))?;
+        self.pending.insert(
+            key,
+            Pending::Call {
+                call_id: call_id.to_owned(),
+            },
+        );
+        Ok(())
+    }
+
+    fn send_reject(&mut self, call_id: &str) -> Result<(), PhoneError> {
+        self.call_request(call_id, |request_id, call_id| {
+            ClientMessage::RejectCall(RejectCall {
+                request_id,
+                call_id,
+            })
+        })
+    }
+
+    fn send_hangup(&mut self, call_id: &str) -> Result<(), PhoneError> {
+        self.call_request(call_id, |request_id, call_id| {
+            ClientMessage::Hangup(Hangup {
+                request_id,
+                call_id,
+            })
+        })
+    }
+
+    /// Tell the platform this agent is done with the call: a hang-up once it was accepted
+    /// there, a rejection before.
+    fn send_leave(&mut self, call_id: &str) -> Result<(), PhoneError> {
+        let accepted = self.calls.by_id.get(call_id).is_some_and(|c| c.answer_sent);
+        if accepted {
+            self.send_hangup(call_id)
+        } else {
+            self.send_reject(call_id)
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! The platform's side: connects and disconnects, the `hello` snapshot, call messages and
+//! replies.
+
+use std::sync::Arc;
+
+use protocol::{IncomingCall, ServerMessage};
+
+use crate::call::{Call, CallEvent, FailureCause};
+use crate::clock::Clock;
+use crate::media::{MediaSession, MediaStack};
+use crate::phone::calls::{Note, PhoneCall};
+use crate::phone::mapping::{cancel_ending, update_ending, Ending};
+use crate::phone::{ConnectionStatus, EndReason, IncomingCallInfo, PhoneError, PhoneEvent};
+use crate::signaling::{SignalingError, SignalingEvent};
+
+use super::{snake, Audio, Engine, Pending};
+
+impl Engine {
+    // ---- signaling -----------------------------------------------------------------------
+
+    pub(super) async fn on_signaling(&mut self, event: SignalingEvent) {
+        match event {
+            SignalingEvent::Connected(hello) => self.on_hello(*hello).await,
+            SignalingEvent::Message(message) => self.on_message(*message).await,
+            SignalingEvent::BadMessage(e) => self.error(None, "bad_message", e.to_string()).await,
+            SignalingEvent::Disconnected { error, retry_in } => {
+                self.connected = false;
+                // Replies to requests sent on the lost connection will never come.
+                for (_, pending) in self.pending.drain() {
+                    if let Pending::Presence { reply, .. } = pending {
+                        let _ = reply.send(Err(PhoneError::NotConnected));
+                    }
+                }
+                let status = match error {
+                    SignalingError::Unauthorized => ConnectionStatus::Unauthorized {
+                        message: error.to_string(),
+                    },
+                    _ => ConnectionStatus::Reconnecting {
+                        reason: error.to_string(),
+                        retry_in,
+                    },
+                };
+                self.emit(PhoneEvent::Connection(status)).await;
+            }
+        }
+    }
+
+    pub(super) async fn on_hello(&mut self, hello: protocol::Hello) {
+        self.connected = true;
+        self.emit(PhoneEvent::Connection(ConnectionStatus::Connected {
+            agent_id: hello.agent.id.to_string(),
+            display_name: hello.agent.display_name.clone(),
+            presence: hello.presence,
+            ringing: hello.ringing.len(),
+            active: hello.active.len(),
+        }))
+        .await;
+        let ringing: Vec<String> = hello
+            .ringing
+            .iter()
+            .map(|c| c.call_id.to_string())
+            .collect();
+        let active: Vec<String> = hello.active.iter().map(|c| c.call_id.to_string()).collect();
+        let held: Vec<(String, bool)> = self
+            .calls
+            .by_id
+            .iter()
+            .map(|(id, c)| (id.clone(), c.answer_sent))
+            .collect();
+        for (call_id, answer_sent) in held {
+            if ringing.contains(&call_id) && answer_sent {
+                // Our accept was lost with the old connection: the call rings again; offer
+                // it afresh below.
+                self.end_call(
+                    &call_id,
+                    CallEvent::Failed(FailureCause::SignalingRefused),
+                    EndReason::Failed {
+                        code: "accept_lost".into(),
+                        message: "the accept did not reach the platform before the connection dropped; the call is offered again".into(),
+                    },
+                    None,
+                )
+                .await;
+            } else if !ringing.contains(&call_id) && !active.contains(&call_id) {
+                // Ended while we were away.
+                self.end_call(
+                    &call_id,
+                    CallEvent::RemoteHangup,
+                    EndReason::GoneAfterReconnect,
+                    None,
+                )
+                .await;
+            }
+        }
+        for incoming in hello.ringing {
+            self.on_incoming(incoming).await;
+        }
+    }
+
+    pub(super) async fn on_message(&mut self, message: ServerMessage) {
+        match message {
+            ServerMessage::IncomingCall(incoming) => self.on_incoming(incoming).await,
+            ServerMessage::CallCancelled(cancelled) => {
+                let call_id = cancelled.call_id.to_string();
+                if self.calls.by_id.contains_key(&call_id) {
+                    self.emit(PhoneEvent::Cancelled {
+                        call_id: call_id.clone(),
+                        reason: cancelled.reason,
+                    })
+                    .await;
+                    self.finish(&call_id, cancel_ending(cancelled.reason)).await;
+                }
+            }
+            ServerMessage::StartMedia(start) => {
+                let call_id = start.call_id.to_string();
+                if let Some(entry) = self.calls.by_id.get_mut(&call_id) {
+                    entry.session.start_media();
+                    entry.media_started = true;
+                    let session = entry.session.clone();
+                    let notes = self.notes.clone();
+                    tokio::spawn(async move {
+                        if session.heard_packets(1).await.is_ok() {
+                            let _ = notes.send(Note::Heard { call_id }).await;
+                        }
+                    });
+                }
+            }
+            ServerMessage::CallUpdate(update) => {
+                if let Some(ending) = update_ending(&update.state) {
+                    self.finish(update.call_id.as_str(), ending).await;
+                }
+            }
+            ServerMessage::Reply(reply) => {
+                let pending = self.pending.remove(reply.request_id.as_str());
+                match (reply.result, pending) {
+                    (
+                        protocol::ReplyResult::Ok { .. },
+                        Some(Pending::Presence { presence, reply }),
+                    ) => {
+                        let _ = reply.send(Ok(()));
+                        self.emit(PhoneEvent::PresenceChanged { presence }).await;
+                    }
+                    (protocol::ReplyResult::Ok { .. }, _) => {}
+                    (protocol::ReplyResult::Error(e), Some(Pending::Presence { reply, .. })) => {
+                        let _ = reply.send(Err(PhoneError::Refused {
+                            code: snake(&e.code),
+                            message: e.message,
+                        }));
+                    }
+                    (protocol::ReplyResult::Error(e), Some(Pending::Call { call_id })) => {
+                        let message =
+                            format!("request {} refused: {}", reply.request_id, e.message);
+                        if self.calls.by_id.contains_key(&call_id) {
+                            // A refused accept/media_ready leaves nothing to talk on.
+                            self.finish(
+                                &call_id,
+                                Ending {
+                                    event: CallEvent::Failed(FailureCause::SignalingRefused),
+                                    reason: EndReason::Failed {
+                                        code: "refused_by_platform".into(),
+                                        message: message.clone(),
+                                    },
+                                    duration_secs: None,
+                                    error: Some((snake(&e.code), message)),
+                                },
+                            )
+                            .await;
+                        } else {
+                            self.error(Some(&call_id), &snake(&e.code), message).await;
+                        }
+                    }
+                    (protocol::ReplyResult::Error(e), None) => {
+                        let message =
+                            format!("request {} refused: {}", reply.request_id, e.message);
+                        self.error(None, &snake(&e.code), message).await;
+                    }
+                }
+            }
+            ServerMessage::Error(e) => self.error(None, &snake(&e.code), e.message).await,
+            // Business-initiated calls, permissions and conversations are not part of the
+            // phone engine (yet).
+            ServerMessage::Hello(_)
+            | ServerMessage::Pong(_)
+            | ServerMessage::RemoteAnswer(_)
+            | ServerMessage::PermissionChanged(_)
+            | ServerMessage::ConversationUpdated(_) => {}
+        }
+    }
+
+    /// A call rings: report it and prepare its media now, so accepting costs no set-up time.
+    pub(super) async fn on_incoming(&mut self, incoming: IncomingCall) {
+        let call_id = incoming.call_id.to_string();
+        if self.calls.by_id.contains_key(&call_id) {
+            return; // the same call again in a hello after a reconnect
+        }
+        self.emit(PhoneEvent::Incoming(IncomingCallInfo {
+            call_id: call_id.clone(),
+            customer_number: incoming.customer.number.to_string(),
+            customer_name: incoming.customer.profile_name.clone(),
+            business_number: incoming.business_number.to_string(),
+            routed_because: incoming.routed_because,
+            offered_at: chrono::Utc::now(),
+            ring_deadline: incoming.ring_deadline,
+        }))
+        .await;
+        self.calls.offered += 1;
+        let prepared = match &mut self.audio {
+            Audio::PerCall(factory) => {
+                let factory = match factory.get_mut() {
+                    Ok(f) => f,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                factory(self.calls.offered).map(|a| (a, None))
+            }
+            Audio::Devices(devices) => devices.call_audio().map(|(a, p)| (a, Some(p))),
+        };
+        let (audio, playout) = match prepared {
+            Ok(p) => p,
+            Err(message) => return self.refuse_incoming(&call_id, "audio", message).await,
+        };
+        let session = match self.stack.prepare(incoming.sdp_offer.as_str(), audio).await {
+            Ok(s) => Arc::<dyn MediaSession>::from(s),
+            Err(e) => return self.refuse_incoming(&call_id, "media", e.to_string()).await,
+        };
+        let now = self.calls.clock.now();
+        self.calls.by_id.insert(
+            call_id,
+            PhoneCall {
+                call: Call::offered(now),
+                session,
+                playout,
+                uses_devices: false,
+                answer_sent: false,
+                media_started: false,
+                media_reported: false,
+                accept_reply: None,
+            },
+        );
+    }
+
+    /// A call that cannot be taken here (no audio, unusable offer): say why, reject it so the
+    /// platform can route it on, and end it.
+    pub(super) async fn refuse_incoming(&mut self, call_id: &str, code: &str, message: String) {
+        self.error(Some(call_id), code, message.clone()).await;
+        if let Err(e) = self.send_reject(call_id) {
+            tracing::debug!(call_id, error = %e, "could not reject an unplayable call");
+        }
+        self.emit(PhoneEvent::Ended {
+            call_id: call_id.to_owned(),
+            reason: EndReason::Failed {
+                code: code.to_owned(),
+                message,
+            },
+            duration_secs: None,
+            talk_secs: 0.0,
+        })
+        .await;
+    }
+}

@@ -1,0 +1,125 @@
+//! The owner's commands: presence, accept, reject / hang up, mute, device selection.
+
+use protocol::{ClientMessage, SetPresence};
+
+use crate::call::CallEvent;
+use crate::phone::calls::{user_event, UserAction};
+use crate::phone::commands::{Command, Reply};
+use crate::phone::{EndReason, PhoneError, PhoneEvent};
+
+use super::media::answer_and_connect;
+use super::{Audio, Engine, Pending};
+
+impl Engine {
+    // ---- commands ------------------------------------------------------------------------
+
+    pub(super) async fn on_command(&mut self, command: Command) {
+        match command {
+            Command::SetPresence { presence, reply } => {
+                let sent = self.request(|request_id| {
+                    ClientMessage::SetPresence(SetPresence {
+                        request_id,
+                        presence,
+                    })
+                });
+                match sent {
+                    Ok(key) => {
+                        self.pending
+                            .insert(key, Pending::Presence { presence, reply });
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                    }
+                }
+            }
+            Command::Accept { call_id, reply } => self.accept(call_id, reply).await,
+            Command::Reject { call_id, reply } => {
+                let result = self.leave(&call_id, UserAction::Reject).await;
+                let _ = reply.send(result);
+            }
+            Command::HangUp { call_id, reply } => {
+                let result = self.leave(&call_id, UserAction::HangUp).await;
+                let _ = reply.send(result);
+            }
+            Command::SetMuted {
+                call_id,
+                muted,
+                reply,
+            } => {
+                let Some(entry) = self.calls.by_id.get(&call_id) else {
+                    let _ = reply.send(Err(PhoneError::NoSuchCall(call_id)));
+                    return;
+                };
+                entry.session.set_muted(muted);
+                let _ = reply.send(Ok(()));
+                self.emit(PhoneEvent::MuteChanged { call_id, muted }).await;
+            }
+            Command::SelectDevice {
+                direction,
+                choice,
+                reply,
+            } => match &self.audio {
+                Audio::Devices(devices) => devices.select(direction, choice, reply).await,
+                Audio::PerCall(_) => {
+                    let _ = reply.send(Err(PhoneError::NoDevices));
+                }
+            },
+            Command::ReconnectNow => self.signaling.reconnect_now(),
+            Command::Shutdown { done } => {
+                // Handled by the loop; kept total for the match.
+                let _ = done.send(());
+            }
+        }
+    }
+
+    pub(super) async fn accept(&mut self, call_id: String, reply: Reply) {
+        let Some(entry) = self.calls.by_id.get(&call_id) else {
+            let _ = reply.send(Err(PhoneError::NoSuchCall(call_id)));
+            return;
+        };
+        if let Err(e) = user_event(UserAction::Accept, &call_id, entry.call.phase()) {
+            let _ = reply.send(Err(e));
+            return;
+        }
+        if !self.connected {
+            let _ = reply.send(Err(PhoneError::NotConnected));
+            return;
+        }
+        let session = entry.session.clone();
+        let playout = entry.playout.clone();
+        self.calls.apply(&call_id, CallEvent::Answer);
+        if let Some(entry) = self.calls.by_id.get_mut(&call_id) {
+            entry.accept_reply = Some(reply);
+            entry.uses_devices = playout.is_some();
+        }
+        if let (Audio::Devices(devices), Some(playout)) = (&self.audio, playout) {
+            devices.activate(&call_id, playout).await;
+        }
+        let notes = self.notes.clone();
+        tokio::spawn(answer_and_connect(call_id, session, notes));
+    }
+
+    /// Reject or hang up: the call ends here at once; the result says whether the platform
+    /// was told.
+    pub(super) async fn leave(
+        &mut self,
+        call_id: &str,
+        action: UserAction,
+    ) -> Result<(), PhoneError> {
+        let entry = self
+            .calls
+            .by_id
+            .get(call_id)
+            .ok_or_else(|| PhoneError::NoSuchCall(call_id.to_owned()))?;
+        let event = user_event(action, call_id, entry.call.phase())?;
+        let sent = self.send_leave(call_id);
+        let reason = match event {
+            CallEvent::Reject => EndReason::Rejected {
+                by: protocol::Party::Agent,
+            },
+            _ => EndReason::LocalHangup,
+        };
+        self.end_call(call_id, event, reason, None).await;
+        sent
+    }
+}
