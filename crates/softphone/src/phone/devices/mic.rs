@@ -63,32 +63,60 @@ impl Mic {
     }
 }
 
+/// What [`read_fresh`] needs of a capture: [`CaptureReader`], or a fake in tests.
+pub(crate) trait FrameReader {
+    fn available(&mut self) -> Result<usize, crate::audio_io::AudioIoError>;
+    fn read_frame(&mut self, frame: &mut [i16]) -> Result<bool, crate::audio_io::AudioIoError>;
+}
+
+impl FrameReader for CaptureReader {
+    fn available(&mut self) -> Result<usize, crate::audio_io::AudioIoError> {
+        CaptureReader::available(self)
+    }
+    fn read_frame(&mut self, frame: &mut [i16]) -> Result<bool, crate::audio_io::AudioIoError> {
+        CaptureReader::read_frame(self, frame)
+    }
+}
+
+/// The next frame from `reader`, first dropping whole frames while more than
+/// [`MAX_BACKLOG_SAMPLES`] would stay queued behind it (the media task was late, or the device
+/// opened before media started). Returns whether a frame was read and how many were dropped.
+pub(crate) fn read_fresh(
+    reader: &mut impl FrameReader,
+    frame: &mut [i16],
+    scratch: &mut Vec<i16>,
+) -> (bool, u64) {
+    let n = frame.len();
+    let mut available = match reader.available() {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::warn!(error = %e, "microphone: cannot read the capture");
+            return (false, 0);
+        }
+    };
+    scratch.resize(n, 0);
+    let mut dropped = 0;
+    while available >= n + MAX_BACKLOG_SAMPLES {
+        match reader.read_frame(scratch) {
+            Ok(true) => {
+                available -= n;
+                dropped += 1;
+            }
+            _ => break,
+        }
+    }
+    (reader.read_frame(frame).unwrap_or(false), dropped)
+}
+
 impl MicSlot {
-    /// The next frame from the reader, dropping whole frames beyond the backlog bound; false
-    /// when there is no reader or not a whole frame yet.
+    /// The next frame from the reader; false when there is no reader or not a whole frame yet.
     fn read(&mut self, frame: &mut [i16]) -> bool {
         let Some(reader) = self.reader.as_mut() else {
             return false;
         };
-        let n = frame.len();
-        let mut available = match reader.available() {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::warn!(error = %e, "microphone: cannot read the capture");
-                return false;
-            }
-        };
-        self.scratch.resize(n, 0);
-        while available >= n + MAX_BACKLOG_SAMPLES {
-            match reader.read_frame(&mut self.scratch) {
-                Ok(true) => {
-                    available -= n;
-                    self.dropped_frames += 1;
-                }
-                _ => break,
-            }
-        }
-        reader.read_frame(frame).unwrap_or(false)
+        let (read, dropped) = read_fresh(reader, frame, &mut self.scratch);
+        self.dropped_frames += dropped;
+        read
     }
 }
 
@@ -111,6 +139,56 @@ impl AudioSource for MicSource {
 mod tests {
     use super::*;
     use crate::signal::SILENCE_DBFS;
+
+    /// A capture holding consecutive sample numbers.
+    struct Fake {
+        next: i16,
+        queued: usize,
+    }
+
+    impl FrameReader for Fake {
+        fn available(&mut self) -> Result<usize, crate::audio_io::AudioIoError> {
+            Ok(self.queued)
+        }
+        fn read_frame(&mut self, frame: &mut [i16]) -> Result<bool, crate::audio_io::AudioIoError> {
+            if self.queued < frame.len() {
+                return Ok(false);
+            }
+            for s in frame.iter_mut() {
+                *s = self.next;
+                self.next = self.next.wrapping_add(1);
+            }
+            self.queued -= frame.len();
+            Ok(true)
+        }
+    }
+
+    #[test]
+    fn a_backlog_beyond_40_ms_is_dropped_in_whole_frames_so_the_freshest_audio_is_sent() {
+        let mut scratch = Vec::new();
+        let mut frame = [0i16; SAMPLES_20MS];
+        // 200 ms queued (the device opened before media started): send the newest but one
+        // frame now, so at most 40 ms (this frame and the next) is ever behind.
+        let mut fake = Fake {
+            next: 0,
+            queued: 10 * SAMPLES_20MS,
+        };
+        let (read, dropped) = read_fresh(&mut fake, &mut frame, &mut scratch);
+        assert!(read);
+        assert_eq!(dropped, 8);
+        assert_eq!(
+            frame[0],
+            (8 * SAMPLES_20MS) as i16,
+            "whole frames, in order"
+        );
+        assert_eq!(fake.queued, SAMPLES_20MS);
+        // Within the bound nothing is dropped; with less than a frame nothing is read.
+        let (read, dropped) = read_fresh(&mut fake, &mut frame, &mut scratch);
+        assert!(read);
+        assert_eq!(dropped, 0);
+        fake.queued = SAMPLES_20MS - 1;
+        assert_eq!(read_fresh(&mut fake, &mut frame, &mut scratch), (false, 0));
+    }
 
     #[test]
     fn without_a_device_the_microphone_is_silent() {
