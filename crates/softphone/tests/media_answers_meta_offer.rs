@@ -338,3 +338,67 @@ async fn metas_own_sample_offers_get_a_valid_answer() {
         session.close().await;
     }
 }
+
+/// A microphone stand-in: a tone "captured" in 10 ms device callbacks on the wall clock, so a
+/// 20 ms frame completes every 20 ms whatever the sender's timers do.
+struct LiveTone {
+    tone: ToneSource,
+    start: Option<std::time::Instant>,
+    taken: u64,
+    ready: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl softphone::media::AudioSource for LiveTone {
+    fn fill(&mut self, _frame: &mut [i16]) {
+        panic!("a live source is polled, never filled on a timer");
+    }
+
+    fn poll_frame(&mut self, frame: &mut [i16]) -> Option<softphone::media::LiveFrame> {
+        let start = *self.start.get_or_insert_with(std::time::Instant::now);
+        let captured_ms = start.elapsed().as_millis() as u64 / 10 * 10;
+        if captured_ms / 20 > self.taken {
+            self.tone.fill(frame);
+            self.taken += 1;
+            self.ready
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Some(softphone::media::LiveFrame::Ready);
+        }
+        let next = Duration::from_millis((self.taken + 1) * 20);
+        Some(softphone::media::LiveFrame::NotYet(
+            next.saturating_sub(start.elapsed()),
+        ))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_capture_paces_the_sender_frame_by_frame() {
+    let ready = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let audio = CallAudio {
+        source: Box::new(LiveTone {
+            tone: ToneSource::new(AGENT_HZ, -20.0).unwrap(),
+            start: None,
+            taken: 0,
+            ready: ready.clone(),
+        }),
+        sink: Box::new(softphone::media::NullSink),
+        packets: None,
+    };
+    let (phone, session, _) = connected_call(audio).await;
+    phone.start_media();
+    session.start_media();
+    timeout(WAIT, phone.heard_packets(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_near(phone.stats().dominant_hz, AGENT_HZ, "customer");
+    // Every packet is a captured frame (no timer-made or silence frames on a healthy capture;
+    // one in flight at most).
+    let sent = session.stats().sent_packets;
+    let captured = ready.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        sent <= captured && captured <= sent + 1,
+        "sent {sent}, captured {captured}"
+    );
+    session.close().await;
+    phone.hang_up();
+}

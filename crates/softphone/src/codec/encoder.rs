@@ -12,7 +12,7 @@ const MAX_PAYLOAD: usize = 1_275;
 /// what the far end's SDP asks for (Meta's offer: `maxaveragebitrate=20000;maxplaybackrate=16000;
 /// useinbandfec=1`). Complexity 5, not libopus's 10: a third less encoder CPU for a speech
 /// quality difference too small to matter on a phone call (libwebrtc uses 5 on mobile); see
-/// docs/adr/0010-media-cpu-budget.md.
+/// docs/adr/0010-drift-and-media-cpu.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EncoderSettings {
     pub bitrate_bps: i32,

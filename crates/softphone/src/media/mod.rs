@@ -34,8 +34,8 @@ mod session;
 mod state;
 
 pub use audio::{
-    AudioSink, AudioSource, CapturedAudio, NullSink, PacketSink, SharedPlayout, SilenceSource,
-    ToneSource, WavSink, WavSource,
+    AudioSink, AudioSource, CapturedAudio, LiveFrame, NullSink, PacketSink, SharedPlayout,
+    SilenceSource, ToneSource, WavSink, WavSource,
 };
 pub use error::{AudioError, MediaError};
 pub use levels::{AudioLevels, SILENCE_DBFS};

@@ -21,6 +21,26 @@ use super::AudioError;
 pub trait AudioSource: Send {
     /// Fill `frame` (one 20 ms frame: 960 samples) with the next audio. Must not block.
     fn fill(&mut self, frame: &mut [i16]);
+
+    /// For a live capture (the microphone), whose frames complete on the sound card's clock:
+    /// `Some(Ready)` with `frame` filled when a whole frame has been captured, `Some(NotYet(
+    /// hint))` with about how long until the next one is. The sender then sends each frame as
+    /// soon as it is complete instead of on its own 20 ms timer, which would add 0–20 ms of
+    /// delay (see `media/sender.rs`). Must not block. The default, `None`, means not live:
+    /// the sender's timer calls [`fill`](Self::fill) every 20 ms.
+    fn poll_frame(&mut self, frame: &mut [i16]) -> Option<LiveFrame> {
+        let _ = frame;
+        None
+    }
+}
+
+/// What a live [`AudioSource`] has for the sender right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveFrame {
+    /// The frame holds the next whole 20 ms of capture: send it now.
+    Ready,
+    /// No whole frame yet; the next should be complete in about this long.
+    NotYet(std::time::Duration),
 }
 
 /// Audio received, decoded, in arrival order.
