@@ -2,7 +2,8 @@
 //! the protocol): a refused accept ends the call with the platform's reason; a presence request
 //! lost with the connection is refused; after a reconnect (requested with `reconnect_now`) the
 //! snapshot keeps the ringing call it still lists (not offered twice) and ends the one it no
-//! longer lists. Media is real (the offer is Meta's; answering gathers local candidates) but
+//! longer lists, and an accept lost with the connection ends the call here so the platform can
+//! offer it again. Media is real (the offer is Meta's; answering gathers local candidates) but
 //! never connects: nobody is at the offer's address.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is the failure report
 
@@ -273,5 +274,54 @@ async fn after_a_reconnect_the_snapshot_keeps_listed_ringing_calls_and_ends_the_
         ClientMessage::RejectCall(r) => assert_eq!(r.call_id.as_str(), "wacid.A"),
         other => panic!("expected reject_call, got {other:?}"),
     }
+    phone.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accept_lost_with_the_connection_ends_the_call_here_and_it_is_offered_again() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (phone, mut events) = phone(&listener).await;
+    let mut ws = accept_ws(&listener).await;
+    ws.send(Message::text(hello(vec![ringing("wacid.A")])))
+        .await
+        .unwrap();
+    connected_with(events.next().await, 1);
+    incoming(events.next().await, "wacid.A");
+    phone.accept("wacid.A").await.unwrap();
+    assert!(matches!(events.next().await, PhoneEvent::Answered { .. }));
+    assert!(matches!(
+        next_request(&mut ws).await,
+        ClientMessage::AcceptCall(_)
+    ));
+
+    // The connection drops before the platform handled the accept: it still rings there.
+    drop(ws);
+    assert!(matches!(
+        events.next().await,
+        PhoneEvent::Connection(ConnectionStatus::Reconnecting { .. })
+    ));
+    phone.reconnect_now();
+    let mut ws = accept_ws(&listener).await;
+    ws.send(Message::text(hello(vec![ringing("wacid.A")])))
+        .await
+        .unwrap();
+    connected_with(events.next().await, 1);
+    match events.next().await {
+        PhoneEvent::Ended {
+            call_id, reason, ..
+        } => {
+            assert_eq!(call_id, "wacid.A");
+            assert_eq!(reason.code(), "accept_lost");
+        }
+        other => panic!("expected the stale call to end, got {other:?}"),
+    }
+    incoming(events.next().await, "wacid.A");
+    // Offered afresh, it can be accepted again.
+    phone.accept("wacid.A").await.unwrap();
+    assert!(matches!(events.next().await, PhoneEvent::Answered { .. }));
+    assert!(matches!(
+        next_request(&mut ws).await,
+        ClientMessage::AcceptCall(_)
+    ));
     phone.shutdown().await;
 }

@@ -13,6 +13,9 @@ use super::PhoneError;
 
 /// One call the engine knows about.
 pub(crate) struct PhoneCall {
+    /// Which offer of the call this is: a call offered again (after a lost accept) gets a new
+    /// one, so notes from the old offer's media work are not taken for the new one's.
+    pub serial: u32,
     pub call: Call,
     pub session: Arc<dyn MediaSession>,
     /// The call's playout for the speaker (device plan only).
@@ -41,6 +44,20 @@ pub(crate) enum Note {
     /// Media failed (answer, transport); the message says why.
     MediaFailed { call_id: String, message: String },
 }
+
+impl Note {
+    pub fn call_id(&self) -> &str {
+        match self {
+            Note::AnswerReady { call_id, .. }
+            | Note::TransportUp { call_id }
+            | Note::Heard { call_id }
+            | Note::MediaFailed { call_id, .. } => call_id,
+        }
+    }
+}
+
+/// A note with the serial of the offer whose media work sent it.
+pub(crate) type Tagged = (u32, Note);
 
 /// All calls by id, with the clock their state machines run on.
 pub(crate) struct Calls {

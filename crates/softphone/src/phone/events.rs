@@ -105,7 +105,9 @@ impl EndReason {
 
 /// Everything the engine reports. Per call the order is: `Incoming`, then either
 /// (`Cancelled`) or (`Answered`, `MediaConnected`, `MuteChanged`*, `Levels`*), and always exactly
-/// one `Ended` last. `Error`s may come at any time and do not end anything by themselves.
+/// one `Ended` last (a call whose accept was lost with the connection ends as `accept_lost` and
+/// starts over with a new `Incoming` when the platform offers it again). `Error`s may come at
+/// any time and do not end anything by themselves.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PhoneEvent {

@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 
 use crate::call::{CallEvent, FailureCause};
 use crate::media::MediaSession;
-use crate::phone::calls::{user_event, Note, UserAction};
+use crate::phone::calls::{user_event, Note, Tagged, UserAction};
 use crate::phone::mapping::Ending;
 use crate::phone::{EndReason, PhoneError, PhoneEvent};
 
@@ -248,27 +248,26 @@ impl Engine {
 /// Accepting: the SDP answer (gathering done), then the transport coming up.
 pub(super) async fn answer_and_connect(
     call_id: String,
+    serial: u32,
     session: Arc<dyn MediaSession>,
-    notes: mpsc::Sender<Note>,
+    notes: mpsc::Sender<Tagged>,
 ) {
     let sdp = match session.answer().await {
         Ok(sdp) => sdp,
         Err(e) => {
-            let _ = notes
-                .send(Note::MediaFailed {
-                    call_id,
-                    message: e.to_string(),
-                })
-                .await;
+            let note = Note::MediaFailed {
+                call_id,
+                message: e.to_string(),
+            };
+            let _ = notes.send((serial, note)).await;
             return;
         }
     };
-    let _ = notes
-        .send(Note::AnswerReady {
-            call_id: call_id.clone(),
-            sdp,
-        })
-        .await;
+    let ready = Note::AnswerReady {
+        call_id: call_id.clone(),
+        sdp,
+    };
+    let _ = notes.send((serial, ready)).await;
     let note = match session.connected().await {
         Ok(()) => Note::TransportUp { call_id },
         Err(e) => Note::MediaFailed {
@@ -276,5 +275,5 @@ pub(super) async fn answer_and_connect(
             message: e.to_string(),
         },
     };
-    let _ = notes.send(note).await;
+    let _ = notes.send((serial, note)).await;
 }

@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use crate::media::WebRtcStack;
 use crate::signaling::{SignalingClient, SignalingConfig, SignalingError, SignalingEvent};
 
-use super::calls::{Calls, Note};
+use super::calls::{Calls, Tagged};
 use super::commands::{Command, Phone, Reply};
 use super::config::CallAudioFactory;
 use super::devices::Devices;
@@ -50,7 +50,7 @@ pub(crate) struct Engine {
     stack: WebRtcStack,
     audio: Audio,
     calls: Calls,
-    notes: mpsc::Sender<Note>,
+    notes: mpsc::Sender<Tagged>,
     next_request: u64,
     /// Requests awaiting their reply, by request id.
     pending: HashMap<String, Pending>,
@@ -107,7 +107,7 @@ impl Engine {
         mut self,
         mut commands: mpsc::Receiver<Command>,
         mut signaling: mpsc::Receiver<SignalingEvent>,
-        mut notes: mpsc::Receiver<Note>,
+        mut notes: mpsc::Receiver<Tagged>,
     ) {
         let mut levels = tokio::time::interval(LEVELS_EVERY);
         levels.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -122,7 +122,13 @@ impl Engine {
                     Some(event) => self.on_signaling(event).await,
                     None => break None,
                 },
-                Some(note) = notes.recv() => self.on_note(note).await,
+                Some((serial, note)) = notes.recv() => {
+                    // Only from the media work of the offer the call is on now.
+                    let current = self.calls.by_id.get(note.call_id()).map(|c| c.serial);
+                    if current == Some(serial) {
+                        self.on_note(note).await;
+                    }
+                }
                 _ = levels.tick(), if self.calls.any_media() => self.on_levels().await,
             }
         };

@@ -117,10 +117,11 @@ impl Engine {
                     entry.session.start_media();
                     entry.media_started = true;
                     let session = entry.session.clone();
+                    let serial = entry.serial;
                     let notes = self.notes.clone();
                     tokio::spawn(async move {
                         if session.heard_packets(1).await.is_ok() {
-                            let _ = notes.send(Note::Heard { call_id }).await;
+                            let _ = notes.send((serial, Note::Heard { call_id })).await;
                         }
                     });
                 }
@@ -226,6 +227,7 @@ impl Engine {
         self.calls.by_id.insert(
             call_id,
             PhoneCall {
+                serial: self.calls.offered,
                 call: Call::offered(now),
                 session,
                 playout,

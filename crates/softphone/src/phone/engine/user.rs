@@ -87,6 +87,7 @@ impl Engine {
         }
         let session = entry.session.clone();
         let playout = entry.playout.clone();
+        let serial = entry.serial;
         self.calls.apply(&call_id, CallEvent::Answer);
         if let Some(entry) = self.calls.by_id.get_mut(&call_id) {
             entry.accept_reply = Some(reply);
@@ -96,7 +97,7 @@ impl Engine {
             devices.activate(&call_id, playout).await;
         }
         let notes = self.notes.clone();
-        tokio::spawn(answer_and_connect(call_id, session, notes));
+        tokio::spawn(answer_and_connect(call_id, serial, session, notes));
     }
 
     /// Reject or hang up: the call ends here at once; the result says whether the platform
