@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::audio_io::CaptureReader;
 use crate::level::{LevelWindow, SharedLevel};
-use crate::media::AudioSource;
+use std::time::Duration;
+
+use crate::media::{AudioSource, LiveFrame};
 use crate::rtp::{OPUS_CLOCK_RATE, SAMPLES_20MS};
 
 /// Capture backlog kept beyond the frame being read: older whole frames are dropped so the
@@ -108,6 +110,16 @@ pub(crate) fn read_fresh(
     (reader.read_frame(frame).unwrap_or(false), dropped)
 }
 
+/// About how long until a whole frame of `frame_len` samples is captured when `available`
+/// are (48 kHz).
+pub(crate) fn time_to_frame(available: usize, frame_len: usize) -> Duration {
+    let missing = frame_len.saturating_sub(available) as u64;
+    Duration::from_micros(missing * 1_000_000 / u64::from(OPUS_CLOCK_RATE))
+}
+
+/// How long to wait before looking again while no microphone is open.
+const NO_DEVICE_POLL: Duration = Duration::from_millis(20);
+
 impl MicSlot {
     /// The next frame from the reader; false when there is no reader or not a whole frame yet.
     fn read(&mut self, frame: &mut [i16]) -> bool {
@@ -118,12 +130,42 @@ impl MicSlot {
         self.dropped_frames += dropped;
         read
     }
+
+    /// The live answer for the sender: a frame if one is complete, else when to look again.
+    fn poll(&mut self, frame: &mut [i16]) -> LiveFrame {
+        if self.read(frame) {
+            return LiveFrame::Ready;
+        }
+        match self.reader.as_mut().map(|r| r.available()) {
+            Some(Ok(available)) => LiveFrame::NotYet(time_to_frame(available, frame.len())),
+            Some(Err(_)) | None => LiveFrame::NotYet(NO_DEVICE_POLL),
+        }
+    }
 }
 
-/// A call's microphone input: what the capture holds, silence while nothing is captured.
+/// A call's microphone input: what the capture holds, silence while nothing is captured. It is
+/// a live source: the capture's clock paces the sender ([`AudioSource::poll_frame`]).
 pub(crate) struct MicSource(Mic);
 
 impl AudioSource for MicSource {
+    fn poll_frame(&mut self, frame: &mut [i16]) -> Option<LiveFrame> {
+        let mut slot = self.0.lock();
+        let answer = slot.poll(frame);
+        let level = match answer {
+            LiveFrame::Ready => slot.level.push_i16(frame),
+            // No device: the meter falls to silence as the sender sends silence.
+            LiveFrame::NotYet(_) if slot.reader.is_none() => {
+                let silence = [0i16; SAMPLES_20MS];
+                slot.level.push_i16(&silence)
+            }
+            LiveFrame::NotYet(_) => None,
+        };
+        if let Some(dbfs) = level {
+            self.0.level.set(dbfs);
+        }
+        Some(answer)
+    }
+
     fn fill(&mut self, frame: &mut [i16]) {
         let mut slot = self.0.lock();
         if !slot.read(frame) {
@@ -188,6 +230,26 @@ mod tests {
         assert_eq!(dropped, 0);
         fake.queued = SAMPLES_20MS - 1;
         assert_eq!(read_fresh(&mut fake, &mut frame, &mut scratch), (false, 0));
+    }
+
+    #[test]
+    fn the_wait_hint_is_the_time_until_a_whole_frame_is_captured() {
+        assert_eq!(time_to_frame(0, SAMPLES_20MS), Duration::from_millis(20));
+        assert_eq!(time_to_frame(480, SAMPLES_20MS), Duration::from_millis(10));
+        assert_eq!(time_to_frame(2_000, SAMPLES_20MS), Duration::ZERO);
+    }
+
+    #[test]
+    fn without_a_device_the_microphone_is_a_live_source_that_is_not_ready() {
+        let mic = Mic::new();
+        let mut source = mic.source();
+        let mut frame = [7i16; SAMPLES_20MS];
+        assert_eq!(
+            source.poll_frame(&mut frame),
+            Some(LiveFrame::NotYet(NO_DEVICE_POLL)),
+            "the sender keeps the cadence with silence"
+        );
+        assert_eq!(mic.level_dbfs(), SILENCE_DBFS);
     }
 
     #[test]
