@@ -270,10 +270,12 @@ async fn after_a_reconnect_the_snapshot_keeps_listed_ringing_calls_and_ends_the_
         }
         other => panic!("expected A to end, got {other:?}"),
     }
-    match next_request(&mut ws).await {
+    let request = next_request(&mut ws).await;
+    match &request {
         ClientMessage::RejectCall(r) => assert_eq!(r.call_id.as_str(), "wacid.A"),
         other => panic!("expected reject_call, got {other:?}"),
     }
+    reply(&mut ws, &request, None).await;
     phone.shutdown().await;
 }
 
@@ -319,9 +321,34 @@ async fn an_accept_lost_with_the_connection_ends_the_call_here_and_it_is_offered
     // Offered afresh, it can be accepted again.
     phone.accept("wacid.A").await.unwrap();
     assert!(matches!(events.next().await, PhoneEvent::Answered { .. }));
-    assert!(matches!(
-        next_request(&mut ws).await,
-        ClientMessage::AcceptCall(_)
-    ));
-    phone.shutdown().await;
+    let request = next_request(&mut ws).await;
+    assert!(
+        matches!(request, ClientMessage::AcceptCall(_)),
+        "{request:?}"
+    );
+    reply(&mut ws, &request, None).await;
+
+    // Shutting down hangs the call up, and waits for the platform to take the hang-up.
+    let stopping = tokio::spawn(phone.shutdown());
+    let request = next_request(&mut ws).await;
+    match &request {
+        ClientMessage::Hangup(h) => assert_eq!(h.call_id.as_str(), "wacid.A"),
+        other => panic!("expected hangup, got {other:?}"),
+    }
+    assert_eq!(
+        events.next().await,
+        PhoneEvent::Ended {
+            call_id: "wacid.A".into(),
+            reason: EndReason::LocalHangup,
+            duration_secs: None,
+            talk_secs: 0.0
+        }
+    );
+    assert!(!stopping.is_finished(), "shutdown waits for the reply");
+    reply(&mut ws, &request, None).await;
+    timeout(WAIT, stopping).await.unwrap().unwrap();
+    assert!(
+        events.0.recv().await.is_none(),
+        "events close after shutdown"
+    );
 }

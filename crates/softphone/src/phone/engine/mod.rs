@@ -29,6 +29,8 @@ use super::{AudioPlan, ConnectionStatus, PhoneConfig, PhoneError, PhoneEvent};
 /// the channel is more than half full; every other event waits.
 const EVENTS_CAPACITY: usize = 1024;
 const LEVELS_EVERY: Duration = Duration::from_millis(50);
+/// How long shutting down waits for the platform's replies to its last hang-ups.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 /// What a request was for, so its reply can be routed.
 #[derive(Debug)]
@@ -133,6 +135,7 @@ impl Engine {
             }
         };
         self.hang_up_all().await;
+        self.await_call_replies(&mut signaling).await;
         self.signaling.shutdown();
         if let Audio::Devices(devices) = self.audio {
             devices.stop().await;
@@ -141,6 +144,28 @@ impl Engine {
         drop(self.events);
         if let Some(done) = done {
             let _ = done.send(());
+        }
+    }
+
+    /// On shutdown: give the platform a moment to take the hang-ups just sent (closing the
+    /// socket at once could drop them), handling nothing but replies meanwhile.
+    async fn await_call_replies(&mut self, signaling: &mut mpsc::Receiver<SignalingEvent>) {
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+        while self.connected
+            && self
+                .pending
+                .values()
+                .any(|p| matches!(p, Pending::Call { .. }))
+        {
+            match tokio::time::timeout_at(deadline, signaling.recv()).await {
+                Ok(Some(SignalingEvent::Message(message))) => {
+                    if let protocol::ServerMessage::Reply(reply) = *message {
+                        self.pending.remove(reply.request_id.as_str());
+                    }
+                }
+                Ok(Some(SignalingEvent::Disconnected { .. })) | Ok(None) | Err(_) => return,
+                Ok(Some(_)) => {}
+            }
         }
     }
 
