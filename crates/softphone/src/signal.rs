@@ -27,20 +27,59 @@ impl Sine {
 
     pub fn next_sample(&mut self) -> f32 {
         let s = (self.phase.sin() * self.amplitude) as f32;
-        self.phase = (self.phase + self.step) % TAU;
+        self.advance(1);
         s
     }
 
     pub fn fill_i16(&mut self, out: &mut [i16]) {
-        for s in out {
-            *s = to_i16(self.next_sample());
+        let mut osc = self.block_oscillator();
+        for s in out.iter_mut() {
+            *s = to_i16(osc.next());
         }
+        self.advance(out.len());
     }
 
     pub fn fill_f32(&mut self, out: &mut [f32]) {
-        for s in out {
-            *s = self.next_sample();
+        let mut osc = self.block_oscillator();
+        for s in out.iter_mut() {
+            *s = osc.next();
         }
+        self.advance(out.len());
+    }
+
+    /// A phasor rotated by `step` per sample from the current phase: one multiply-add per
+    /// sample instead of a `sin` (the headless agent's tone runs all call long). Re-anchored
+    /// exactly at every block, so rounding never accumulates past one block.
+    fn block_oscillator(&self) -> Oscillator {
+        Oscillator {
+            re: self.phase.cos(),
+            im: self.phase.sin(),
+            step_re: self.step.cos(),
+            step_im: self.step.sin(),
+            amplitude: self.amplitude,
+        }
+    }
+
+    fn advance(&mut self, samples: usize) {
+        self.phase = (self.phase + self.step * samples as f64) % TAU;
+    }
+}
+
+struct Oscillator {
+    re: f64,
+    im: f64,
+    step_re: f64,
+    step_im: f64,
+    amplitude: f64,
+}
+
+impl Oscillator {
+    fn next(&mut self) -> f32 {
+        let s = (self.im * self.amplitude) as f32;
+        let re = self.re * self.step_re - self.im * self.step_im;
+        self.im = self.im * self.step_re + self.re * self.step_im;
+        self.re = re;
+        s
     }
 }
 
@@ -145,6 +184,31 @@ mod tests {
         let mut v = vec![0.0; n];
         sine.fill_f32(&mut v);
         v
+    }
+
+    #[test]
+    fn block_fills_match_the_sine_sample_by_sample_across_blocks() {
+        let mut blocks = Sine::new(1_234.5, 48_000, 0.7);
+        let mut one_by_one = Sine::new(1_234.5, 48_000, 0.7);
+        // Ten minutes of phase first, so accumulated rounding would show.
+        let mut skip = vec![0.0f32; 48_000];
+        for _ in 0..600 {
+            blocks.fill_f32(&mut skip);
+            for _ in 0..48_000 {
+                one_by_one.next_sample();
+            }
+        }
+        for size in [960, 1, 17, 480, 4_096] {
+            let mut v = vec![0.0f32; size];
+            blocks.fill_f32(&mut v);
+            for (i, s) in v.iter().enumerate() {
+                let expected = one_by_one.next_sample();
+                assert!(
+                    (s - expected).abs() < 1e-4,
+                    "block {size}, sample {i}: {s} vs {expected}"
+                );
+            }
+        }
     }
 
     #[test]
