@@ -14,6 +14,11 @@ const COMMANDS: &[&str] = &[
     "list_devices",
     "select_device",
     "call_history",
+    "app_info",
+    "test_ringtone",
+    "start_mic_test",
+    "stop_mic_test",
+    "simulate_customer_call",
 ];
 
 fn main() {

@@ -2,55 +2,53 @@
 //! call handling answers `no_such_call` until the `softphone` engine is wired in, because
 //! without it no call can ring or be in progress.
 
-use crate::agent_state::AgentState;
+use crate::agent_state::{AgentState, Credentials};
+use crate::demo::{self, DemoConfig};
 use crate::error::CommandError;
-use crate::events::{self, PopupCalls};
+use crate::events;
 use crate::model::{
-    AudioDevice, ChosenPresence, ConnectionState, CoreEvent, DeviceKind, Session, SignInRequest,
+    AppInfo, AudioDevice, ChosenPresence, CoreEvent, DeviceKind, Session, SignInRequest,
 };
+use crate::session;
 use protocol::rest::{CallQuery, CallRecord};
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 
 type CommandResult<T> = Result<T, CommandError>;
 
 #[tauri::command]
-pub fn current_session(state: State<'_, AgentState>) -> Option<Session> {
-    state.current_session()
+pub async fn current_session(app: AppHandle) -> CommandResult<Option<Session>> {
+    session::restore_once(&app).await;
+    Ok(app.state::<AgentState>().current_session())
 }
 
 #[tauri::command]
-pub fn sign_in(
-    app: AppHandle,
-    state: State<'_, AgentState>,
-    request: SignInRequest,
-) -> CommandResult<Session> {
-    let session = state.sign_in(&request)?;
-    // No engine yet, so no WebSocket: say so rather than pretend to be connected.
-    events::emit(
-        &app,
-        &CoreEvent::ConnectionChanged {
-            state: ConnectionState::Disconnected,
-        },
-    );
-    Ok(session)
+pub async fn sign_in(app: AppHandle, request: SignInRequest) -> CommandResult<Session> {
+    let credentials = Credentials::from_request(&request)?;
+    session::restore_once(&app).await;
+    session::sign_in(&app, credentials, false).await
 }
 
 #[tauri::command]
-pub fn sign_out(app: AppHandle, state: State<'_, AgentState>, ringing: State<'_, PopupCalls>) {
-    state.sign_out();
-    let must_hide = ringing
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clear();
-    if must_hide {
-        crate::windows::set_popup_visible(&app, false);
+pub async fn sign_out(app: AppHandle) -> CommandResult<()> {
+    session::sign_out(&app).await;
+    Ok(())
+}
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AgentState>) -> AppInfo {
+    AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        demo: state.is_demo(),
+        shortcuts: crate::shortcuts::keys(),
     }
-    events::emit(
-        &app,
-        &CoreEvent::ConnectionChanged {
-            state: ConnectionState::Disconnected,
-        },
-    );
+}
+
+#[tauri::command]
+pub async fn simulate_customer_call(demo: State<'_, Option<DemoConfig>>) -> CommandResult<()> {
+    let demo = demo.inner().as_ref().ok_or(CommandError::NotDemo)?;
+    let call_id = demo::simulate_customer_call(demo).await?;
+    tracing::info!(%call_id, "the simulator placed a demo customer call");
+    Ok(())
 }
 
 #[tauri::command]

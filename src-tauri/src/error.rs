@@ -20,6 +20,12 @@ pub enum CommandError {
     OnCall,
     #[error("The call engine is not available in this build yet.")]
     EngineUnavailable,
+    #[error("This action exists only in the demo (started by `cargo xtask run`).")]
+    NotDemo,
+    #[error("The demo does not know where the simulator is (RINGDESK_DEMO_SIM is not set).")]
+    DemoSimMissing,
+    #[error("The simulator could not place the call: {0}")]
+    DemoSimFailed(String),
 }
 
 impl CommandError {
@@ -33,6 +39,9 @@ impl CommandError {
             Self::NoSuchDevice => "no_such_device",
             Self::OnCall => "on_call",
             Self::EngineUnavailable => "engine_unavailable",
+            Self::NotDemo => "not_demo",
+            Self::DemoSimMissing => "demo_sim_missing",
+            Self::DemoSimFailed(_) => "demo_sim_failed",
         }
     }
 }
@@ -78,6 +87,9 @@ mod tests {
             CommandError::NoSuchDevice,
             CommandError::OnCall,
             CommandError::EngineUnavailable,
+            CommandError::NotDemo,
+            CommandError::DemoSimMissing,
+            CommandError::DemoSimFailed(String::new()),
         ];
         let mut codes: Vec<&str> = all.iter().map(CommandError::code).collect();
         assert!(codes

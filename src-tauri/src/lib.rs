@@ -4,15 +4,22 @@
 
 mod agent_state;
 mod commands;
+mod credentials;
+mod demo;
+mod engine;
 pub mod error;
 mod events;
 pub mod model;
 mod platform_url;
 mod popup;
+mod session;
+mod settings;
+mod shortcuts;
 mod tray;
 mod windows;
 
 use agent_state::AgentState;
+use demo::DemoConfig;
 use tauri::Manager;
 use tauri_plugin_window_state::StateFlags;
 use tracing_subscriber::EnvFilter;
@@ -22,6 +29,16 @@ pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
+
+    let context = tauri::generate_context!("../tauri.conf.json");
+    // Tauri's own app_config_dir(), known before any window can invoke a command.
+    let config_dir = dirs::config_dir().map(|dir| dir.join(&context.config().identifier));
+    let demo = DemoConfig::from_env(|name| std::env::var(name).ok());
+    let agent = AgentState::new(
+        Box::new(credentials::OsKeyring),
+        settings::SettingsFile::new(config_dir),
+        demo.as_ref().map(|d| d.credentials.clone()),
+    );
 
     let result = tauri::Builder::default()
         // First, so a second launch exits before doing anything else.
@@ -36,7 +53,10 @@ pub fn run() {
                 .with_denylist(&[windows::POPUP])
                 .build(),
         )
-        .manage(AgentState::default())
+        .manage(agent)
+        .manage(demo)
+        .manage(session::RestoreOnce::default())
+        .manage(engine::Engine::default())
         .manage(events::PopupCalls::default())
         .invoke_handler(tauri::generate_handler![
             commands::current_session,
@@ -50,15 +70,21 @@ pub fn run() {
             commands::list_devices,
             commands::select_device,
             commands::call_history,
+            commands::app_info,
+            commands::simulate_customer_call,
         ])
         .setup(|app| {
             tray::install(app.handle())?;
             if let Some(main) = app.get_webview_window(windows::MAIN) {
                 windows::keep_running_on_close(&main);
             }
+            // Sign in from the keyring (or the demo) without waiting for the UI: calls must
+            // ring even while the main window is hidden.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move { session::restore_once(&handle).await });
             Ok(())
         })
-        .run(tauri::generate_context!("../tauri.conf.json"));
+        .run(context);
 
     if let Err(error) = result {
         tracing::error!(%error, "Ringdesk could not start");

@@ -1,0 +1,108 @@
+//! Signing in and out as the app does it: keyring calls off the main thread, the engine started
+//! or stopped, notices and events emitted. The decisions themselves are in `agent_state`.
+
+use crate::agent_state::{AgentState, Credentials, Restored};
+use crate::engine::Engine;
+use crate::error::CommandError;
+use crate::events::{self, PopupCalls};
+use crate::model::{ConnectionState, CoreEvent, Notice, Presence, Session};
+use tauri::{AppHandle, Manager};
+use tokio::sync::OnceCell;
+
+/// Start-up restore runs once, whichever comes first: the app's setup or the UI asking.
+#[derive(Debug, Default)]
+pub struct RestoreOnce(OnceCell<()>);
+
+/// Signs in with what the keyring (or the demo environment) holds, once per run.
+pub async fn restore_once(app: &AppHandle) {
+    let once = app.state::<RestoreOnce>();
+    once.0
+        .get_or_init(|| async {
+            let state = app.clone();
+            let restored =
+                tauri::async_runtime::spawn_blocking(move || state.state::<AgentState>().restore())
+                    .await
+                    .unwrap_or(Restored::Nothing);
+            match restored {
+                Restored::Nothing => {}
+                Restored::Failed(notice) => notify(app, notice),
+                Restored::Found {
+                    credentials,
+                    remembered,
+                } => {
+                    if let Err(error) = sign_in(app, credentials, remembered).await {
+                        notify(
+                            app,
+                            Notice {
+                                code: error.code().into(),
+                                message: error.to_string(),
+                            },
+                        );
+                    }
+                }
+            }
+        })
+        .await;
+}
+
+/// Starts the engine with these credentials, then remembers them (keyring) and makes the
+/// session current. `remembered`: they came from the keyring, do not write them back.
+pub async fn sign_in(
+    app: &AppHandle,
+    credentials: Credentials,
+    remembered: bool,
+) -> Result<Session, CommandError> {
+    if app.state::<AgentState>().current_session().is_some() {
+        sign_out(app).await;
+    }
+    let engine = app.state::<Engine>();
+    let agent_name = engine.start(app, &credentials).await?;
+    let state = app.clone();
+    let (session, notice) = tauri::async_runtime::spawn_blocking(move || {
+        state.state::<AgentState>().sign_in(
+            credentials,
+            agent_name,
+            Presence::Available,
+            remembered,
+        )
+    })
+    .await
+    .map_err(|_| CommandError::EngineUnavailable)?;
+    if let Some(notice) = notice {
+        notify(app, notice);
+    }
+    Ok(session)
+}
+
+/// Stops the engine, forgets the session and the keyring entry, hides any ringing popup.
+pub async fn sign_out(app: &AppHandle) {
+    app.state::<Engine>().stop().await;
+    let state = app.clone();
+    let notice =
+        tauri::async_runtime::spawn_blocking(move || state.state::<AgentState>().sign_out())
+            .await
+            .ok()
+            .flatten();
+    let must_hide = app
+        .state::<PopupCalls>()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clear();
+    if must_hide {
+        crate::windows::set_popup_visible(app, false);
+    }
+    events::emit(
+        app,
+        &CoreEvent::ConnectionChanged {
+            state: ConnectionState::Disconnected,
+        },
+    );
+    if let Some(notice) = notice {
+        notify(app, notice);
+    }
+}
+
+pub fn notify(app: &AppHandle, notice: Notice) {
+    tracing::warn!(code = %notice.code, message = %notice.message, "notice");
+    events::emit(app, &CoreEvent::Notice { notice });
+}
