@@ -9,6 +9,7 @@ use crate::events;
 use crate::model::{
     AppInfo, AudioDevice, ChosenPresence, CoreEvent, DeviceKind, Session, SignInRequest,
 };
+use crate::ringtone::Ringer;
 use crate::session;
 use protocol::rest::{CallQuery, CallRecord};
 use tauri::{AppHandle, Manager, State};
@@ -40,6 +41,14 @@ pub fn app_info(state: State<'_, AgentState>) -> AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         demo: state.is_demo(),
         shortcuts: crate::shortcuts::keys(),
+    }
+}
+
+/// Rings ~3 s on the ring device; while a call rings, the ring is already playing.
+#[tauri::command]
+pub fn test_ringtone(app: AppHandle, ringer: State<'_, Ringer>) {
+    if !events::is_ringing(&app) {
+        ringer.test(app.state::<AgentState>().device(DeviceKind::Ring));
     }
 }
 

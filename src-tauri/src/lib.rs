@@ -12,6 +12,7 @@ mod events;
 pub mod model;
 mod platform_url;
 mod popup;
+mod ringtone;
 mod session;
 mod settings;
 mod shortcuts;
@@ -71,10 +72,21 @@ pub fn run() {
             commands::select_device,
             commands::call_history,
             commands::app_info,
+            commands::test_ringtone,
             commands::simulate_customer_call,
         ])
         .setup(|app| {
             tray::install(app.handle())?;
+            let handle = app.handle().clone();
+            app.manage(ringtone::Ringer::spawn(move |why| {
+                session::notify(
+                    &handle,
+                    model::Notice {
+                        code: "ring_device_failed".into(),
+                        message: format!("The ringtone could not play: {why}."),
+                    },
+                );
+            }));
             if let Some(main) = app.get_webview_window(windows::MAIN) {
                 windows::keep_running_on_close(&main);
             }

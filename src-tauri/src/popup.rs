@@ -1,10 +1,10 @@
-//! When the incoming-call popup window is shown, and where.
+//! When the incoming-call popup window is shown (and the ringtone plays), and where.
 
 use crate::model::CoreEvent;
 use std::collections::BTreeSet;
 
 /// The calls ringing for this agent, to decide when the popup appears and goes.
-/// Invariant: the popup is visible exactly while this set is non-empty.
+/// Invariant: the popup is visible, and the ringtone plays, exactly while this set is non-empty.
 #[derive(Debug, Default)]
 pub struct RingingCalls {
     ringing: BTreeSet<String>,
@@ -24,10 +24,12 @@ impl RingingCalls {
             CoreEvent::CallStarted { call } => {
                 self.ringing.remove(&call.call_id);
             }
+            CoreEvent::CallEnded { call_id, .. } => {
+                self.ringing.remove(call_id);
+            }
             CoreEvent::ConnectionChanged { .. }
             | CoreEvent::PresenceChanged { .. }
             | CoreEvent::CallUpdated { .. }
-            | CoreEvent::CallEnded { .. }
             | CoreEvent::DevicesChanged { .. }
             | CoreEvent::Levels { .. }
             | CoreEvent::MicTestLevel { .. }
@@ -35,6 +37,10 @@ impl RingingCalls {
         }
         let visible = !self.ringing.is_empty();
         (visible != was_visible).then_some(visible)
+    }
+
+    pub fn is_ringing(&self) -> bool {
+        !self.ringing.is_empty()
     }
 
     /// Forgets every ringing call (sign-out); true if the popup must hide.
@@ -116,6 +122,17 @@ mod tests {
         };
         assert_eq!(calls.apply(&started), Some(false));
         assert!(!calls.clear());
+    }
+
+    #[test]
+    fn a_call_that_ends_while_ringing_stops_the_ring() {
+        let mut calls = RingingCalls::default();
+        calls.apply(&ring("a"));
+        let ended = CoreEvent::CallEnded {
+            call_id: "a".into(),
+            reason: crate::model::CallEndReason::Failed,
+        };
+        assert_eq!(calls.apply(&ended), Some(false));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::agent_state::{AgentState, Credentials, Restored};
 use crate::engine::Engine;
 use crate::error::CommandError;
-use crate::events::{self, PopupCalls};
+use crate::events;
 use crate::model::{ConnectionState, CoreEvent, Notice, Presence, Session};
 use tauri::{AppHandle, Manager};
 use tokio::sync::OnceCell;
@@ -83,14 +83,7 @@ pub async fn sign_out(app: &AppHandle) {
             .await
             .ok()
             .flatten();
-    let must_hide = app
-        .state::<PopupCalls>()
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clear();
-    if must_hide {
-        crate::windows::set_popup_visible(app, false);
-    }
+    events::forget_ringing(app);
     events::emit(
         app,
         &CoreEvent::ConnectionChanged {
