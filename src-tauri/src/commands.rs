@@ -6,8 +6,9 @@ use crate::agent_state::{AgentState, Credentials};
 use crate::demo::{self, DemoConfig};
 use crate::error::CommandError;
 use crate::events;
+use crate::mic_test::MicTest;
 use crate::model::{
-    AppInfo, AudioDevice, ChosenPresence, CoreEvent, DeviceKind, Session, SignInRequest,
+    AppInfo, AudioDevice, ChosenPresence, CoreEvent, DeviceKind, Presence, Session, SignInRequest,
 };
 use crate::ringtone::Ringer;
 use crate::session;
@@ -50,6 +51,23 @@ pub fn test_ringtone(app: AppHandle, ringer: State<'_, Ringer>) {
     if !events::is_ringing(&app) {
         ringer.test(app.state::<AgentState>().device(DeviceKind::Ring));
     }
+}
+
+#[tauri::command]
+pub fn start_mic_test(app: AppHandle, mic: State<'_, MicTest>) -> CommandResult<()> {
+    if app.state::<AgentState>().presence() == Some(Presence::Busy) {
+        return Err(CommandError::CallInProgress);
+    }
+    let device = app.state::<AgentState>().device(DeviceKind::Input);
+    let events = app.clone();
+    mic.start(device, move |level| {
+        events::emit(&events, &CoreEvent::MicTestLevel { level });
+    })
+}
+
+#[tauri::command]
+pub fn stop_mic_test(mic: State<'_, MicTest>) {
+    mic.stop();
 }
 
 #[tauri::command]

@@ -26,6 +26,10 @@ pub enum CommandError {
     DemoSimMissing,
     #[error("The simulator could not place the call: {0}")]
     DemoSimFailed(String),
+    #[error("The sound device could not be used: {0}")]
+    DeviceFailed(String),
+    #[error("Not possible during a call.")]
+    CallInProgress,
 }
 
 impl CommandError {
@@ -42,6 +46,8 @@ impl CommandError {
             Self::NotDemo => "not_demo",
             Self::DemoSimMissing => "demo_sim_missing",
             Self::DemoSimFailed(_) => "demo_sim_failed",
+            Self::DeviceFailed(_) => "device_failed",
+            Self::CallInProgress => "call_in_progress",
         }
     }
 }
@@ -90,6 +96,8 @@ mod tests {
             CommandError::NotDemo,
             CommandError::DemoSimMissing,
             CommandError::DemoSimFailed(String::new()),
+            CommandError::DeviceFailed(String::new()),
+            CommandError::CallInProgress,
         ];
         let mut codes: Vec<&str> = all.iter().map(CommandError::code).collect();
         assert!(codes

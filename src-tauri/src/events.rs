@@ -1,6 +1,7 @@
 //! The one event channel from the core to every window (the UI's `CORE_EVENT`).
 
 use crate::agent_state::AgentState;
+use crate::mic_test::MicTest;
 use crate::model::{CoreEvent, DeviceKind};
 use crate::popup::RingingCalls;
 use crate::ringtone::Ringer;
@@ -30,6 +31,12 @@ pub fn emit(app: &AppHandle, event: &CoreEvent) {
             } else {
                 ringer.stop();
             }
+        }
+    }
+    if let CoreEvent::CallStarted { .. } = event {
+        // The call takes the microphone.
+        if let Some(mic_test) = app.try_state::<MicTest>() {
+            mic_test.stop();
         }
     }
     if let Err(error) = app.emit(CORE_EVENT, event) {

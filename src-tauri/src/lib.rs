@@ -9,6 +9,8 @@ mod demo;
 mod engine;
 pub mod error;
 mod events;
+mod levels;
+mod mic_test;
 pub mod model;
 mod platform_url;
 mod popup;
@@ -59,6 +61,7 @@ pub fn run() {
         .manage(session::RestoreOnce::default())
         .manage(engine::Engine::default())
         .manage(events::PopupCalls::default())
+        .manage(mic_test::MicTest::default())
         .invoke_handler(tauri::generate_handler![
             commands::current_session,
             commands::sign_in,
@@ -73,6 +76,8 @@ pub fn run() {
             commands::call_history,
             commands::app_info,
             commands::test_ringtone,
+            commands::start_mic_test,
+            commands::stop_mic_test,
             commands::simulate_customer_call,
         ])
         .setup(|app| {
