@@ -7,7 +7,7 @@
 
 use crate::credentials::{Token, TokenStore};
 use crate::error::CommandError;
-use crate::model::{ChosenPresence, DeviceKind, Notice, Presence, Session, SignInRequest};
+use crate::model::{DeviceKind, Notice, Presence, Session, SignInRequest};
 use crate::platform_url::normalize_platform_url;
 use crate::settings::{DeskSettings, SettingsFile};
 use std::sync::{Mutex, MutexGuard};
@@ -45,7 +45,6 @@ pub enum Restored {
 }
 
 #[derive(Debug)]
-#[allow(dead_code)]
 struct SignedIn {
     session: Session,
     token: Token,
@@ -74,8 +73,6 @@ impl std::fmt::Debug for AgentState {
     }
 }
 
-// Parts of this are for the engine, which is wired next.
-#[allow(dead_code)]
 impl AgentState {
     pub fn new(store: Box<dyn TokenStore>, file: SettingsFile, demo: Option<Credentials>) -> Self {
         let settings = file.load();
@@ -223,20 +220,17 @@ impl AgentState {
         })
     }
 
-    /// Sets the agent's chosen presence; refused while on a call (presence is then `busy`).
-    pub fn set_presence(&self, presence: ChosenPresence) -> Result<Presence, CommandError> {
-        self.update_presence(|current| {
-            if current == Presence::Busy {
-                Err(CommandError::OnCall)
-            } else {
-                Ok(presence.into())
-            }
-        })
-    }
-
-    /// Records a presence the engine reports (including `busy` during calls).
+    /// Records the presence the UI shows (the engine's, `busy` during calls), so the session
+    /// a window asks for says it too.
     pub fn presence_changed(&self, presence: Presence) -> Result<Presence, CommandError> {
-        self.update_presence(|_| Ok(presence))
+        let mut inner = self.lock();
+        let session = &mut inner
+            .signed_in
+            .as_mut()
+            .ok_or(CommandError::NotSignedIn)?
+            .session;
+        session.presence = presence;
+        Ok(presence)
     }
 
     /// Records the agent's name once the platform has said it.
@@ -244,10 +238,6 @@ impl AgentState {
         if let Some(signed_in) = self.lock().signed_in.as_mut() {
             name.clone_into(&mut signed_in.session.agent_name);
         }
-    }
-
-    pub fn presence(&self) -> Option<Presence> {
-        self.lock().signed_in.as_ref().map(|s| s.session.presence)
     }
 
     pub fn device(&self, kind: DeviceKind) -> Option<String> {
@@ -263,20 +253,6 @@ impl AgentState {
         let mut inner = self.lock();
         inner.settings.set_device(kind, name);
         self.save_settings(&inner.settings);
-    }
-
-    fn update_presence(
-        &self,
-        next: impl FnOnce(Presence) -> Result<Presence, CommandError>,
-    ) -> Result<Presence, CommandError> {
-        let mut inner = self.lock();
-        let session = &mut inner
-            .signed_in
-            .as_mut()
-            .ok_or(CommandError::NotSignedIn)?
-            .session;
-        session.presence = next(session.presence)?;
-        Ok(session.presence)
     }
 
     fn save_settings(&self, settings: &DeskSettings) {
@@ -472,20 +448,16 @@ mod tests {
     }
 
     #[test]
-    fn presence_needs_a_session_and_busy_blocks_choices() {
+    fn presence_needs_a_session_and_shows_in_it() {
         let dir = tempfile::tempdir().unwrap();
         let state = state_in(dir.path(), Shared::default());
         assert_eq!(
-            state.set_presence(ChosenPresence::Away),
+            state.presence_changed(Presence::Away),
             Err(CommandError::NotSignedIn)
         );
         sign_in(&state, "https://calls.example.com", "t");
-        assert_eq!(state.set_presence(ChosenPresence::Away), Ok(Presence::Away));
-        state.presence_changed(Presence::Busy).unwrap();
-        assert_eq!(
-            state.set_presence(ChosenPresence::Available),
-            Err(CommandError::OnCall)
-        );
+        assert_eq!(state.presence_changed(Presence::Busy), Ok(Presence::Busy));
+        assert_eq!(state.current_session().unwrap().presence, Presence::Busy);
         state.sign_out();
         assert_eq!(state.require_session(), Err(CommandError::NotSignedIn));
     }

@@ -1,14 +1,15 @@
-//! The commands the UI invokes (names match ui/src/backend/tauri.ts). Each is a few lines;
-//! call handling answers `no_such_call` until the `softphone` engine is wired in, because
-//! without it no call can ring or be in progress.
+//! The commands the UI invokes (names match ui/src/backend/tauri.ts). Each is a few lines over
+//! `AgentState` (who is signed in), `Engine` (the softphone) and the ring/mic-test devices.
 
 use crate::agent_state::{AgentState, Credentials};
 use crate::demo::{self, DemoConfig};
+use crate::devices;
+use crate::engine::Engine;
 use crate::error::CommandError;
 use crate::events;
 use crate::mic_test::MicTest;
 use crate::model::{
-    AppInfo, AudioDevice, ChosenPresence, CoreEvent, DeviceKind, Presence, Session, SignInRequest,
+    AppInfo, AudioDevice, ChosenPresence, CoreEvent, DeviceKind, Session, SignInRequest,
 };
 use crate::ringtone::Ringer;
 use crate::session;
@@ -20,6 +21,7 @@ type CommandResult<T> = Result<T, CommandError>;
 #[tauri::command]
 pub async fn current_session(app: AppHandle) -> CommandResult<Option<Session>> {
     session::restore_once(&app).await;
+    session::replay_startup_notices(&app);
     Ok(app.state::<AgentState>().current_session())
 }
 
@@ -45,6 +47,73 @@ pub fn app_info(state: State<'_, AgentState>) -> AppInfo {
     }
 }
 
+#[tauri::command]
+pub async fn set_presence(app: AppHandle, presence: ChosenPresence) -> CommandResult<()> {
+    app.state::<AgentState>().require_session()?;
+    app.state::<Engine>().set_presence(&app, presence).await
+}
+
+#[tauri::command]
+pub async fn accept_call(engine: State<'_, Engine>, call_id: String) -> CommandResult<()> {
+    engine.accept(&call_id).await
+}
+
+#[tauri::command]
+pub async fn reject_call(engine: State<'_, Engine>, call_id: String) -> CommandResult<()> {
+    engine.reject(&call_id).await
+}
+
+#[tauri::command]
+pub async fn hang_up(engine: State<'_, Engine>, call_id: String) -> CommandResult<()> {
+    engine.hang_up(&call_id).await
+}
+
+#[tauri::command]
+pub async fn set_muted(
+    engine: State<'_, Engine>,
+    call_id: String,
+    muted: bool,
+) -> CommandResult<()> {
+    engine.set_muted(&call_id, muted).await
+}
+
+#[tauri::command]
+pub async fn list_devices(app: AppHandle) -> CommandResult<Vec<AudioDevice>> {
+    app.state::<AgentState>().require_session()?;
+    current_devices(&app).await
+}
+
+#[tauri::command]
+pub async fn select_device(
+    app: AppHandle,
+    kind: DeviceKind,
+    device_id: String,
+) -> CommandResult<()> {
+    if !devices::exists(&current_devices(&app).await?, kind, &device_id) {
+        return Err(CommandError::NoSuchDevice);
+    }
+    app.state::<Engine>()
+        .select_device(kind, &device_id)
+        .await?;
+    app.state::<AgentState>()
+        .select_device(kind, Some(device_id.clone()));
+    if kind == DeviceKind::Ring && events::is_ringing(&app) {
+        app.state::<Ringer>().ring(Some(device_id));
+    }
+    let devices = current_devices(&app).await?;
+    events::emit(&app, &CoreEvent::DevicesChanged { devices });
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn call_history(app: AppHandle, query: CallQuery) -> CommandResult<Vec<CallRecord>> {
+    let credentials = app.state::<AgentState>().credentials()?;
+    let token = credentials.token.expose();
+    softphone::phone::call_history(&credentials.platform_url, token, &query)
+        .await
+        .map_err(CommandError::Phone)
+}
+
 /// Rings ~3 s on the ring device; while a call rings, the ring is already playing.
 #[tauri::command]
 pub fn test_ringtone(app: AppHandle, ringer: State<'_, Ringer>) {
@@ -55,7 +124,7 @@ pub fn test_ringtone(app: AppHandle, ringer: State<'_, Ringer>) {
 
 #[tauri::command]
 pub fn start_mic_test(app: AppHandle, mic: State<'_, MicTest>) -> CommandResult<()> {
-    if app.state::<AgentState>().presence() == Some(Presence::Busy) {
+    if app.state::<Engine>().on_call() {
         return Err(CommandError::CallInProgress);
     }
     let device = app.state::<AgentState>().device(DeviceKind::Input);
@@ -78,67 +147,12 @@ pub async fn simulate_customer_call(demo: State<'_, Option<DemoConfig>>) -> Comm
     Ok(())
 }
 
-#[tauri::command]
-pub fn set_presence(
-    app: AppHandle,
-    state: State<'_, AgentState>,
-    presence: ChosenPresence,
-) -> CommandResult<()> {
-    let presence = state.set_presence(presence)?;
-    events::emit(&app, &CoreEvent::PresenceChanged { presence });
-    Ok(())
-}
-
-#[tauri::command]
-pub fn accept_call(state: State<'_, AgentState>, call_id: String) -> CommandResult<()> {
-    no_call_yet(&state, &call_id)
-}
-
-#[tauri::command]
-pub fn reject_call(state: State<'_, AgentState>, call_id: String) -> CommandResult<()> {
-    no_call_yet(&state, &call_id)
-}
-
-#[tauri::command]
-pub fn hang_up(state: State<'_, AgentState>, call_id: String) -> CommandResult<()> {
-    no_call_yet(&state, &call_id)
-}
-
-#[tauri::command]
-pub fn set_muted(state: State<'_, AgentState>, call_id: String, muted: bool) -> CommandResult<()> {
-    tracing::debug!(muted, "mute requested");
-    no_call_yet(&state, &call_id)
-}
-
-#[tauri::command]
-pub fn list_devices(state: State<'_, AgentState>) -> CommandResult<Vec<AudioDevice>> {
-    state.require_session()?;
-    Ok(Vec::new())
-}
-
-#[tauri::command]
-pub fn select_device(
-    state: State<'_, AgentState>,
-    kind: DeviceKind,
-    device_id: String,
-) -> CommandResult<()> {
-    state.require_session()?;
-    tracing::debug!(?kind, %device_id, "device selection requested");
-    Err(CommandError::NoSuchDevice)
-}
-
-#[tauri::command]
-pub fn call_history(
-    state: State<'_, AgentState>,
-    query: CallQuery,
-) -> CommandResult<Vec<CallRecord>> {
-    state.require_session()?;
-    tracing::debug!(status = ?query.status, "history requested");
-    Err(CommandError::EngineUnavailable)
-}
-
-fn no_call_yet(state: &AgentState, call_id: &str) -> CommandResult<()> {
-    state.require_session()?;
-    tracing::debug!(%call_id, "call command without an engine");
-    Err(CommandError::NoSuchCall)
+/// Lists devices off the async threads (ALSA enumeration can take a while).
+async fn current_devices(app: &AppHandle) -> CommandResult<Vec<AudioDevice>> {
+    let settings = app.state::<AgentState>().settings();
+    let found = tauri::async_runtime::spawn_blocking(softphone::audio_io::list_devices)
+        .await
+        .map_err(|e| CommandError::DeviceFailed(e.to_string()))?
+        .map_err(|e| CommandError::DeviceFailed(e.to_string()))?;
+    Ok(devices::device_list(&found, &settings))
 }

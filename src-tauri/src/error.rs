@@ -30,6 +30,19 @@ pub enum CommandError {
     DeviceFailed(String),
     #[error("Not possible during a call.")]
     CallInProgress,
+    /// The engine refused; its code passes through (`not_connected`, `unauthorized`, ...).
+    #[error("{}", sentence(.0))]
+    Phone(softphone::phone::PhoneError),
+}
+
+/// The engine's messages are lower-case clauses; the UI shows sentences.
+fn sentence(error: &softphone::phone::PhoneError) -> String {
+    let text = crate::call_board::capitalize(&error.to_string());
+    if text.ends_with('.') {
+        text
+    } else {
+        format!("{text}.")
+    }
 }
 
 impl CommandError {
@@ -48,6 +61,7 @@ impl CommandError {
             Self::DemoSimFailed(_) => "demo_sim_failed",
             Self::DeviceFailed(_) => "device_failed",
             Self::CallInProgress => "call_in_progress",
+            Self::Phone(error) => error.code(),
         }
     }
 }
@@ -81,6 +95,18 @@ mod tests {
             serde_json::to_value(CommandError::InvalidPlatformUrl("no host".into())).unwrap();
         assert_eq!(value["code"], "invalid_platform_url");
         assert_eq!(value["message"], "The platform URL is not valid: no host.");
+    }
+
+    #[test]
+    fn engine_errors_keep_their_code_and_read_as_sentences() {
+        let error = CommandError::Phone(softphone::phone::PhoneError::NotConnected);
+        let value = serde_json::to_value(&error).unwrap();
+        assert_eq!(value["code"], "not_connected");
+        let message = value["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("Not connected") && message.ends_with('.'),
+            "{message}"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The one event channel from the core to every window (the UI's `CORE_EVENT`).
 
 use crate::agent_state::AgentState;
+use crate::engine::Engine;
 use crate::mic_test::MicTest;
 use crate::model::{CoreEvent, DeviceKind};
 use crate::popup::RingingCalls;
@@ -33,11 +34,23 @@ pub fn emit(app: &AppHandle, event: &CoreEvent) {
             }
         }
     }
-    if let CoreEvent::CallStarted { .. } = event {
-        // The call takes the microphone.
-        if let Some(mic_test) = app.try_state::<MicTest>() {
-            mic_test.stop();
+    match event {
+        CoreEvent::IncomingCall { call } => crate::notification::incoming(app, call),
+        CoreEvent::CallStarted { .. } => {
+            // The call takes the microphone.
+            if let Some(mic_test) = app.try_state::<MicTest>() {
+                mic_test.stop();
+            }
         }
+        CoreEvent::PresenceChanged { .. } | CoreEvent::ConnectionChanged { .. } => {
+            let presence = app
+                .state::<AgentState>()
+                .current_session()
+                .map(|s| s.presence);
+            let connection = app.state::<Engine>().connection();
+            crate::tray::show_status(app, presence, connection);
+        }
+        _ => {}
     }
     if let Err(error) = app.emit(CORE_EVENT, event) {
         tracing::warn!(%error, "could not deliver a core event to the windows");

@@ -3,15 +3,18 @@
 //! to TypeScript (ui/src/backend/app/) by tests/typescript.rs.
 
 mod agent_state;
+mod call_board;
 mod commands;
 mod credentials;
 mod demo;
+mod devices;
 mod engine;
 pub mod error;
 mod events;
 mod levels;
 mod mic_test;
 pub mod model;
+mod notification;
 mod platform_url;
 mod popup;
 mod ringtone;
@@ -56,9 +59,11 @@ pub fn run() {
                 .with_denylist(&[windows::POPUP])
                 .build(),
         )
+        .plugin(tauri_plugin_notification::init())
         .manage(agent)
         .manage(demo)
         .manage(session::RestoreOnce::default())
+        .manage(session::StartupNotices::default())
         .manage(engine::Engine::default())
         .manage(events::PopupCalls::default())
         .manage(mic_test::MicTest::default())
@@ -82,6 +87,7 @@ pub fn run() {
         ])
         .setup(|app| {
             tray::install(app.handle())?;
+            shortcuts::install(app.handle());
             let handle = app.handle().clone();
             app.manage(ringtone::Ringer::spawn(move |why| {
                 session::notify(

@@ -5,7 +5,8 @@ use crate::agent_state::{AgentState, Credentials, Restored};
 use crate::engine::Engine;
 use crate::error::CommandError;
 use crate::events;
-use crate::model::{ConnectionState, CoreEvent, Notice, Presence, Session};
+use crate::mic_test::MicTest;
+use crate::model::{ConnectionState, CoreEvent, Notice, Session};
 use tauri::{AppHandle, Manager};
 use tokio::sync::OnceCell;
 
@@ -57,14 +58,12 @@ pub async fn sign_in(
     }
     let engine = app.state::<Engine>();
     let agent_name = engine.start(app, &credentials).await?;
+    let presence = engine.presence();
     let state = app.clone();
     let (session, notice) = tauri::async_runtime::spawn_blocking(move || {
-        state.state::<AgentState>().sign_in(
-            credentials,
-            agent_name,
-            Presence::Available,
-            remembered,
-        )
+        state
+            .state::<AgentState>()
+            .sign_in(credentials, agent_name, presence, remembered)
     })
     .await
     .map_err(|_| CommandError::EngineUnavailable)?;
@@ -77,6 +76,7 @@ pub async fn sign_in(
 /// Stops the engine, forgets the session and the keyring entry, hides any ringing popup.
 pub async fn sign_out(app: &AppHandle) {
     app.state::<Engine>().stop().await;
+    app.state::<MicTest>().stop();
     let state = app.clone();
     let notice =
         tauri::async_runtime::spawn_blocking(move || state.state::<AgentState>().sign_out())
@@ -95,7 +95,44 @@ pub async fn sign_out(app: &AppHandle) {
     }
 }
 
+/// Tells every window something went wrong outside a command. Notices from before the UI
+/// first asked for the session (start-up: keyring, shortcuts) are kept and replayed then, as
+/// no window was listening yet.
 pub fn notify(app: &AppHandle, notice: Notice) {
     tracing::warn!(code = %notice.code, message = %notice.message, "notice");
+    app.state::<StartupNotices>().keep(&notice);
     events::emit(app, &CoreEvent::Notice { notice });
+}
+
+/// Re-sends the start-up notices (each window asks for the session once it listens).
+pub fn replay_startup_notices(app: &AppHandle) {
+    for notice in app.state::<StartupNotices>().replay() {
+        events::emit(app, &CoreEvent::Notice { notice });
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct StartupNotices(std::sync::Mutex<(bool, Vec<Notice>)>);
+
+impl StartupNotices {
+    fn keep(&self, notice: &Notice) {
+        let mut guard = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (ui_listening, kept) = &mut *guard;
+        if !*ui_listening {
+            kept.retain(|n| n.code != notice.code);
+            kept.push(notice.clone());
+        }
+    }
+
+    fn replay(&self) -> Vec<Notice> {
+        let mut guard = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        guard.0 = true;
+        guard.1.clone()
+    }
 }

@@ -20,7 +20,6 @@ pub struct DeskSettings {
     pub ring_device: Option<String>,
 }
 
-#[allow(dead_code)]
 impl DeskSettings {
     pub fn device(&self, kind: DeviceKind) -> Option<&str> {
         match kind {
