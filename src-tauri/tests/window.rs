@@ -114,8 +114,9 @@ fn the_real_window_signs_in_shows_errors_and_signs_out() {
         .click()
         .unwrap();
     app.find("[data-testid=main-window]").unwrap();
-    // No engine yet: the shell says it is disconnected, and history says why it is empty.
-    app.find("[data-testid=connection-state][data-state=disconnected]")
+    // The engine is running but this platform does not exist: it keeps reconnecting, and
+    // history says why it is empty.
+    app.find("[data-testid=connection-state][data-state=reconnecting]")
         .unwrap();
     let history = app
         .find("[data-testid=history-error]")
@@ -123,12 +124,13 @@ fn the_real_window_signs_in_shows_errors_and_signs_out() {
         .text()
         .unwrap();
     assert!(
-        history.contains("not available"),
+        history.contains("reach the platform"),
         "history said {history:?}"
     );
     app.screenshot(&shots.join("main-window.png")).unwrap();
 
-    // Presence goes through set_presence and comes back as an event.
+    // Presence goes through set_presence and comes back as an event (chosen while
+    // disconnected, it is sent once the platform is reached).
     app.find("[data-testid=presence-select] option[value=away]")
         .unwrap()
         .click()
