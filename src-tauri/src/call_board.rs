@@ -112,6 +112,10 @@ impl CallBoard {
         self.ringing.first()
     }
 
+    pub fn ringing(&self) -> &[IncomingCall] {
+        &self.ringing
+    }
+
     pub fn active(&self) -> Option<&ActiveCall> {
         self.active.as_ref()
     }

@@ -21,7 +21,7 @@ type CommandResult<T> = Result<T, CommandError>;
 #[tauri::command]
 pub async fn current_session(app: AppHandle) -> CommandResult<Option<Session>> {
     session::restore_once(&app).await;
-    session::replay_startup_notices(&app);
+    session::catch_up(&app);
     Ok(app.state::<AgentState>().current_session())
 }
 
@@ -92,13 +92,13 @@ pub async fn select_device(
     if !devices::exists(&current_devices(&app).await?, kind, &device_id) {
         return Err(CommandError::NoSuchDevice);
     }
+    let name = devices::chosen_name(&device_id);
     app.state::<Engine>()
-        .select_device(kind, &device_id)
+        .select_device(kind, name.as_deref())
         .await?;
-    app.state::<AgentState>()
-        .select_device(kind, Some(device_id.clone()));
+    app.state::<AgentState>().select_device(kind, name.clone());
     if kind == DeviceKind::Ring && events::is_ringing(&app) {
-        app.state::<Ringer>().ring(Some(device_id));
+        app.state::<Ringer>().ring(name);
     }
     let devices = current_devices(&app).await?;
     events::emit(&app, &CoreEvent::DevicesChanged { devices });

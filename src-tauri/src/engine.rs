@@ -178,7 +178,12 @@ impl Engine {
     }
 
     /// Switches a call device now (mid-call too); the ring device is the ringtone's affair.
-    pub async fn select_device(&self, kind: DeviceKind, name: &str) -> Result<(), CommandError> {
+    /// `None`: the system default.
+    pub async fn select_device(
+        &self,
+        kind: DeviceKind,
+        name: Option<&str>,
+    ) -> Result<(), CommandError> {
         let direction = match kind {
             DeviceKind::Input => Direction::Input,
             DeviceKind::Output => Direction::Output,
@@ -188,12 +193,41 @@ impl Engine {
             return Ok(());
         };
         phone
-            .select_device(direction, DeviceChoice::Named(name.to_owned()))
+            .select_device(
+                direction,
+                name.map_or(DeviceChoice::Default, |n| DeviceChoice::Named(n.to_owned())),
+            )
             .await
             .map_err(|error| match error {
                 PhoneError::Device(e) => CommandError::DeviceFailed(e.to_string()),
                 other => CommandError::Phone(other),
             })
+    }
+
+    /// What a window that just started listening needs to catch up: the connection, the
+    /// presence, the calls ringing and the call in progress.
+    pub fn snapshot(&self) -> Vec<CoreEvent> {
+        let board = lock(&self.board);
+        let mut events = vec![
+            CoreEvent::ConnectionChanged {
+                state: board.connection(),
+            },
+            CoreEvent::PresenceChanged {
+                presence: board.presence(),
+            },
+        ];
+        events.extend(
+            board
+                .ringing()
+                .iter()
+                .map(|call| CoreEvent::IncomingCall { call: call.clone() }),
+        );
+        events.extend(
+            board
+                .active()
+                .map(|call| CoreEvent::CallStarted { call: call.clone() }),
+        );
+        events
     }
 
     fn active_call_id(&self) -> Result<String, CommandError> {

@@ -79,3 +79,11 @@ pub fn is_ringing(app: &AppHandle) -> bool {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .is_ringing()
 }
+
+/// Sends an event to the windows only (a repeat for a window catching up: the popup, ring
+/// and notification already reacted the first time).
+pub fn emit_to_windows(app: &AppHandle, event: &CoreEvent) {
+    if let Err(error) = app.emit(CORE_EVENT, event) {
+        tracing::warn!(%error, "could not deliver a core event to the windows");
+    }
+}

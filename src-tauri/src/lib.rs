@@ -33,7 +33,13 @@ use tracing_subscriber::EnvFilter;
 /// Starts the app; returns when it quits.
 pub fn run() {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        // The WebRTC stack's ICE/DTLS chatter (a warning every 200 ms while a call rings) is
+        // noise for an agent's log; RUST_LOG brings it back.
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                "info,rtc_ice=error,rtc_dtls=error,rtc=warn,webrtc=warn".into()
+            }),
+        )
         .init();
 
     let context = tauri::generate_context!("../tauri.conf.json");

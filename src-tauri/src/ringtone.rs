@@ -142,7 +142,14 @@ fn ring_loop(inbox: &Receiver<Order>, on_failure: &dyn Fn(String)) {
 fn start(device: Option<&str>) -> Result<(rodio::MixerDeviceSink, rodio::Player), String> {
     let device = find_output(device)?;
     let mut sink = rodio::DeviceSinkBuilder::from_device(device)
-        .and_then(|builder| builder.open_sink_or_fallback())
+        .and_then(|builder| {
+            builder
+                // The device's own period: rodio's fixed 50 ms buffer makes PulseAudio's ALSA
+                // plugin fail `snd_pcm_avail_delay` over and over.
+                .with_buffer_size(rodio::cpal::BufferSize::Default)
+                .with_error_callback(log_stream_error)
+                .open_sink_or_fallback()
+        })
         .map_err(|e| format!("the ring device would not open ({e})"))?;
     sink.log_on_drop(false);
     let player = rodio::Player::connect_new(sink.mixer());
@@ -153,6 +160,16 @@ fn start(device: Option<&str>) -> Result<(rodio::MixerDeviceSink, rodio::Player)
     player.append(cycle.repeat_infinite());
     Ok((sink, player))
 }
+
+/// Stream errors while ringing (an xrun, a device hiccup) are logged, not shown: a device
+/// that is gone shows as silence and the popup still rings visually.
+fn log_stream_error(error: rodio::cpal::Error) {
+    STREAM_ERRORS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    tracing::debug!(%error, "ringtone stream error");
+}
+
+/// Stream errors seen so far (tests read it).
+static STREAM_ERRORS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// The output device with this name (exact, then case-insensitive substring, as the call
 /// audio picks devices), or the default one.
@@ -272,5 +289,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(20));
         }
         assert!(loudest >= -30.0, "the ring was not heard: {loudest} dBFS");
+        let errors = STREAM_ERRORS.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(errors < 5, "{errors} stream errors while ringing");
     }
 }

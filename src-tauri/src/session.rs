@@ -104,10 +104,16 @@ pub fn notify(app: &AppHandle, notice: Notice) {
     events::emit(app, &CoreEvent::Notice { notice });
 }
 
-/// Re-sends the start-up notices (each window asks for the session once it listens).
-pub fn replay_startup_notices(app: &AppHandle) {
+/// Brings a window that just started listening up to date (each asks for the session once it
+/// listens): the start-up notices, and while signed in the connection, presence and calls.
+pub fn catch_up(app: &AppHandle) {
     for notice in app.state::<StartupNotices>().replay() {
         events::emit(app, &CoreEvent::Notice { notice });
+    }
+    if app.state::<AgentState>().current_session().is_some() {
+        for event in app.state::<Engine>().snapshot() {
+            events::emit_to_windows(app, &event);
+        }
     }
 }
 

@@ -56,6 +56,7 @@ pub fn install(app: &AppHandle) {
 }
 
 fn run(app: &AppHandle, action: Action) {
+    tracing::info!(?action, "global shortcut");
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let engine = app.state::<Engine>();

@@ -2,10 +2,15 @@
 //! (always on top, created hidden, never focused when shown).
 
 use crate::popup::bottom_right;
-use tauri::{AppHandle, Manager, PhysicalPosition, WebviewWindow, WindowEvent};
+use tauri::{AppHandle, LogicalSize, Manager, PhysicalPosition, WebviewWindow, WindowEvent};
 
 pub const MAIN: &str = "ringdesk";
 pub const POPUP: &str = "popup";
+/// The popup's size in tauri.conf.json.
+const POPUP_SIZE: LogicalSize<u32> = LogicalSize {
+    width: 380,
+    height: 260,
+};
 
 /// Brings the main window back, e.g. for a second launch or from the tray.
 pub fn show_main(app: &AppHandle) {
@@ -44,6 +49,13 @@ fn place_popup(app: &AppHandle, popup: &WebviewWindow) {
         .or_else(|| popup.primary_monitor().ok().flatten());
     let (Some(monitor), Ok(size)) = (monitor, popup.outer_size()) else {
         return;
+    };
+    // A window never shown yet may report a placeholder size (1×1 on GTK): then use the size
+    // tauri.conf.json gives it.
+    let size = if size.width < 100 || size.height < 100 {
+        POPUP_SIZE.to_physical::<u32>(monitor.scale_factor())
+    } else {
+        size
     };
     let area = monitor.work_area();
     let margin = (16.0 * monitor.scale_factor()).round() as u32;
