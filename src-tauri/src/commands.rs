@@ -143,7 +143,11 @@ pub fn stop_mic_test(mic: State<'_, MicTest>) {
 pub async fn simulate_customer_call(demo: State<'_, Option<DemoConfig>>) -> CommandResult<()> {
     let demo = demo.inner().as_ref().ok_or(CommandError::NotDemo)?;
     let call_id = demo::simulate_customer_call(demo).await?;
-    tracing::info!(%call_id, "the simulator placed a demo customer call");
+    let to = demo
+        .business_number
+        .as_deref()
+        .unwrap_or("the simulated number");
+    tracing::info!(%call_id, %to, "the simulator placed a demo customer call");
     Ok(())
 }
 

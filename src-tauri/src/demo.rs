@@ -4,7 +4,8 @@
 //!
 //! Environment: `RINGDESK_DEMO_PLATFORM` and `RINGDESK_DEMO_TOKEN` (both, or no demo);
 //! `RINGDESK_DEMO_SIM` (wa-sim's base URL; without it the action answers `demo_sim_missing`);
-//! `RINGDESK_DEMO_CUSTOMER_VOICE` (optional WAV the simulated customer plays; else a tone).
+//! `RINGDESK_DEMO_VOICE` (optional WAV the simulated customer plays; else a 440 Hz tone);
+//! `RINGDESK_DEMO_BUSINESS_NUMBER` (only logged: wa-sim calls the number it simulates).
 
 use crate::agent_state::Credentials;
 use crate::error::CommandError;
@@ -18,6 +19,7 @@ pub struct DemoConfig {
     pub credentials: Credentials,
     pub sim_url: Option<String>,
     pub customer_voice: Option<PathBuf>,
+    pub business_number: Option<String>,
 }
 
 impl DemoConfig {
@@ -43,7 +45,8 @@ impl DemoConfig {
         Some(DemoConfig {
             credentials,
             sim_url: var("RINGDESK_DEMO_SIM").map(|url| url.trim_end_matches('/').to_owned()),
-            customer_voice: var("RINGDESK_DEMO_CUSTOMER_VOICE").map(PathBuf::from),
+            customer_voice: var("RINGDESK_DEMO_VOICE").map(PathBuf::from),
+            business_number: var("RINGDESK_DEMO_BUSINESS_NUMBER"),
         })
     }
 }
@@ -147,6 +150,21 @@ mod tests {
         assert_eq!(demo.credentials.token.expose(), "demo-token");
         assert_eq!(demo.sim_url.as_deref(), Some("http://127.0.0.1:8090"));
         assert_eq!(demo.customer_voice, None);
+        let with_voice = DemoConfig::from_env(env(&[
+            ("RINGDESK_DEMO_PLATFORM", "http://127.0.0.1:8080"),
+            ("RINGDESK_DEMO_TOKEN", "demo-token"),
+            (
+                "RINGDESK_DEMO_VOICE",
+                "/repo/assets/demo/customer-voice.wav",
+            ),
+            ("RINGDESK_DEMO_BUSINESS_NUMBER", "15550001111"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            with_voice.customer_voice.as_deref(),
+            Some(std::path::Path::new("/repo/assets/demo/customer-voice.wav"))
+        );
+        assert_eq!(with_voice.business_number.as_deref(), Some("15550001111"));
     }
 
     #[test]
