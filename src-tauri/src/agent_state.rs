@@ -198,7 +198,9 @@ impl AgentState {
             let signed_in = inner.signed_in.take();
             let remembered = inner.settings.platform_url.take();
             self.save_settings(&inner.settings);
+            // Only what is (or was) in the keyring: a session it refused has nothing there.
             signed_in
+                .filter(|s| s.session.token_remembered)
                 .map(|s| s.session.platform_url)
                 .into_iter()
                 .chain(remembered)
@@ -395,7 +397,12 @@ mod tests {
         assert!(!notice.message.contains("t0ken"));
         assert_eq!(state.credentials().unwrap().token.expose(), "t0ken");
         // Nothing remembered, so the next start shows the sign-in screen.
-        assert_eq!(state_in(dir.path(), store).restore(), Restored::Nothing);
+        assert_eq!(
+            state_in(dir.path(), store.clone()).restore(),
+            Restored::Nothing
+        );
+        // And signing out does not complain about a token that was never stored.
+        assert_eq!(state.sign_out(), None);
     }
 
     #[test]

@@ -128,13 +128,18 @@ impl CallBoard {
                 (ConnectionState::Connected, self.presence_event())
             }
             ConnectionStatus::Reconnecting { .. } => (ConnectionState::Reconnecting, None),
-            ConnectionStatus::Unauthorized { message } => (
-                ConnectionState::Disconnected,
-                Some(notice(
-                    "unauthorized",
-                    format!("The platform refused your agent token: {message}. Sign in again."),
-                )),
-            ),
+            ConnectionStatus::Unauthorized { message } => {
+                tracing::warn!(%message, "the platform refused the agent token");
+                (
+                    ConnectionState::Disconnected,
+                    Some(notice(
+                        "unauthorized",
+                        "The platform no longer accepts your agent token. Sign out and sign in \
+                         with a new one."
+                            .to_owned(),
+                    )),
+                )
+            }
         };
         self.connection = state;
         std::iter::once(CoreEvent::ConnectionChanged { state })

@@ -271,7 +271,12 @@ async fn pump(
             };
             if let Some(answer) = answer {
                 if let Some(tx) = first.take() {
+                    let refused = matches!(answer, FirstAnswer::Unauthorized);
                     let _ = tx.send(answer);
+                    if refused {
+                        // Signing in fails with this reason: no notice on top of it.
+                        continue;
+                    }
                 }
             }
         }
