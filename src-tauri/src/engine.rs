@@ -100,6 +100,15 @@ impl Engine {
         lock(&self.board).connection()
     }
 
+    /// Reconnects now instead of at the next backoff step, if the engine is waiting for one.
+    pub fn reconnect_if_waiting(&self) {
+        if self.connection() == crate::model::ConnectionState::Reconnecting {
+            if let Some(phone) = lock(&self.phone).as_ref() {
+                phone.reconnect_now();
+            }
+        }
+    }
+
     pub fn on_call(&self) -> bool {
         lock(&self.board).active().is_some()
     }

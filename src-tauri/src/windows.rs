@@ -71,14 +71,23 @@ fn place_popup(app: &AppHandle, popup: &WebviewWindow) {
 }
 
 /// Closing the main window keeps the softphone running in the tray: calls must still ring.
+/// The agent coming back to the window (after a sleep, a network change) is also the moment to
+/// stop waiting for the next reconnect attempt.
 pub fn keep_running_on_close(window: &WebviewWindow) {
     let handle = window.clone();
-    window.on_window_event(move |event| {
-        if let WindowEvent::CloseRequested { api, .. } = event {
+    window.on_window_event(move |event| match event {
+        WindowEvent::CloseRequested { api, .. } => {
             api.prevent_close();
             if let Err(error) = handle.hide() {
                 tracing::warn!(%error, "could not hide the main window");
             }
         }
+        WindowEvent::Focused(true) => {
+            handle
+                .app_handle()
+                .state::<crate::engine::Engine>()
+                .reconnect_if_waiting();
+        }
+        _ => {}
     });
 }
