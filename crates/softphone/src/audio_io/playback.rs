@@ -156,6 +156,25 @@ where
 }
 
 impl PlaybackWriter {
+    /// A writer whose ring is read by the caller instead of a device (tests of the media
+    /// tick's pacing on simulated time).
+    #[cfg(test)]
+    pub(crate) fn detached(device_rate: u32) -> Result<(Self, Consumer<f32>), AudioIoError> {
+        let capacity = ((device_rate as f32 * RING_SECONDS) as usize).max(1_024);
+        let (ring, consumer) = RingBuffer::<f32>::new(capacity);
+        let writer = PlaybackWriter {
+            ring,
+            resampler: StreamResampler::adjustable(OPUS_CLOCK_RATE, device_rate)?,
+            device_rate,
+            floats: Vec::new(),
+            resampled: Vec::new(),
+            underruns: Arc::new(AtomicU64::new(0)),
+            overflows: 0,
+            speed: 1.0,
+        };
+        Ok((writer, consumer))
+    }
+
     /// Audio queued for the device and not yet played.
     pub fn queued(&self) -> Duration {
         let queued = self.ring.buffer().capacity() - self.ring.slots();
