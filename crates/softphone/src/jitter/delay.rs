@@ -21,8 +21,8 @@ const MIN_PACKETS_FOR_SLOPE: usize = 20;
 /// Clock drift makes transit times slope (0.2 % is 10 ms over a 5 s window), which is not
 /// jitter: the resampler absorbs it ([`super::DriftController`]). So the spread is taken around
 /// the lower envelope's slope (the line through the fastest packet of each half of the window),
-/// when that slope is drift-sized (at most [`MAX_DRIFT`]); steeper changes are route changes and
-/// count in full.
+/// when that slope is drift-sized (at most `MAX_DRIFT`, 0.5 %); steeper changes are route
+/// changes and count in full.
 #[derive(Debug, Clone)]
 pub struct DelayEstimator {
     clock_rate: u32,
