@@ -41,9 +41,9 @@
 //!    target (a few tens of ms), pulls 10 ms from the playout and writes it to the ring.
 //! 3. Because (c) is driven by how fast the output device drains its ring, the device clock
 //!    paces playout: the jitter buffer absorbs network jitter, and drift between the far end's
-//!    and the device's clocks is absorbed by resampling — the buffer's level drives a playback
-//!    speed within ±0.5 % ([`jitter::DriftController`]) that the playback resampler applies.
-//!    Its underrun/skip logic is left for what resampling cannot absorb.
+//!    and the device's clocks is absorbed by resampling — how long packets stay buffered drives
+//!    a playback speed within ±0.5 % ([`jitter::DriftController`]) that the playback resampler
+//!    applies. Its underrun/skip logic is left for what resampling cannot absorb.
 //! 4. Sending does not wait for the far end's first packet (Meta may never send first).
 pub mod agent;
 pub mod audio_io;

@@ -24,6 +24,6 @@ pub use device_thread::{DeviceStream, StreamInfo};
 pub use devices::{list_devices, DeviceChoice, DeviceInfo};
 pub use error::{AudioIoError, Direction};
 pub use fallback::{open_capture, open_playback};
-pub use pacing::top_up;
+pub use pacing::{top_up, top_up_at};
 pub use playback::{start_playback, PlaybackWriter};
 pub use resample::StreamResampler;

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::{AudioIoError, PlaybackWriter};
+use crate::clock::MonoTime;
 use crate::codec::Playout;
 use crate::rtp::SAMPLES_10MS;
 
@@ -11,30 +12,56 @@ use crate::rtp::SAMPLES_10MS;
 ///
 /// Called on every media tick, this lets the output device's clock pace the jitter buffer: a
 /// device that plays faster gets more pulls, a slower one fewer. At most `target / 10 ms + 1`
-/// pulls are made per call, so a device that stopped draining cannot make it spin. Afterwards the
-/// jitter buffer's playback speed goes to the writer's resampler, so clock drift between the far
-/// end and the device is absorbed by resampling, not by skipping or concealing frames.
+/// pulls are made per call, so a device that stopped draining cannot make it spin. This form
+/// knows no time, so it does not correct drift; see [`top_up_at`].
 pub fn top_up(
     playout: &mut Playout,
     writer: &mut PlaybackWriter,
     target: Duration,
 ) -> Result<usize, AudioIoError> {
+    top_up_with(playout, writer, target, None)
+}
+
+/// [`top_up`] at `now` (on the clock that stamped the packets' arrivals): each pull reports the
+/// output's position to the jitter buffer's drift control, and its playback speed goes to the
+/// writer's resampler, so clock drift between the far end and the device is absorbed by
+/// resampling, not by skipping or concealing frames.
+pub fn top_up_at(
+    playout: &mut Playout,
+    writer: &mut PlaybackWriter,
+    target: Duration,
+    now: MonoTime,
+) -> Result<usize, AudioIoError> {
+    let pulls = top_up_with(playout, writer, target, Some(now))?;
+    writer.set_playback_speed(playout.jitter().playback_speed())?;
+    Ok(pulls)
+}
+
+fn top_up_with(
+    playout: &mut Playout,
+    writer: &mut PlaybackWriter,
+    target: Duration,
+    now: Option<MonoTime>,
+) -> Result<usize, AudioIoError> {
     let limit = (target.as_millis() / 10) as usize + 1;
     let mut chunk = [0i16; SAMPLES_10MS];
     let mut pulls = 0;
     while pulls < limit && writer.queued() < target {
-        playout.pull(&mut chunk);
+        match now {
+            // The jitter buffer's margin is about when it is pulled, not when the device
+            // plays the chunk (the ring in between is a constant delay top_up maintains).
+            Some(now) => playout.pull_at(&mut chunk, now),
+            None => playout.pull(&mut chunk),
+        }
         writer.write(&chunk)?;
         pulls += 1;
     }
-    writer.set_playback_speed(playout.jitter().playback_speed())?;
     Ok(pulls)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::MonoTime;
     use crate::codec::{EncoderSettings, FrameEncoder, Packetizer};
     use crate::jitter::JitterConfig;
     use crate::rtp::SAMPLES_20MS;
@@ -84,7 +111,8 @@ mod tests {
             for _ in 0..per_tick {
                 let _ = device.pop();
             }
-            top_up(&mut playout, &mut writer, Duration::from_millis(40)).unwrap();
+            let now = MonoTime::ZERO + Duration::from_micros(now_us);
+            top_up_at(&mut playout, &mut writer, Duration::from_millis(40), now).unwrap();
             if tick == 6_000 {
                 after_first_minute = glitches(&playout);
             }
@@ -107,9 +135,8 @@ mod tests {
                 after_first_minute,
                 "{what}: skipped or concealed after the first minute"
             );
-            // The drift itself is learnt; around it the speed swings a little (the level moves
-            // in whole frames, so at zero jitter it settles into a slow cycle of about ±0.15 %,
-            // under 3 cents of pitch), never by more than 0.2 %.
+            // The drift itself is learnt, and the speed holds still around it (no hunting:
+            // within ±0.05 %, under a cent of pitch, after the first minute).
             let learnt = playout.jitter().learnt_drift();
             assert!(
                 (learnt - fraction).abs() < 0.000_2,
@@ -117,7 +144,7 @@ mod tests {
             );
             let nominal = 1.0 + fraction;
             assert!(
-                slowest > nominal - 0.002 && fastest < nominal + 0.002,
+                slowest > nominal - 0.000_5 && fastest < nominal + 0.000_5,
                 "{what}: speed {slowest} .. {fastest}"
             );
             assert!(

@@ -62,6 +62,17 @@ impl Playout {
         self.level.push_i16(out);
     }
 
+    /// [`pull`](Self::pull) at `now` (on the clock that stamped the pushed packets' arrivals),
+    /// reporting the output's position to the jitter buffer's drift control
+    /// ([`JitterBuffer::observe_output`]). The device side uses this; plain `pull` leaves the
+    /// playback speed alone.
+    pub fn pull_at(&mut self, out: &mut [i16], now: MonoTime) {
+        self.pull(out);
+        let unplayed = (self.pcm.len() - self.pos) as u64 * 1_000_000 / u64::from(OPUS_CLOCK_RATE);
+        self.jitter
+            .observe_output(std::time::Duration::from_micros(unplayed), now);
+    }
+
     /// Level of the last 50 ms played, dBFS.
     pub fn output_dbfs(&self) -> f32 {
         self.level.last_dbfs()

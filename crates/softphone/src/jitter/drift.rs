@@ -8,9 +8,9 @@
 //! playback resampler applies it ([`crate::audio_io::PlaybackWriter::set_playback_speed`]), so
 //! the device pulls slightly more or less from the buffer and the level stays put.
 //!
-//! The control law is a PI controller on the buffer level, measured once per 20 ms frame:
+//! The control law is a PI controller on the buffering delay, measured on every 10 ms pull:
 //!
-//! - the level is smoothed (exponential, ~0.6 s) because it moves in whole frames;
+//! - the measurement is smoothed (exponential, ~0.6 s) against network jitter;
 //! - errors within a dead band around the set point do nothing (neither the proportional nor
 //!   the integral part moves), so the speed is held, not hunted, once drift is absorbed;
 //! - the correction is bounded (±0.5 % by default: 8.6 cents of pitch at most) and its rate of
@@ -29,14 +29,14 @@ pub struct DriftConfig {
     /// Speed change per second of buffer-level error, in seconds (proportional gain; 0.2 %
     /// at 10 ms of error).
     pub proportional: f64,
-    /// Speed change per frame per second of error (integral gain; learns the drift itself).
+    /// Speed change per update per second of error (integral gain; learns the drift itself).
     pub integral: f64,
     /// Errors smaller than this leave the speed where it is.
     pub dead_band: Duration,
-    /// Weight of each new level in the smoothed level (1/32: ~0.64 s at 50 frames/s).
+    /// Weight of each new level in the smoothed level (1/64: ~0.64 s at 100 updates/s).
     pub smoothing: f64,
-    /// Largest change of the speed per frame (0.000_05: 0.25 %/s).
-    pub max_slew_per_frame: f64,
+    /// Largest change of the speed per update (0.000_025: 0.25 %/s at 100 updates/s).
+    pub max_slew_per_update: f64,
 }
 
 impl Default for DriftConfig {
@@ -44,10 +44,10 @@ impl Default for DriftConfig {
         DriftConfig {
             max_correction: 0.005,
             proportional: 0.2,
-            integral: 0.000_4,
+            integral: 0.000_2,
             dead_band: Duration::from_millis(2),
-            smoothing: 1.0 / 32.0,
-            max_slew_per_frame: 0.000_05,
+            smoothing: 1.0 / 64.0,
+            max_slew_per_update: 0.000_025,
         }
     }
 }
@@ -68,7 +68,7 @@ impl DriftController {
     pub fn new(mut config: DriftConfig) -> Self {
         config.max_correction = finite_or(config.max_correction, 0.0).clamp(0.0, 0.05);
         config.smoothing = finite_or(config.smoothing, 1.0).clamp(1e-6, 1.0);
-        config.max_slew_per_frame = finite_or(config.max_slew_per_frame, 0.0).max(0.0);
+        config.max_slew_per_update = finite_or(config.max_slew_per_update, 0.0).max(0.0);
         config.proportional = finite_or(config.proportional, 0.0).max(0.0);
         config.integral = finite_or(config.integral, 0.0).max(0.0);
         DriftController {
@@ -90,8 +90,8 @@ impl DriftController {
         self.learnt
     }
 
-    /// One frame of playout with `level` buffered where `set_point` is wanted. Returns the
-    /// new speed.
+    /// One update (one 10 ms pull) with `level` measured where `set_point` is wanted.
+    /// Returns the new speed.
     pub fn update(&mut self, level: Duration, set_point: Duration) -> f64 {
         let c = &self.config;
         let error = level.as_secs_f64() - set_point.as_secs_f64();
@@ -112,7 +112,7 @@ impl DriftController {
             (self.learnt + beyond * c.integral).clamp(-c.max_correction, c.max_correction);
         let wanted = 1.0
             + (self.learnt + beyond * c.proportional).clamp(-c.max_correction, c.max_correction);
-        let step = (wanted - self.speed).clamp(-c.max_slew_per_frame, c.max_slew_per_frame);
+        let step = (wanted - self.speed).clamp(-c.max_slew_per_update, c.max_slew_per_update);
         self.speed += step;
         self.speed
     }
@@ -145,7 +145,7 @@ mod tests {
 
     const MS: fn(u64) -> Duration = Duration::from_millis;
 
-    /// A continuous plant: the level moves by (drift − correction) × 20 ms per frame.
+    /// A continuous plant: the level moves by (drift − correction) × 10 ms per update.
     fn settle(drift: f64, frames: usize) -> (DriftController, Vec<f64>, Vec<f64>) {
         let mut c = DriftController::new(DriftConfig::default());
         let mut level_ms = 30.0;
@@ -153,7 +153,7 @@ mod tests {
         let mut speeds = Vec::new();
         for _ in 0..frames {
             let speed = c.update(Duration::from_secs_f64(level_ms / 1e3), MS(30));
-            level_ms += (drift - (speed - 1.0)) * 20.0;
+            level_ms += (drift - (speed - 1.0)) * 10.0;
             levels.push(level_ms);
             speeds.push(speed);
         }
@@ -175,8 +175,8 @@ mod tests {
     #[test]
     fn a_fast_or_slow_far_end_is_learnt_and_the_level_comes_back() {
         for drift in [0.001, 0.002, 0.003, -0.001, -0.002, -0.003] {
-            // Five simulated minutes at 50 frames/s.
-            let (c, levels, _) = settle(drift, 15_000);
+            // Five simulated minutes at 100 updates/s.
+            let (c, levels, _) = settle(drift, 30_000);
             assert!(
                 (c.learnt_drift() - drift).abs() < 0.000_3,
                 "{drift}: learnt {}",
@@ -190,9 +190,9 @@ mod tests {
             );
             // ...and after a minute stays within the dead band plus a little.
             assert!(
-                levels[3_000..].iter().all(|l| (l - 30.0).abs() < 4.0),
+                levels[6_000..].iter().all(|l| (l - 30.0).abs() < 4.0),
                 "{drift}: {:?}",
-                levels[3_000..]
+                levels[6_000..]
                     .iter()
                     .map(|l| (l - 30.0).abs())
                     .fold(0.0, f64::max)
@@ -209,7 +209,7 @@ mod tests {
             let level = if i < 10_000 { MS(1_030) } else { MS(0) };
             let s = c.update(level, MS(30));
             assert!((0.995..=1.005).contains(&s), "{s}");
-            assert!((s - last).abs() <= 0.000_05 + 1e-12);
+            assert!((s - last).abs() <= 0.000_025 + 1e-12);
             last = s;
         }
         assert!((last - 0.995).abs() < 1e-9);
@@ -217,9 +217,9 @@ mod tests {
 
     #[test]
     fn the_speed_does_not_hunt_once_settled() {
-        let (_, _, speeds) = settle(0.002, 15_000);
+        let (_, _, speeds) = settle(0.002, 30_000);
         // After two minutes the speed stays within ±0.05 % of the drift (under a cent).
-        let settled = &speeds[6_000..];
+        let settled = &speeds[12_000..];
         let (lo, hi) = settled
             .iter()
             .fold((f64::MAX, f64::MIN), |(lo, hi), s| (lo.min(*s), hi.max(*s)));
@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn hold_and_reset() {
-        let (mut c, _, _) = settle(0.002, 6_000);
+        let (mut c, _, _) = settle(0.002, 12_000);
         let speed = c.speed();
         c.hold();
         assert_eq!(c.speed(), speed);
@@ -248,7 +248,7 @@ mod tests {
             integral: -1.0,
             dead_band: MS(0),
             smoothing: 0.0,
-            max_slew_per_frame: f64::NAN,
+            max_slew_per_update: f64::NAN,
         });
         for _ in 0..100 {
             let s = c.update(MS(500), MS(30));

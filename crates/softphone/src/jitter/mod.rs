@@ -17,8 +17,9 @@
 //!   underruns grow the delay (the cursor waits instead of skipping), and a smoothed buffer level
 //!   well above target shrinks it by dropping one frame at a time, rate-limited.
 //! - Clock drift between the far end and the output device is absorbed by resampling, not by
-//!   skipping or concealing: each frame, a [`DriftController`] turns the buffer level against
-//!   its set point (target + half a frame) into a playback speed within ±0.5 %
+//!   skipping or concealing: on every 10 ms pull ([`JitterBuffer::observe_output`]), a
+//!   [`DriftController`] turns how long the newest packet will have been buffered, against the
+//!   target delay plus half a frame, into a playback speed within ±0.5 %
 //!   ([`JitterBuffer::playback_speed`]) that the output side's resampler applies. Skips and
 //!   underruns remain for what resampling cannot absorb (target changes, outages).
 //! - Nothing here panics on packet contents: wrapping counters are unwrapped, absurd jumps resync.
@@ -171,6 +172,8 @@ pub struct JitterBuffer {
     /// The last frame was concealed: the next packet may have just given its FEC, so it is
     /// played, not skipped.
     concealed_last: bool,
+    /// When the newest buffered packet (highest timestamp) arrived.
+    newest_arrival: Option<MonoTime>,
     drift: DriftController,
     stats: JitterStats,
 }
@@ -198,6 +201,7 @@ impl JitterBuffer {
             consecutive_underruns: 0,
             frames_since_shrink: 0,
             concealed_last: false,
+            newest_arrival: None,
             drift: DriftController::new(DriftConfig::default()),
             stats: JitterStats::default(),
         }
@@ -219,6 +223,25 @@ impl JitterBuffer {
     /// end runs 0.2 % fast), for diagnostics.
     pub fn learnt_drift(&self) -> f64 {
         self.drift.learnt_drift()
+    }
+
+    /// The output side's report after each pull (every 10 ms), at `now` on the clock that
+    /// stamped the arrivals: `unplayed` is what is left of the frame being played. How long the
+    /// newest packet will have spent here by the time it has played — its age plus the audio
+    /// ahead of the output — is continuous in the device's phase (no frame-sized steps), and
+    /// the drift controller holds it at the target delay plus half a frame: at zero jitter a
+    /// packet then starts playing about a frame after it arrived, a frame away from an
+    /// underrun. Ignored while buffering or underrunning.
+    pub fn observe_output(&mut self, unplayed: Duration, now: MonoTime) {
+        if !self.playing || self.consecutive_underruns > 0 {
+            return;
+        }
+        let Some(arrived) = self.newest_arrival else {
+            return;
+        };
+        let residence = self.buffered() + unplayed + now.saturating_since(arrived);
+        let frame = ticks_to_duration(i64::from(self.config.frame_ticks), self.config.clock_rate);
+        self.drift.update(residence, self.target + frame / 2);
     }
 
     /// Audio buffered ahead of the playout position (gaps included).
@@ -279,6 +302,13 @@ impl JitterBuffer {
                 payload: packet.payload,
             },
         );
+        if self
+            .packets
+            .last_key_value()
+            .is_some_and(|(&last, _)| last == ts)
+        {
+            self.newest_arrival = Some(arrival);
+        }
         while self.packets.len() > self.config.capacity_packets {
             if let Some((oldest, _)) = self.packets.pop_first() {
                 self.stats.overflow_dropped += 1;
@@ -339,10 +369,6 @@ impl JitterBuffer {
         self.smoothed_level += (level as f64 - self.smoothed_level) / 16.0;
         self.frames_since_shrink = self.frames_since_shrink.saturating_add(1);
         let target = duration_to_ticks(self.target, self.config.clock_rate);
-        self.drift.update(
-            ticks_to_duration(level, self.config.clock_rate),
-            ticks_to_duration(target + frame / 2, self.config.clock_rate),
-        );
         if self.smoothed_level > (target + 2 * frame) as f64
             && level > target + frame
             && self.frames_since_shrink >= self.config.shrink_interval_frames
@@ -446,6 +472,7 @@ impl JitterBuffer {
         self.seq_unwrapper = SequenceUnwrapper::new();
         self.ts_unwrapper = TimestampUnwrapper::new();
         self.target = self.config.min_delay;
+        self.newest_arrival = None;
         self.drift.reset();
         self.stats.resyncs += 1;
     }

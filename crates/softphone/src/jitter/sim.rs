@@ -192,8 +192,7 @@ pub fn simulate(
     let mut next = arrivals.into_iter().peekable();
     // Pulls are offset from the send grid so arrival order vs pull order is not a tie.
     let mut now = 7_000.0f64;
-    for _ in 0..u64::from(frames) + 50 {
-        let now_us = now as u64;
+    let mut arrive_until = |buffer: &mut JitterBuffer, now_us: u64| {
         while let Some((at, _)) = next.peek() {
             if *at > now_us {
                 break;
@@ -202,6 +201,10 @@ pub fn simulate(
                 buffer.push(packet, MonoTime::ZERO + Duration::from_micros(at));
             }
         }
+    };
+    let at = |us: f64| MonoTime::ZERO + Duration::from_micros(us as u64);
+    for _ in 0..u64::from(frames) + 50 {
+        arrive_until(&mut buffer, now as u64);
         let out = match buffer.next_frame() {
             Playout::Frame { payload, .. } => Out::Played(id_of(&payload)),
             Playout::Conceal { reason, fec } => Out::Conceal {
@@ -213,6 +216,16 @@ pub fn simulate(
         outputs.push(out);
         targets.push(buffer.target_delay());
         levels.push(buffer.buffered());
+        // The output pulls 10 ms at a time and reports where it is.
+        buffer.observe_output(Duration::from_millis(10), at(now));
+        let speed = if clocks.resample {
+            buffer.playback_speed()
+        } else {
+            1.0
+        };
+        let half = now + clocks.pull_period_us / speed / 2.0;
+        arrive_until(&mut buffer, half as u64);
+        buffer.observe_output(Duration::ZERO, at(half));
         let speed = if clocks.resample {
             buffer.playback_speed()
         } else {

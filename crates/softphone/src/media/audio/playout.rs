@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::audio_io::{AudioIoError, PlaybackWriter};
-use crate::clock::MonoTime;
+use crate::clock::{Clock, MonoTime, MonotonicClock};
 use crate::codec::{CodecError, Playout, PlayoutStats};
 use crate::jitter::JitterConfig;
 use crate::rtp::RtpPacket;
@@ -17,8 +17,12 @@ use crate::rtp::RtpPacket;
 use super::PacketSink;
 
 /// A [`Playout`] shared between the session (which pushes packets) and the output side.
+///
+/// Arrivals and pulls are timed on one clock, its own (the arrival time a [`PacketSink`] is
+/// given comes from the session's clock, whose origin differs): the drift control compares
+/// them ([`crate::jitter::JitterBuffer::observe_output`]).
 #[derive(Clone)]
-pub struct SharedPlayout(Arc<Mutex<Playout>>);
+pub struct SharedPlayout(Arc<Mutex<Playout>>, MonotonicClock);
 
 impl std::fmt::Debug for SharedPlayout {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -30,7 +34,10 @@ impl std::fmt::Debug for SharedPlayout {
 
 impl SharedPlayout {
     pub fn new(config: JitterConfig) -> Result<Self, CodecError> {
-        Ok(Self(Arc::new(Mutex::new(Playout::new(config)?))))
+        Ok(Self(
+            Arc::new(Mutex::new(Playout::new(config)?)),
+            MonotonicClock::new(),
+        ))
     }
 
     fn lock(&self) -> MutexGuard<'_, Playout> {
@@ -43,7 +50,8 @@ impl SharedPlayout {
     /// The next `out.len()` samples of playout (48 kHz mono; concealment or silence when
     /// nothing is due).
     pub fn pull(&self, out: &mut [i16]) {
-        self.lock().pull(out);
+        let now = self.1.now();
+        self.lock().pull_at(out, now);
     }
 
     /// Keep `writer` (the speaker's ring) filled to `target`; call on every media tick.
@@ -52,7 +60,8 @@ impl SharedPlayout {
         writer: &mut PlaybackWriter,
         target: Duration,
     ) -> Result<usize, AudioIoError> {
-        crate::audio_io::top_up(&mut self.lock(), writer, target)
+        let now = self.1.now();
+        crate::audio_io::top_up_at(&mut self.lock(), writer, target, now)
     }
 
     pub fn stats(&self) -> PlayoutStats {
@@ -66,7 +75,8 @@ impl SharedPlayout {
 }
 
 impl PacketSink for SharedPlayout {
-    fn packet(&mut self, packet: RtpPacket, arrival: MonoTime) {
+    fn packet(&mut self, packet: RtpPacket, _arrival: MonoTime) {
+        let arrival = self.1.now();
         self.lock().push(packet, arrival);
     }
 }
