@@ -74,6 +74,14 @@ describe('token storage', () => {
     await expect.element(note).toHaveTextContent('sign in again');
   });
 
+  test('the demo signs in without the keyring on purpose: no note', async () => {
+    const { screen, app } = await renderSignedIn({ keyringAvailable: false, demo: true });
+
+    expect(app.session?.tokenRemembered).toBe(false);
+    await expect.element(screen.getByTestId('simulate-call')).toBeVisible();
+    await expect.element(screen.getByTestId('token-not-remembered')).not.toBeInTheDocument();
+  });
+
   test('a remembered token shows no such note', async () => {
     const { screen, app } = await renderSignedIn();
 
