@@ -6,69 +6,26 @@
 //! (Debian: webkit2gtk-driver) and `Xvfb`; without them it says what is missing and passes,
 //! unless `RINGDESK_DESKTOP_TEST` is set (as `cargo xtask test` does after installing them).
 
+#![cfg(unix)]
 // A test file: a panic in a helper is the failure report.
 #![allow(clippy::unwrap_used)]
 
-mod window_support;
-
-use std::path::PathBuf;
+use ringdesk_e2e::desktop::processes::{start_tauri_driver, start_xvfb};
+use ringdesk_e2e::desktop::webdriver::Session;
+use ringdesk_e2e::desktop::{ScratchHome, Tools};
 use std::time::Duration;
-use window_support::processes::{find_program, start_tauri_driver, start_xvfb};
-use window_support::webdriver::Session;
 
 /// Generous: a debug WebKit start on a loaded 2-core machine takes seconds.
 const WAIT: Duration = Duration::from_secs(60);
 
-struct Tools {
-    tauri_driver: PathBuf,
-    native_driver: PathBuf,
-    xvfb: PathBuf,
-}
-
-fn tools() -> Result<Tools, String> {
-    let cargo_bin = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .map(|dir| dir.join("bin"))
-        .into_iter()
-        .collect::<Vec<_>>();
-    let find = |name: &str, dirs: &[PathBuf]| {
-        find_program(name, dirs).ok_or_else(|| format!("{name} is not installed"))
-    };
-    Ok(Tools {
-        tauri_driver: find("tauri-driver", &cargo_bin)?,
-        native_driver: find("WebKitWebDriver", &[])?,
-        xvfb: find("Xvfb", &[])?,
-    })
-}
-
-/// A scratch HOME so the test neither reads nor writes the developer's window state.
-struct ScratchHome(PathBuf);
-
-impl Drop for ScratchHome {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn the_real_window_signs_in_shows_errors_and_signs_out() {
-    let tools = match tools() {
-        Ok(tools) => tools,
-        // `cargo xtask test` installs the tools and sets RINGDESK_DESKTOP_TEST=1: there a
-        // missing tool is a failure, not a skip.
-        Err(missing) if std::env::var_os("RINGDESK_DESKTOP_TEST").is_some() => {
-            panic!("RINGDESK_DESKTOP_TEST is set but {missing}")
-        }
-        Err(missing) => {
-            eprintln!("skipping the real-window test: {missing}");
-            return;
-        }
+    // `cargo xtask test` installs the tools and sets RINGDESK_DESKTOP_TEST=1: there a missing
+    // tool is a failure, not a skip.
+    let Some(tools) = Tools::required_or_skip().unwrap() else {
+        return;
     };
-    let home = ScratchHome(
-        std::env::temp_dir().join(format!("ringdesk-window-test-{}", std::process::id())),
-    );
-    std::fs::create_dir_all(&home.0).unwrap();
+    let home = ScratchHome::new("window-test").unwrap();
     let home_dir = home.0.to_str().unwrap().to_owned();
 
     let (_xvfb, display) = start_xvfb(&tools.xvfb).unwrap();

@@ -4,6 +4,10 @@
 //! The tests themselves live in `tests/tests/*.rs`. `cargo xtask test` builds every binary first
 //! and points `RINGDESK_BIN_DIR` at them; without it we look in the cargo target directory.
 
+#[cfg(unix)]
+pub mod desktop;
+pub mod stack;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 

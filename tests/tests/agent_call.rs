@@ -11,50 +11,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is the failure report
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use ringdesk_e2e::stack::{Stack, WAIT};
 use ringdesk_e2e::{binary, Running};
 use serde_json::{json, Value};
 
-const WAIT: Duration = Duration::from_secs(60);
-const APP_SECRET: &str = "e2e-app-secret";
-const ACCESS_TOKEN: &str = "e2e-access-token";
-const PHONE_NUMBER_ID: &str = "100000000000001";
-const DISPLAY_NUMBER: &str = "15550109999";
 const CUSTOMER: &str = "14085551234";
 const CUSTOMER_HZ: f64 = 440.0;
 const AGENT_HZ: f64 = 1000.0;
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// Polls `url` until it answers 2xx (the process is up), bounded by `WAIT`.
-async fn wait_healthy(http: &reqwest::Client, url: &str, process: &mut Running) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Ok(r) = http.get(url).send().await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        if let Ok(Some(status)) = process.child.try_wait() {
-            panic!(
-                "{} exited with {status} before {url} answered",
-                process.name
-            );
-        }
-        assert!(Instant::now() < deadline, "{url} never became healthy");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// The agent's stdout, one parsed JSON event per line.
 struct AgentEvents(mpsc::Receiver<Value>);
@@ -118,101 +86,41 @@ fn assert_near(measured: Option<f64>, expected: f64, who: &str) {
     );
 }
 
-/// The three processes, started and ready: the agent signed in with presence confirmed.
-struct Stack {
-    dir: tempfile::TempDir,
-    http: reqwest::Client,
-    platform_bin: std::path::PathBuf,
-    platform_port: u16,
-    platform_url: String,
-    sim_url: String,
+/// The stack (wa-sim + platform) plus a headless agent, started and ready: the agent signed in
+/// with presence confirmed.
+struct AgentStack {
+    base: Stack,
     token: String,
     recording: std::path::PathBuf,
-    platform: Running,
-    _sim: Running,
     _agent: Running,
     events: AgentEvents,
 }
 
-impl Stack {
-    fn platform_command(&self) -> Command {
-        platform_command(
-            &self.platform_bin,
-            &self.dir,
-            self.platform_port,
-            &self.sim_url,
-        )
+impl std::ops::Deref for AgentStack {
+    type Target = Stack;
+    fn deref(&self) -> &Stack {
+        &self.base
     }
+}
 
+impl std::ops::DerefMut for AgentStack {
+    fn deref_mut(&mut self) -> &mut Stack {
+        &mut self.base
+    }
+}
+
+impl AgentStack {
     async fn start() -> Self {
-        let (platform_bin, sim_bin, agent_bin) = match (
-            binary("ringdesk-platform"),
-            binary("wa-sim"),
-            binary("ringdesk-agent"),
-        ) {
-            (Ok(p), Ok(s), Ok(a)) => (p, s, a),
-            (p, s, a) => panic!("{:?}", [p.err(), s.err(), a.err()]),
-        };
-        let dir = tempfile::tempdir().expect("temp dir");
-        let recording = dir.path().join("agent-heard.wav");
-        let (platform_port, sim_port) = (free_port(), free_port());
-        let platform_url = format!("http://127.0.0.1:{platform_port}");
-        let sim_url = format!("http://127.0.0.1:{sim_port}");
-        let http = reqwest::Client::new();
-
-        // An agent and its token.
-        let added = platform_command(&platform_bin, &dir, platform_port, &sim_url)
-            .args(["agent", "add", "--name", "ann"])
-            .output()
-            .expect("agent add runs");
-        assert!(
-            added.status.success(),
-            "{}",
-            String::from_utf8_lossy(&added.stderr)
-        );
-        let stdout = String::from_utf8_lossy(&added.stdout).into_owned();
-        let token = stdout
-            .lines()
-            .last()
-            .expect("a token line")
-            .trim()
-            .to_owned();
-
-        let mut platform = Running::spawn(
-            "ringdesk-platform",
-            platform_command(&platform_bin, &dir, platform_port, &sim_url).arg("serve"),
-        )
-        .expect("platform starts");
-        let mut sim = Running::spawn(
-            "wa-sim",
-            Command::new(&sim_bin).args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{sim_port}"),
-                "--webhook-url",
-                &format!("{platform_url}/webhooks/whatsapp"),
-                "--app-secret",
-                APP_SECRET,
-                "--access-token",
-                ACCESS_TOKEN,
-                "--phone-number-id",
-                PHONE_NUMBER_ID,
-                "--display-phone-number",
-                DISPLAY_NUMBER,
-                "--media-ip",
-                "127.0.0.1",
-            ]),
-        )
-        .expect("wa-sim starts");
-        wait_healthy(&http, &format!("{platform_url}/healthz"), &mut platform).await;
-        wait_healthy(&http, &format!("{sim_url}/_sim/clock"), &mut sim).await;
-
+        let base = Stack::start().await.expect("wa-sim and the platform start");
+        let agent_bin = binary("ringdesk-agent").expect("ringdesk-agent is built");
+        let token = base.add_agent("ann").expect("an agent and its token");
+        let recording = base.dir.path().join("agent-heard.wav");
         let mut agent = Running::spawn(
             "ringdesk-agent",
             Command::new(&agent_bin)
                 .args([
                     "--platform",
-                    &platform_url,
+                    &base.platform_url,
                     "--token",
                     &token,
                     "--auto-answer",
@@ -234,16 +142,9 @@ impl Stack {
         events.wait_for("connected");
         assert_eq!(events.wait_for("presence")["presence"], "available");
         Self {
-            dir,
-            http,
-            platform_bin,
-            platform_port,
-            platform_url,
-            sim_url,
+            base,
             token,
             recording,
-            platform,
-            _sim: sim,
             _agent: agent,
             events,
         }
@@ -251,20 +152,11 @@ impl Stack {
 
     /// A customer calls saying `hz`; returns once the agent reports media connected.
     async fn customer_calls(&self, hz: f64) -> String {
-        let started: Value = self
-            .http
-            .post(format!("{}/_sim/calls", self.sim_url))
-            .json(&json!({"from": CUSTOMER, "name": "Test Customer", "audio": {"kind": "tone", "hz": hz}}))
-            .send()
+        let call_id = self
+            .base
+            .customer_calls(CUSTOMER, "Test Customer", json!({"kind": "tone", "hz": hz}))
             .await
-            .expect("control API answers")
-            .json()
-            .await
-            .expect("JSON");
-        let call_id = started["call_id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no call id: {started}"))
-            .to_owned();
+            .expect("wa-sim places the call");
         assert_eq!(
             self.events.wait_for("incoming_call")["call_id"],
             call_id.as_str()
@@ -276,72 +168,22 @@ impl Stack {
         );
         call_id
     }
-
-    /// The simulator's report on the call once the customer has decoded `packets` packets.
-    async fn customer_heard(&self, call_id: &str, packets: u64) -> Value {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let report: Value = self
-                .http
-                .get(format!("{}/_sim/calls/{call_id}", self.sim_url))
-                .send()
-                .await
-                .expect("control API answers")
-                .json()
-                .await
-                .expect("JSON");
-            if report["audio"]["packets_received"].as_u64().unwrap_or(0) >= packets {
-                return report;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the customer never heard {packets} packets: {report}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn customer_hangs_up(&self, call_id: &str) {
-        let hung_up = self
-            .http
-            .post(format!("{}/_sim/calls/{call_id}/hangup", self.sim_url))
-            .send()
-            .await
-            .expect("control API answers");
-        assert!(hung_up.status().is_success());
-    }
-}
-
-fn platform_command(bin: &Path, dir: &tempfile::TempDir, port: u16, sim_url: &str) -> Command {
-    let mut cmd = Command::new(bin);
-    cmd.env(
-        "RINGDESK_DATABASE_URL",
-        format!("sqlite://{}", dir.path().join("platform.db").display()),
-    )
-    .env("RINGDESK_LISTEN", format!("127.0.0.1:{port}"))
-    .env("RINGDESK_GRAPH_BASE_URL", sim_url)
-    .env("RINGDESK_ACCESS_TOKEN", ACCESS_TOKEN)
-    .env("RINGDESK_APP_SECRET", APP_SECRET)
-    .env("RINGDESK_PHONE_NUMBER_ID", PHONE_NUMBER_ID)
-    .env("RINGDESK_DISPLAY_PHONE_NUMBER", DISPLAY_NUMBER)
-    .env_remove("RINGDESK_CONFIG");
-    cmd
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_call_is_answered_by_the_headless_agent_with_audio_both_ways() {
-    let stack = Stack::start().await;
+    let stack = AgentStack::start().await;
     let call_id = stack.customer_calls(CUSTOMER_HZ).await;
 
     // The customer has heard 1.5 s of the agent (its analysis window is 1 s).
-    let customer_heard = stack.customer_heard(&call_id, 75).await;
+    let customer_heard = stack.customer_heard(&call_id, 75).await.unwrap();
     assert_near(
         customer_heard["audio"]["dominant_hz"].as_f64(),
         AGENT_HZ,
         "customer",
     );
 
-    stack.customer_hangs_up(&call_id).await;
+    stack.customer_hangs_up(&call_id).await.unwrap();
     let ended = stack.events.wait_for("ended");
     assert_eq!(ended["call_id"], call_id.as_str());
     assert_eq!(ended["reason"], "hangup_by_customer", "{ended}");
@@ -391,9 +233,9 @@ async fn a_customer_call_is_answered_by_the_headless_agent_with_audio_both_ways(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn media_continues_while_the_platform_is_down_and_the_agent_reconnects() {
-    let mut stack = Stack::start().await;
+    let mut stack = AgentStack::start().await;
     let call_id = stack.customer_calls(CUSTOMER_HZ).await;
-    let before = stack.customer_heard(&call_id, 25).await["audio"]["packets_received"]
+    let before = stack.customer_heard(&call_id, 25).await.unwrap()["audio"]["packets_received"]
         .as_u64()
         .unwrap_or(0);
 
@@ -401,7 +243,7 @@ async fn media_continues_while_the_platform_is_down_and_the_agent_reconnects() {
     let _ = stack.platform.child.kill();
     let _ = stack.platform.child.wait();
     stack.events.wait_for("disconnected");
-    let during = stack.customer_heard(&call_id, before + 50).await;
+    let during = stack.customer_heard(&call_id, before + 50).await.unwrap();
     assert_near(
         during["audio"]["dominant_hz"].as_f64(),
         AGENT_HZ,
@@ -419,7 +261,7 @@ async fn media_continues_while_the_platform_is_down_and_the_agent_reconnects() {
     );
     // ...and the customer keeps hearing the agent after the reconnect.
     let after = during["audio"]["packets_received"].as_u64().unwrap_or(0);
-    stack.customer_heard(&call_id, after + 25).await;
+    stack.customer_heard(&call_id, after + 25).await.unwrap();
 }
 
 /// Runs `ringdesk-agent` with `args` to its exit (bounded) and returns its stdout events.
@@ -448,7 +290,7 @@ async fn agent_run_to_exit(args: &[&str]) -> (bool, Vec<Value>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_token_or_an_unplayable_tone_stops_the_agent_with_the_reason() {
-    let stack = Stack::start().await;
+    let stack = AgentStack::start().await;
     let (ok, events) = agent_run_to_exit(&[
         "--platform",
         &stack.platform_url,

@@ -1,4 +1,5 @@
-//! A minimal W3C WebDriver client over plain HTTP/1.1: just what the window test needs.
+//! A minimal W3C WebDriver client over plain HTTP/1.1: just what the real-window tests need
+//! (sessions, elements, scripts, windows, screenshots).
 
 use serde_json::{json, Value};
 use std::io::{Read, Write};
@@ -48,9 +49,63 @@ impl Session {
         Ok(Element { session: self, id })
     }
 
-    /// A PNG of the window as the user sees it, written to `path`.
+    /// Runs `script` (a function body; `arguments` holds `args`) in the current window and
+    /// returns what it returns.
+    pub fn execute(&self, script: &str, args: &[Value]) -> Result<Value, String> {
+        self.command(
+            "POST",
+            "/execute/sync",
+            Some(&json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// The handles of every open window (Tauri: one per webview window).
+    pub fn window_handles(&self) -> Result<Vec<String>, String> {
+        let value = self.command("GET", "/window/handles", None)?;
+        value
+            .as_array()
+            .map(|handles| {
+                handles
+                    .iter()
+                    .filter_map(|h| h.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .ok_or_else(|| format!("window handles were {value}"))
+    }
+
+    pub fn current_window(&self) -> Result<String, String> {
+        let value = self.command("GET", "/window", None)?;
+        value
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("window handle was {value}"))
+    }
+
+    /// Makes `handle` the window later commands act on.
+    pub fn switch_to_window(&self, handle: &str) -> Result<(), String> {
+        self.command("POST", "/window", Some(&json!({ "handle": handle })))
+            .map(drop)
+    }
+
+    /// Waits until the page has painted what the DOM holds now (two animation frames), so a
+    /// screenshot taken next shows it: WebKitWebDriver otherwise captures the previous paint.
+    pub fn await_paint(&self) -> Result<(), String> {
+        self.command(
+            "POST",
+            "/execute/async",
+            Some(&json!({
+                "script": "const done = arguments[arguments.length - 1];\n\
+                           requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                "args": [],
+            })),
+        )
+        .map(drop)
+    }
+
+    /// A PNG of the window as the user sees it, written to `path` (after the next paint).
     pub fn screenshot(&self, path: &std::path::Path) -> Result<(), String> {
         use base64::Engine as _;
+        self.await_paint()?;
         let value = self.command("GET", "/screenshot", None)?;
         let encoded = value
             .as_str()
@@ -92,6 +147,13 @@ impl Element<'_> {
 
     pub fn type_text(&self, text: &str) -> Result<(), String> {
         self.post("/value", &json!({ "text": text })).map(drop)
+    }
+
+    /// The value of an attribute, `None` when the element does not have it.
+    pub fn attribute(&self, name: &str) -> Result<Option<String>, String> {
+        let path = format!("/element/{}/attribute/{name}", self.id);
+        let value = self.session.command("GET", &path, None)?;
+        Ok(value.as_str().map(str::to_owned))
     }
 
     pub fn text(&self) -> Result<String, String> {

@@ -1,4 +1,4 @@
-//! The processes behind the window test: a private X server and tauri-driver, each in its own
+//! The processes behind the real-window tests: a private X server and tauri-driver, each in its own
 //! process group so that everything they started dies with them.
 
 use std::io::{BufRead, BufReader};

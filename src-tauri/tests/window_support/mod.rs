@@ -1,4 +1,0 @@
-//! Support for the real-window test (tests/window.rs).
-
-pub mod processes;
-pub mod webdriver;

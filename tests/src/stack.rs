@@ -1,0 +1,246 @@
+//! Meta's side and ours as real processes: `wa-sim` (Meta + the customers' phones) and
+//! `ringdesk-platform` on a fresh SQLite database, wired to each other, ready to take agents.
+//!
+//! Every wait is on a condition (a health endpoint, a call report) and bounded by [`WAIT`].
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::{binary, Running};
+
+/// The bound on every wait: generous, because a debug build on a loaded 2-core machine is slow.
+pub const WAIT: Duration = Duration::from_secs(60);
+pub const APP_SECRET: &str = "e2e-app-secret";
+pub const ACCESS_TOKEN: &str = "e2e-access-token";
+pub const PHONE_NUMBER_ID: &str = "100000000000001";
+/// The business number customers call (WhatsApp's bare digits).
+pub const BUSINESS_NUMBER: &str = "15550109999";
+
+/// `wa-sim` and `ringdesk-platform`, started and healthy; both killed on drop.
+pub struct Stack {
+    pub dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+    pub platform_url: String,
+    pub sim_url: String,
+    platform_bin: PathBuf,
+    platform_port: u16,
+    pub platform: Running,
+    pub sim: Running,
+}
+
+pub fn free_port() -> Result<u16, String> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port: {e}"))
+}
+
+impl Stack {
+    pub async fn start() -> Result<Self, String> {
+        let platform_bin = binary("ringdesk-platform")?;
+        let sim_bin = binary("wa-sim")?;
+        let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
+        let (platform_port, sim_port) = (free_port()?, free_port()?);
+        let platform_url = format!("http://127.0.0.1:{platform_port}");
+        let sim_url = format!("http://127.0.0.1:{sim_port}");
+        let mut platform = Running::spawn(
+            "ringdesk-platform",
+            platform_command(&platform_bin, &dir, platform_port, &sim_url).arg("serve"),
+        )?;
+        let mut sim = Running::spawn(
+            "wa-sim",
+            Command::new(&sim_bin).args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{sim_port}"),
+                "--webhook-url",
+                &format!("{platform_url}/webhooks/whatsapp"),
+                "--app-secret",
+                APP_SECRET,
+                "--access-token",
+                ACCESS_TOKEN,
+                "--phone-number-id",
+                PHONE_NUMBER_ID,
+                "--display-phone-number",
+                BUSINESS_NUMBER,
+                "--media-ip",
+                "127.0.0.1",
+            ]),
+        )?;
+        let http = reqwest::Client::new();
+        wait_healthy(&http, &format!("{platform_url}/healthz"), &mut platform).await?;
+        wait_healthy(&http, &format!("{sim_url}/_sim/clock"), &mut sim).await?;
+        Ok(Self {
+            dir,
+            http,
+            platform_url,
+            sim_url,
+            platform_bin,
+            platform_port,
+            platform,
+            sim,
+        })
+    }
+
+    /// `ringdesk-platform` with this stack's configuration, for its admin subcommands.
+    pub fn platform_command(&self) -> Command {
+        platform_command(
+            &self.platform_bin,
+            &self.dir,
+            self.platform_port,
+            &self.sim_url,
+        )
+    }
+
+    /// Creates an agent; returns its token.
+    pub fn add_agent(&self, name: &str) -> Result<String, String> {
+        let added = self
+            .platform_command()
+            .args(["agent", "add", "--name", name])
+            .output()
+            .map_err(|e| format!("agent add: {e}"))?;
+        let stdout = String::from_utf8_lossy(&added.stdout).into_owned();
+        match stdout.lines().last() {
+            Some(token) if added.status.success() && !token.trim().is_empty() => {
+                Ok(token.trim().to_owned())
+            }
+            _ => Err(format!(
+                "agent add failed: {}{}",
+                stdout,
+                String::from_utf8_lossy(&added.stderr)
+            )),
+        }
+    }
+
+    /// A customer calls the business; `audio` is wa-sim's audio choice, e.g.
+    /// `{"kind": "tone", "hz": 440}`. Returns the call id.
+    pub async fn customer_calls(
+        &self,
+        from: &str,
+        name: &str,
+        audio: Value,
+    ) -> Result<String, String> {
+        let started: Value = self
+            .http
+            .post(format!("{}/_sim/calls", self.sim_url))
+            .json(&json!({ "from": from, "name": name, "audio": audio }))
+            .send()
+            .await
+            .map_err(|e| format!("wa-sim control API: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("wa-sim control API reply: {e}"))?;
+        started["call_id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("no call id in {started}"))
+    }
+
+    /// wa-sim's report on a call (state, what the customer's phone heard).
+    pub async fn call_report(&self, call_id: &str) -> Result<Value, String> {
+        self.http
+            .get(format!("{}/_sim/calls/{call_id}", self.sim_url))
+            .send()
+            .await
+            .map_err(|e| format!("wa-sim control API: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("wa-sim control API reply: {e}"))
+    }
+
+    /// Waits until the customer's phone has decoded `packets` audio packets; returns the report.
+    pub async fn customer_heard(&self, call_id: &str, packets: u64) -> Result<Value, String> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let report = self.call_report(call_id).await?;
+            if report["audio"]["packets_received"].as_u64().unwrap_or(0) >= packets {
+                return Ok(report);
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "the customer never heard {packets} packets: {report}"
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn customer_hangs_up(&self, call_id: &str) -> Result<(), String> {
+        let reply = self
+            .http
+            .post(format!("{}/_sim/calls/{call_id}/hangup", self.sim_url))
+            .send()
+            .await
+            .map_err(|e| format!("wa-sim control API: {e}"))?;
+        if reply.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("hang-up refused: {}", reply.status()))
+        }
+    }
+
+    /// The platform's call records as `token`'s agent sees them (`GET /api/calls`).
+    pub async fn calls(&self, token: &str) -> Result<Value, String> {
+        self.http
+            .get(format!("{}/api/calls", self.platform_url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| format!("platform API: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("platform API reply: {e}"))
+    }
+}
+
+fn platform_command(
+    bin: &std::path::Path,
+    dir: &tempfile::TempDir,
+    port: u16,
+    sim_url: &str,
+) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.env(
+        "RINGDESK_DATABASE_URL",
+        format!("sqlite://{}", dir.path().join("platform.db").display()),
+    )
+    .env("RINGDESK_LISTEN", format!("127.0.0.1:{port}"))
+    .env("RINGDESK_GRAPH_BASE_URL", sim_url)
+    .env("RINGDESK_ACCESS_TOKEN", ACCESS_TOKEN)
+    .env("RINGDESK_APP_SECRET", APP_SECRET)
+    .env("RINGDESK_PHONE_NUMBER_ID", PHONE_NUMBER_ID)
+    .env("RINGDESK_DISPLAY_PHONE_NUMBER", BUSINESS_NUMBER)
+    .env_remove("RINGDESK_CONFIG");
+    cmd
+}
+
+/// Polls `url` until it answers 2xx (the process is up), bounded by [`WAIT`]; fails at once if
+/// the process exits first.
+pub async fn wait_healthy(
+    http: &reqwest::Client,
+    url: &str,
+    process: &mut Running,
+) -> Result<(), String> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(r) = http.get(url).send().await {
+            if r.status().is_success() {
+                return Ok(());
+            }
+        }
+        if let Ok(Some(status)) = process.child.try_wait() {
+            return Err(format!(
+                "{} exited with {status} before {url} answered",
+                process.name
+            ));
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{url} never became healthy"));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
