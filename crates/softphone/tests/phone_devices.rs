@@ -6,66 +6,13 @@
 //! `RINGDESK_AUDIO_TEST=1` (see build.rs); needs `pulseaudio` and `pactl`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is the failure report
 
+mod null_sink;
 mod phone_support;
-
-use std::path::Path;
-use std::process::Command;
 
 use softphone::phone::{AudioPlan, DeviceChoice, Direction, EndReason, PhoneEvent};
 
+use null_sink::ensure_null_sink;
 use phone_support::{assert_near, Rig, CUSTOMER_HZ};
-
-fn run(cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd}: {e} (is PulseAudio installed?)"));
-    assert!(
-        out.status.success(),
-        "{cmd} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// PulseAudio with a null sink as default output and its monitor as default input (as
-/// tests/audio_loopback.rs does; idempotent).
-fn ensure_null_sink() {
-    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
-        let dir = Path::new("/tmp/ringdesk-audio-test-runtime");
-        std::fs::create_dir_all(dir).unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-        }
-        std::env::set_var("XDG_RUNTIME_DIR", dir);
-    }
-    let running = Command::new("pulseaudio")
-        .arg("--check")
-        .status()
-        .is_ok_and(|s| s.success());
-    if !running {
-        run("pulseaudio", &["--start", "--exit-idle-time=-1"]);
-    }
-    let sink = std::env::var("RINGDESK_TEST_SINK").unwrap_or_else(|_| "ringdesk_test".into());
-    let sinks = run("pactl", &["list", "short", "sinks"]);
-    if !sinks
-        .lines()
-        .any(|l| l.split_whitespace().nth(1) == Some(sink.as_str()))
-    {
-        run(
-            "pactl",
-            &[
-                "load-module",
-                "module-null-sink",
-                &format!("sink_name={sink}"),
-            ],
-        );
-    }
-    run("pactl", &["set-default-sink", &sink]);
-    run("pactl", &["set-default-source", &format!("{sink}.monitor")]);
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
