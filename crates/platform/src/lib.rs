@@ -8,6 +8,7 @@
 //! [`permissions`] (may an agent call this customer, or ask for permission). The server
 //! modules drive them.
 
+pub mod calls;
 pub mod cli;
 pub mod config;
 pub mod graph;

@@ -73,6 +73,7 @@ impl Platform {
             crate::config::ring_timing(&settings.timers).map_err(StartError::Timers)?;
         let (switchboard, handle, commands) =
             Switchboard::new(store.clone(), graph, settings.clone(), ring_timing);
+        let heartbeat = switchboard.heartbeat();
         tasks.push(tokio::spawn(switchboard.run(commands, shutdown.clone())));
 
         let wake = Arc::new(Notify::new());
@@ -106,6 +107,7 @@ impl Platform {
             inbox_wake: wake,
             shutdown: shutdown.clone(),
             connection_ids: Arc::new(AtomicU64::new(1)),
+            heartbeat,
         });
         let mut http_shutdown = shutdown.clone();
         tasks.push(tokio::spawn(async move {

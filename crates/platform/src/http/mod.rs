@@ -30,6 +30,8 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// Numbers each WebSocket connection.
     pub connection_ids: Arc<AtomicU64>,
+    /// Unix ms of the switchboard's last turn.
+    pub heartbeat: watch::Receiver<i64>,
 }
 
 /// All routes. The webhook body limit applies to the webhook only (413 above it).

@@ -1,12 +1,14 @@
 //! Processing the webhook inbox: the task that turns stored webhook bodies into call changes.
 //!
 //! The HTTP handler stores a verified body and wakes this task; the task takes pending bodies
-//! oldest first, hands each to the switchboard, waits until it is applied, and only then marks
-//! it processed. On start it first drains whatever a previous run left pending. A body that
-//! cannot be applied because the store failed stays pending and is retried after a pause;
-//! a body that can never be applied (not a webhook envelope) is marked processed with the
-//! reason, so it does not block the queue.
+//! oldest first and hands each to the switchboard, which marks it processed in the same
+//! transaction as the changes it causes. On start it first drains whatever a previous run left
+//! pending. A body that cannot be applied because the store failed stays pending and is
+//! retried after a pause, at most [`MAX_ATTEMPTS`] times, then dead-lettered (marked processed
+//! with the error, kept for inspection and counted in `/healthz`); a body that can never be
+//! applied (not a webhook envelope) is dead-lettered at once, so neither blocks the queue.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,6 +20,8 @@ use crate::switchboard::{Command, SwitchboardHandle};
 
 /// How many pending bodies are read per round.
 const BATCH: i64 = 64;
+/// Tries of a body whose application fails before it is dead-lettered.
+pub const MAX_ATTEMPTS: u32 = 5;
 /// Pause before retrying after a store failure.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 /// Processed bodies are kept this long (for audits and replays), then deleted.
@@ -33,8 +37,16 @@ pub async fn run(
     mut shutdown: watch::Receiver<bool>,
 ) {
     prune(&store).await;
+    let mut attempts = HashMap::new();
     loop {
-        let drained = drain(&store, &switchboard, &processed, &mut shutdown).await;
+        let drained = drain(
+            &store,
+            &switchboard,
+            &processed,
+            &mut attempts,
+            &mut shutdown,
+        )
+        .await;
         if *shutdown.borrow() {
             break;
         }
@@ -70,6 +82,7 @@ async fn drain(
     store: &Store,
     switchboard: &SwitchboardHandle,
     processed: &watch::Sender<u64>,
+    attempts: &mut HashMap<String, u32>,
     shutdown: &mut watch::Receiver<bool>,
 ) -> bool {
     loop {
@@ -92,6 +105,8 @@ async fn drain(
                 Ok(envelope) => {
                     let (done, outcome) = oneshot::channel();
                     let sent = switchboard.send(Command::Webhook {
+                        inbox_id: Some(item.id.clone()),
+                        received_at: Some(item.received_at),
                         envelope: Box::new(envelope),
                         done,
                     });
@@ -99,10 +114,23 @@ async fn drain(
                         return true; // The switchboard stopped: shutting down; stays pending.
                     }
                     match outcome.await {
-                        Ok(Ok(())) => None,
+                        Ok(Ok(())) => {
+                            // Marked processed by the switchboard, with its changes.
+                            attempts.remove(&item.id);
+                            processed.send_modify(|count| *count += 1);
+                            continue;
+                        }
                         Ok(Err(error)) => {
-                            tracing::error!(inbox_id = %item.id, %error, "webhook not applied; will retry");
-                            return false;
+                            let tries = attempts.entry(item.id.clone()).or_insert(0);
+                            *tries += 1;
+                            if *tries < MAX_ATTEMPTS {
+                                tracing::error!(inbox_id = %item.id, %error, tries = *tries, "webhook not applied; will retry");
+                                return false;
+                            }
+                            attempts.remove(&item.id);
+                            Some(format!(
+                                "dead-lettered after {MAX_ATTEMPTS} failed tries: {error}"
+                            ))
                         }
                         Err(_) => return true, // Switchboard stopped mid-way; stays pending.
                     }

@@ -6,12 +6,14 @@ use protocol::{
     RingOutcome, RoutedBecause,
 };
 
+use sqlx::SqliteConnection;
+
 use super::agents::{Agent, Role};
 use super::wire::{millis, name_of, parse, timestamp};
 use super::{time::now_ms, Store, StoreError};
 
 /// A call record about to be created.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewCall {
     pub id: String,
     pub direction: Direction,
@@ -108,34 +110,14 @@ fn corrupt(column: &'static str, value: &str, error: impl ToString) -> StoreErro
 impl Store {
     /// Creates the record unless one with this id exists; true if it was created.
     pub async fn insert_call(&self, call: &NewCall) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO calls (id, direction, channel, phone_number_id, business_number, \
-             customer_number, customer_name, status, offered_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(&call.id)
-        .bind(name_of(&call.direction))
-        .bind(name_of(&Channel::Whatsapp))
-        .bind(&call.phone_number_id)
-        .bind(&call.business_number)
-        .bind(&call.customer_number)
-        .bind(&call.customer_name)
-        .bind(name_of(&call.status))
-        .bind(call.offered_at)
-        .bind(now_ms())
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let mut conn = self.pool().acquire().await?;
+        insert_call(&mut conn, call).await
     }
 
     /// The record's status, if the record exists.
     pub async fn call_status(&self, id: &str) -> Result<Option<CallStatus>, StoreError> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT status FROM calls WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        row.map(|(status,)| parse("calls.status", &status))
-            .transpose()
+        let mut conn = self.pool().acquire().await?;
+        call_status(&mut conn, id).await
     }
 
     /// The record's answer time, if it was answered.
@@ -150,56 +132,16 @@ impl Store {
 
     /// Marks the call answered by `agent_id` (status `on_call`).
     pub async fn answer_call(&self, id: &str, agent_id: &str, at: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE calls SET status = $1, answered_by = $2, answered_at = $3, updated_at = $4 \
-             WHERE id = $5",
-        )
-        .bind(name_of(&CallStatus::OnCall))
-        .bind(agent_id)
-        .bind(at)
-        .bind(now_ms())
-        .bind(id)
-        .execute(self.pool())
-        .await?;
+        let mut conn = self.pool().acquire().await?;
+        answer_call(&mut conn, id, agent_id, at).await?;
         Ok(())
     }
 
     /// Closes the record. A final record is only refined (Meta's duration and error code fill in
     /// what the platform did not know), never reopened.
     pub async fn finish_call(&self, id: &str, end: &CallEnd) -> Result<(), StoreError> {
-        let current = self.call_status(id).await?;
-        match current {
-            Some(status) if status.is_final() => {
-                sqlx::query(
-                    "UPDATE calls SET duration_secs = COALESCE($1, duration_secs), \
-                     meta_error_code = COALESCE($2, meta_error_code), updated_at = $3 \
-                     WHERE id = $4",
-                )
-                .bind(end.duration_secs)
-                .bind(end.meta_error_code)
-                .bind(now_ms())
-                .bind(id)
-                .execute(self.pool())
-                .await?;
-            }
-            _ => {
-                sqlx::query(
-                    "UPDATE calls SET status = $1, ended_by = $2, ended_at = $3, \
-                     duration_secs = COALESCE($4, duration_secs), \
-                     meta_error_code = COALESCE($5, meta_error_code), updated_at = $6 \
-                     WHERE id = $7",
-                )
-                .bind(name_of(&end.status))
-                .bind(end.ended_by.as_ref().map(name_of))
-                .bind(end.ended_at)
-                .bind(end.duration_secs)
-                .bind(end.meta_error_code)
-                .bind(now_ms())
-                .bind(id)
-                .execute(self.pool())
-                .await?;
-            }
-        }
+        let mut conn = self.pool().acquire().await?;
+        finish_call(&mut conn, id, end).await?;
         Ok(())
     }
 
@@ -211,24 +153,8 @@ impl Store {
         because: RoutedBecause,
         at: i64,
     ) -> Result<(), StoreError> {
-        let (next,): (i64,) =
-            sqlx::query_as("SELECT COALESCE(MAX(seq), 0) + 1 FROM call_rings WHERE call_id = $1")
-                .bind(call_id)
-                .fetch_one(self.pool())
-                .await?;
-        sqlx::query(
-            "INSERT INTO call_rings (call_id, seq, agent_id, routed_because, rung_at, outcome) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(call_id)
-        .bind(next)
-        .bind(agent_id)
-        .bind(name_of(&because))
-        .bind(at)
-        .bind(name_of(&RingOutcome::Ringing))
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        let mut conn = self.pool().acquire().await?;
+        add_ring(&mut conn, call_id, agent_id, because, at).await
     }
 
     /// Ends the agent's ring that is still ringing on this call.
@@ -239,17 +165,8 @@ impl Store {
         outcome: RingOutcome,
         at: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE call_rings SET outcome = $1, ended_at = $2 \
-             WHERE call_id = $3 AND agent_id = $4 AND outcome = $5",
-        )
-        .bind(name_of(&outcome))
-        .bind(at)
-        .bind(call_id)
-        .bind(agent_id)
-        .bind(name_of(&RingOutcome::Ringing))
-        .execute(self.pool())
-        .await?;
+        let mut conn = self.pool().acquire().await?;
+        end_ring(&mut conn, call_id, agent_id, outcome, at).await?;
         Ok(())
     }
 
@@ -310,15 +227,8 @@ impl Store {
 
     /// Cancels every ring still open on the call.
     pub async fn cancel_open_rings(&self, call_id: &str, at: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE call_rings SET outcome = $1, ended_at = $2 WHERE call_id = $3 AND outcome = $4",
-        )
-        .bind(name_of(&RingOutcome::Cancelled))
-        .bind(at)
-        .bind(call_id)
-        .bind(name_of(&RingOutcome::Ringing))
-        .execute(self.pool())
-        .await?;
+        let mut conn = self.pool().acquire().await?;
+        cancel_open_rings(&mut conn, call_id, at).await?;
         Ok(())
     }
 
@@ -485,6 +395,179 @@ impl Store {
             recording: None,
         })
     }
+}
+
+// Connection-level writes: the SQL of the `Store` methods above, on a connection the caller
+// chose, so `Store::apply` can run several in one transaction.
+
+/// See [`Store::insert_call`]; true if the record was created.
+pub(crate) async fn insert_call(
+    conn: &mut SqliteConnection,
+    call: &NewCall,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO calls (id, direction, channel, phone_number_id, business_number, \
+         customer_number, customer_name, status, offered_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&call.id)
+    .bind(name_of(&call.direction))
+    .bind(name_of(&Channel::Whatsapp))
+    .bind(&call.phone_number_id)
+    .bind(&call.business_number)
+    .bind(&call.customer_number)
+    .bind(&call.customer_name)
+    .bind(name_of(&call.status))
+    .bind(call.offered_at)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// See [`Store::call_status`].
+pub(crate) async fn call_status(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<Option<CallStatus>, StoreError> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT status FROM calls WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|(status,)| parse("calls.status", &status))
+        .transpose()
+}
+
+/// See [`Store::answer_call`]; true if the record exists (and was updated).
+pub(crate) async fn answer_call(
+    conn: &mut SqliteConnection,
+    id: &str,
+    agent_id: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE calls SET status = $1, answered_by = $2, answered_at = $3, updated_at = $4 \
+         WHERE id = $5",
+    )
+    .bind(name_of(&CallStatus::OnCall))
+    .bind(agent_id)
+    .bind(at)
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// See [`Store::finish_call`]; the status is read on `conn` too. True if the record exists
+/// (and was closed or refined).
+pub(crate) async fn finish_call(
+    conn: &mut SqliteConnection,
+    id: &str,
+    end: &CallEnd,
+) -> Result<bool, StoreError> {
+    let current = call_status(conn, id).await?;
+    let done = match current {
+        Some(status) if status.is_final() => {
+            sqlx::query(
+                "UPDATE calls SET duration_secs = COALESCE($1, duration_secs), \
+                 meta_error_code = COALESCE($2, meta_error_code), updated_at = $3 \
+                 WHERE id = $4",
+            )
+            .bind(end.duration_secs)
+            .bind(end.meta_error_code)
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?
+        }
+        _ => {
+            sqlx::query(
+                "UPDATE calls SET status = $1, ended_by = $2, ended_at = $3, \
+                 duration_secs = COALESCE($4, duration_secs), \
+                 meta_error_code = COALESCE($5, meta_error_code), updated_at = $6 \
+                 WHERE id = $7",
+            )
+            .bind(name_of(&end.status))
+            .bind(end.ended_by.as_ref().map(name_of))
+            .bind(end.ended_at)
+            .bind(end.duration_secs)
+            .bind(end.meta_error_code)
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?
+        }
+    };
+    Ok(done.rows_affected() > 0)
+}
+
+/// See [`Store::add_ring`]; the next `seq` is read on `conn` too.
+pub(crate) async fn add_ring(
+    conn: &mut SqliteConnection,
+    call_id: &str,
+    agent_id: &str,
+    because: RoutedBecause,
+    at: i64,
+) -> Result<(), StoreError> {
+    let (next,): (i64,) =
+        sqlx::query_as("SELECT COALESCE(MAX(seq), 0) + 1 FROM call_rings WHERE call_id = $1")
+            .bind(call_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    sqlx::query(
+        "INSERT INTO call_rings (call_id, seq, agent_id, routed_because, rung_at, outcome) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(call_id)
+    .bind(next)
+    .bind(agent_id)
+    .bind(name_of(&because))
+    .bind(at)
+    .bind(name_of(&RingOutcome::Ringing))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// See [`Store::end_ring`]; true if a ringing ring was ended.
+pub(crate) async fn end_ring(
+    conn: &mut SqliteConnection,
+    call_id: &str,
+    agent_id: &str,
+    outcome: RingOutcome,
+    at: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE call_rings SET outcome = $1, ended_at = $2 \
+         WHERE call_id = $3 AND agent_id = $4 AND outcome = $5",
+    )
+    .bind(name_of(&outcome))
+    .bind(at)
+    .bind(call_id)
+    .bind(agent_id)
+    .bind(name_of(&RingOutcome::Ringing))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// See [`Store::cancel_open_rings`]; true if any ring was still open.
+pub(crate) async fn cancel_open_rings(
+    conn: &mut SqliteConnection,
+    call_id: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE call_rings SET outcome = $1, ended_at = $2 WHERE call_id = $3 AND outcome = $4",
+    )
+    .bind(name_of(&RingOutcome::Cancelled))
+    .bind(at)
+    .bind(call_id)
+    .bind(name_of(&RingOutcome::Ringing))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 enum Bind {

@@ -1,5 +1,7 @@
 //! Conversations (one business number + one customer) and contact owners.
 
+use sqlx::SqliteConnection;
+
 use super::{new_id, time::now_ms, Store, StoreError};
 
 /// A conversation as stored.
@@ -75,28 +77,14 @@ impl Store {
         customer_name: Option<&str>,
         at: i64,
     ) -> Result<(), StoreError> {
-        let id = new_id().map_err(|error| StoreError::Corrupt {
-            column: "conversations.id",
-            value: String::new(),
-            reason: format!("no randomness for an id: {error}"),
-        })?;
-        sqlx::query(
-            "INSERT INTO conversations (id, phone_number_id, customer_number, customer_name, \
-             last_inbound_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (phone_number_id, customer_number) DO UPDATE SET \
-             customer_name = COALESCE(excluded.customer_name, conversations.customer_name), \
-             last_inbound_at = CASE WHEN conversations.last_inbound_at IS NULL \
-                 OR excluded.last_inbound_at > conversations.last_inbound_at \
-                 THEN excluded.last_inbound_at ELSE conversations.last_inbound_at END, \
-             updated_at = excluded.updated_at",
+        let mut conn = self.pool().acquire().await?;
+        touch_conversation(
+            &mut conn,
+            phone_number_id,
+            customer_number,
+            customer_name,
+            at,
         )
-        .bind(id)
-        .bind(phone_number_id)
-        .bind(customer_number)
-        .bind(customer_name)
-        .bind(at)
-        .bind(now_ms())
-        .execute(self.pool())
         .await?;
         Ok(())
     }
@@ -149,14 +137,8 @@ impl Store {
         phone_number_id: &str,
         customer_number: &str,
     ) -> Result<Option<ConversationRow>, StoreError> {
-        let row: Option<Row> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM conversations WHERE phone_number_id = $1 AND customer_number = $2"
-        ))
-        .bind(phone_number_id)
-        .bind(customer_number)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.map(from_row))
+        let mut conn = self.pool().acquire().await?;
+        conversation(&mut conn, phone_number_id, customer_number).await
     }
 
     /// Conversations visible to a caller: `assigned_to` = Some(agent) restricts to that agent's,
@@ -207,21 +189,8 @@ impl Store {
         customer_number: &str,
         message: &StoredMessage,
     ) -> Result<(), StoreError> {
-        let Some(conversation) = self.conversation(phone_number_id, customer_number).await? else {
-            return Ok(());
-        };
-        sqlx::query(
-            "INSERT INTO messages (id, conversation_id, direction, sent_at, kind, body) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(&message.id)
-        .bind(&conversation.id)
-        .bind("inbound")
-        .bind(message.sent_at)
-        .bind(message.kind.as_str())
-        .bind(&message.body)
-        .execute(self.pool())
-        .await?;
+        let mut conn = self.pool().acquire().await?;
+        add_inbound_message(&mut conn, phone_number_id, customer_number, message).await?;
         Ok(())
     }
 
@@ -289,4 +258,84 @@ impl Store {
                 .await?;
         Ok(row.map(|(agent,)| agent))
     }
+}
+
+// Connection-level writes (and the read they need): the SQL of the `Store` methods above, on a
+// connection the caller chose, so `Store::apply` can run several in one
+// transaction.
+
+/// See [`Store::touch_conversation`]; true once the conversation is created or updated.
+pub(crate) async fn touch_conversation(
+    conn: &mut SqliteConnection,
+    phone_number_id: &str,
+    customer_number: &str,
+    customer_name: Option<&str>,
+    at: i64,
+) -> Result<bool, StoreError> {
+    let id = new_id().map_err(|error| StoreError::Corrupt {
+        column: "conversations.id",
+        value: String::new(),
+        reason: format!("no randomness for an id: {error}"),
+    })?;
+    let done = sqlx::query(
+        "INSERT INTO conversations (id, phone_number_id, customer_number, customer_name, \
+         last_inbound_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (phone_number_id, customer_number) DO UPDATE SET \
+         customer_name = COALESCE(excluded.customer_name, conversations.customer_name), \
+         last_inbound_at = CASE WHEN conversations.last_inbound_at IS NULL \
+             OR excluded.last_inbound_at > conversations.last_inbound_at \
+             THEN excluded.last_inbound_at ELSE conversations.last_inbound_at END, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(id)
+    .bind(phone_number_id)
+    .bind(customer_number)
+    .bind(customer_name)
+    .bind(at)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// See [`Store::conversation`].
+pub(crate) async fn conversation(
+    conn: &mut SqliteConnection,
+    phone_number_id: &str,
+    customer_number: &str,
+) -> Result<Option<ConversationRow>, StoreError> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM conversations WHERE phone_number_id = $1 AND customer_number = $2"
+    ))
+    .bind(phone_number_id)
+    .bind(customer_number)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(from_row))
+}
+
+/// See [`Store::add_inbound_message`]; the conversation is looked up on `conn` too. False if
+/// the pair has no conversation or the message was already stored.
+pub(crate) async fn add_inbound_message(
+    conn: &mut SqliteConnection,
+    phone_number_id: &str,
+    customer_number: &str,
+    message: &StoredMessage,
+) -> Result<bool, StoreError> {
+    let Some(conversation) = conversation(conn, phone_number_id, customer_number).await? else {
+        return Ok(false);
+    };
+    let done = sqlx::query(
+        "INSERT INTO messages (id, conversation_id, direction, sent_at, kind, body) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&message.id)
+    .bind(&conversation.id)
+    .bind("inbound")
+    .bind(message.sent_at)
+    .bind(message.kind.as_str())
+    .bind(&message.body)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }

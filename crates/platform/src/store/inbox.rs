@@ -5,6 +5,8 @@
 //! between the two leaves it pending, and the next start processes it. Processing is idempotent
 //! (call events are deduplicated by call id + event), so applying a body twice is harmless.
 
+use sqlx::SqliteConnection;
+
 use super::{new_id, time::now_ms, Store, StoreError};
 
 /// A body waiting to be processed.
@@ -53,12 +55,8 @@ impl Store {
 
     /// Marks a body processed; `error` says why it was given up on, if it was.
     pub async fn inbox_done(&self, id: &str, error: Option<&str>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE webhook_inbox SET processed_at = $1, error = $2 WHERE id = $3")
-            .bind(now_ms())
-            .bind(error)
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+        let mut conn = self.pool().acquire().await?;
+        inbox_done(&mut conn, id, error).await?;
         Ok(())
     }
 
@@ -90,17 +88,8 @@ impl Store {
         event: &str,
         event_time: Option<i64>,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO call_events (call_id, event, event_time, received_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (call_id, event) DO NOTHING",
-        )
-        .bind(call_id)
-        .bind(event)
-        .bind(event_time)
-        .bind(now_ms())
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let mut conn = self.pool().acquire().await?;
+        note_call_event(&mut conn, call_id, event, event_time).await
     }
 
     /// Whether `event` was already seen for `call_id` (e.g. a terminate tombstone).
@@ -113,4 +102,42 @@ impl Store {
                 .await?;
         Ok(row.is_some())
     }
+}
+
+// Connection-level writes: the SQL of the `Store` methods above, on a connection the caller
+// chose, so `Store::apply` can run several in one transaction.
+
+/// See [`Store::inbox_done`]; true if the body exists (and was marked).
+pub(crate) async fn inbox_done(
+    conn: &mut SqliteConnection,
+    id: &str,
+    error: Option<&str>,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE webhook_inbox SET processed_at = $1, error = $2 WHERE id = $3")
+        .bind(now_ms())
+        .bind(error)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// See [`Store::note_call_event`]; false for a duplicate.
+pub(crate) async fn note_call_event(
+    conn: &mut SqliteConnection,
+    call_id: &str,
+    event: &str,
+    event_time: Option<i64>,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO call_events (call_id, event, event_time, received_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (call_id, event) DO NOTHING",
+    )
+    .bind(call_id)
+    .bind(event)
+    .bind(event_time)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

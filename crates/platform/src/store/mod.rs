@@ -6,15 +6,22 @@
 //! insert and the processor's updates do not block each other's readers.
 
 pub mod agents;
+pub mod batch;
 pub mod calls;
 pub mod conversations;
+pub mod health;
 pub mod inbox;
 pub mod permissions;
+pub mod recovery;
 pub mod time;
 pub mod wire;
 
+pub use batch::Write;
+
 use std::borrow::Cow;
 use std::str::FromStr;
+use std::sync::atomic::AtomicU32;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::{Migration, MigrationType, Migrator};
@@ -47,6 +54,9 @@ pub enum StoreError {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// Test seam: how many of the next non-empty [`Store::apply`] calls fail without writing
+    /// (see [`Store::fail_next_applies`]). Shared by every clone of the store.
+    fail_next_applies: Arc<AtomicU32>,
 }
 
 impl Store {
@@ -81,7 +91,10 @@ impl Store {
                 source,
             })?;
         migrator().run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            fail_next_applies: Arc::new(AtomicU32::new(0)),
+        })
     }
 
     pub fn pool(&self) -> &SqlitePool {

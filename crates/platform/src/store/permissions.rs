@@ -3,6 +3,7 @@
 //! rules (expiry, rolling limits, resets) live only in `crate::permissions`.
 
 use protocol::{Direction, PhoneNumber};
+use sqlx::SqliteConnection;
 
 use super::time::now_ms;
 use super::wire::{millis, name_of, parse, timestamp};
@@ -110,23 +111,8 @@ impl Store {
         customer_number: &str,
         fact: &PermissionFact,
     ) -> Result<bool, StoreError> {
-        let (kind, expires_at, direction) = encode(fact.event);
-        let done = sqlx::query(
-            "INSERT INTO permission_events (id, phone_number_id, customer_number, kind, at, \
-             expires_at, direction, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(&fact.id)
-        .bind(phone_number_id)
-        .bind(customer_number)
-        .bind(kind)
-        .bind(fact.at)
-        .bind(expires_at)
-        .bind(direction)
-        .bind(now_ms())
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let mut conn = self.pool().acquire().await?;
+        add_permission_fact(&mut conn, phone_number_id, customer_number, fact).await
     }
 
     /// The pair's ledger, replayed from its facts and the customer's last message or call
@@ -175,6 +161,33 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// See [`Store::add_permission_fact`] (the connection-level write [`Store::apply`] runs in its
+/// transaction); false if a fact with this id was already stored.
+pub(crate) async fn add_permission_fact(
+    conn: &mut SqliteConnection,
+    phone_number_id: &str,
+    customer_number: &str,
+    fact: &PermissionFact,
+) -> Result<bool, StoreError> {
+    let (kind, expires_at, direction) = encode(fact.event);
+    let done = sqlx::query(
+        "INSERT INTO permission_events (id, phone_number_id, customer_number, kind, at, \
+         expires_at, direction, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&fact.id)
+    .bind(phone_number_id)
+    .bind(customer_number)
+    .bind(kind)
+    .bind(fact.at)
+    .bind(expires_at)
+    .bind(direction)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 #[cfg(test)]

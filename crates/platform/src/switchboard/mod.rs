@@ -1,56 +1,69 @@
-//! The switchboard: the one task that owns live calls and agents' sockets.
+//! The switchboard: the driver of the [`CallMachine`](crate::calls::CallMachine), and the
+//! owner of the agents' sockets.
 //!
-//! Everything that changes a call goes through its command queue: webhook events (from the
-//! inbox processor), messages from the apps, connects and disconnects, and timers. Handling one
-//! command at a time keeps the rules simple (no locks, no interleaving of two events of one
-//! call) at the price of serialising Graph requests; at one business' scale that is fine, and
-//! the ADR (docs/adr/0008-platform.md) says how to shard it if it is not.
+//! One task takes commands in order — webhook bodies (from the inbox processor), agents'
+//! sockets coming and going and their messages, timers and Graph answers coming back — turns
+//! each into machine inputs (reading what the store knows first) and runs the effects:
 //!
-//! Every state change is written to the store before the app hears about it, so a record is
-//! never behind what an agent saw.
+//! 1. every store write an input caused is applied in **one transaction** (for a webhook body,
+//!    together with marking it processed), retried a few times if the store fails;
+//! 2. only then do messages go to agents and requests to Meta, so a record is never behind what
+//!    an agent or Meta saw;
+//! 3. Graph requests run **concurrently** in their own tasks (bounded by
+//!    [`MAX_GRAPH_IN_FLIGHT`]); the answer comes back as a command, so a slow or failing Meta
+//!    holds up only the call that waits for it, never the loop (ADR 0012);
+//! 4. timers are tokio sleeps that come back as commands.
 //!
 //! Shutdown: the loop stops taking commands when the shutdown signal fires (or every sender is
-//! gone); live calls stay in the store as they are: on the next start ringing ones are closed as
-//! missed, on-call ones are taken back (the agent's app gets them in `hello` and can hang up;
-//! Meta's terminate webhook closes them).
+//! gone); live calls stay in the store as they are. On the next start, calls left ringing are
+//! closed as missed and rejected with Meta; on-call ones are taken back (the agent's app gets
+//! them in `hello` and can hang up; Meta's terminate webhook closes them).
 
-mod app;
-mod flow;
-mod live;
-mod permission;
-mod route;
-mod webhook;
+mod conversations;
+mod facts;
 
-pub use live::Connection;
-pub use permission::reply_event;
+pub use conversations::reply_event;
 
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
+use std::time::Duration;
 
-use protocol::{ClientMessage, ServerMessage};
-use tokio::sync::{mpsc, oneshot, watch};
-use whatsapp::webhook::WebhookEnvelope;
+use protocol::{ClientMessage, ErrorCode, ProtocolError, ServerMessage};
+use tokio::sync::{mpsc, oneshot, watch, Semaphore};
+use whatsapp::webhook::{CallDirection, CallEventKind, WebhookEnvelope};
 
+use crate::calls::{CallMachine, Effect, GraphStep, Input, LeftOpen, Timer};
 use crate::config::Settings;
-use crate::graph::Graph;
+use crate::graph::{Graph, GraphFailure};
 use crate::store::agents::Agent;
-use crate::store::{Store, StoreError};
+use crate::store::time::now_ms;
+use crate::store::wire::timestamp;
+use crate::store::{Store, StoreError, Write};
 
-use live::Live;
+/// Graph requests in flight at once; more wait for a slot (in their own task, not the loop).
+pub const MAX_GRAPH_IN_FLIGHT: usize = 64;
+/// How many failed transactions a queued group of writes outlives before it is tried alone
+/// and, failing alone too, given up (about this many seconds of a failing store).
+pub const DEAD_LETTER_AFTER: u32 = 30;
 
-/// Which timer fired.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimerKind {
-    /// The ringing agent did not answer in time (or the accept window closed).
-    Ring,
-    /// The app did not report `media_ready` in time after `pre_accept`: accept anyway.
-    MediaReady,
+/// One agent's live WebSocket: messages pushed here are written to the socket in order.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// Distinguishes a replaced connection from the current one.
+    pub id: u64,
+    pub outbox: mpsc::UnboundedSender<ServerMessage>,
 }
 
 /// A request to the switchboard.
 #[derive(Debug)]
 pub enum Command {
-    /// Apply one verified webhook body; `done` gets the outcome once it is applied and stored.
+    /// Apply one verified webhook body; `inbox_id` (if it came from the inbox) is marked
+    /// processed in the same transaction; `done` gets the outcome once it is stored.
     Webhook {
+        inbox_id: Option<String>,
+        /// When the body reached the platform (unix ms): Meta's accept window was already
+        /// running while it waited in the inbox.
+        received_at: Option<i64>,
         envelope: Box<WebhookEnvelope>,
         done: oneshot::Sender<Result<(), StoreError>>,
     },
@@ -70,11 +83,13 @@ pub enum Command {
         connection_id: u64,
         message: ClientMessage,
     },
-    /// A timer armed for a call fired.
-    Timer {
+    /// A timer armed by the machine is due.
+    Timer(Timer),
+    /// Meta answered a request the machine made.
+    GraphDone {
         call_id: String,
-        generation: u64,
-        kind: TimerKind,
+        step: GraphStep,
+        result: Result<(), GraphFailure>,
     },
 }
 
@@ -96,11 +111,17 @@ pub struct Switchboard {
     store: Store,
     graph: Arc<dyn Graph>,
     settings: Arc<Settings>,
-    live: Live,
-    /// Ring timing for numbers missing from the settings (validated when settings load).
     ring_timing: crate::routing::RingTiming,
-    /// For arming timers that come back as commands.
+    /// Built in `run`, once the store has been read.
+    machine: Option<CallMachine>,
+    connections: HashMap<String, Connection>,
+    graph_slots: Arc<Semaphore>,
+    /// For timers and Graph answers that come back as commands.
     commands: mpsc::UnboundedSender<Command>,
+    /// Unix ms of the loop's last turn, for `/healthz`.
+    heartbeat: watch::Sender<i64>,
+    /// Writes whose transaction failed, per input, oldest first, with how often they failed.
+    unsaved: VecDeque<(Vec<Write>, u32)>,
 }
 
 impl Switchboard {
@@ -115,84 +136,385 @@ impl Switchboard {
         let handle = SwitchboardHandle {
             commands: commands.clone(),
         };
+        let (heartbeat, _) = watch::channel(now_ms());
         (
             Self {
                 store,
                 graph,
                 settings,
-                live: Live::default(),
                 ring_timing,
+                machine: None,
+                connections: HashMap::new(),
+                graph_slots: Arc::new(Semaphore::new(MAX_GRAPH_IN_FLIGHT)),
                 commands,
+                heartbeat,
+                unsaved: VecDeque::new(),
             },
             handle,
             receiver,
         )
     }
 
-    /// Closes records a previous run left ringing (nobody can answer them now), then handles
+    /// The loop's heartbeat (unix ms of its last turn; it turns at least every second).
+    pub fn heartbeat(&self) -> watch::Receiver<i64> {
+        self.heartbeat.subscribe()
+    }
+
+    /// Reads round robin's history and the calls a previous run left open, then handles
     /// commands until `shutdown` turns true.
     pub async fn run(
         mut self,
         mut receiver: mpsc::UnboundedReceiver<Command>,
         mut shutdown: watch::Receiver<bool>,
     ) {
-        if let Err(error) = self.close_calls_left_ringing().await {
-            tracing::error!(%error, "could not close calls left ringing by the previous run");
+        let last_offered = match self.store.last_offered().await {
+            Ok(rows) => rows,
+            Err(error) => {
+                tracing::error!(%error, "could not read when agents were last rung; round robin starts afresh");
+                Vec::new()
+            }
+        };
+        self.machine = Some(CallMachine::new(
+            self.settings.clone(),
+            self.ring_timing,
+            last_offered
+                .into_iter()
+                .map(|(agent, at)| (agent, timestamp(at))),
+        ));
+        match self.left_open().await {
+            Ok(calls) => self.input(Input::Recovered(calls)).await,
+            Err(error) => {
+                tracing::error!(%error, "could not read the calls the previous run left open")
+            }
         }
-        if let Err(error) = self.resume_calls_on_call().await {
-            tracing::error!(%error, "could not take back calls left on_call by the previous run");
-        }
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
             tokio::select! {
                 command = receiver.recv() => match command {
                     Some(command) => self.handle(command).await,
                     None => break,
                 },
+                _ = tick.tick() => self.flush().await,
                 _ = crate::server::stopped(&mut shutdown) => break,
             }
+            self.heartbeat.send_replace(now_ms());
         }
         tracing::debug!("switchboard stopped");
     }
 
+    async fn left_open(&self) -> Result<Vec<LeftOpen>, StoreError> {
+        let mut calls: Vec<LeftOpen> = self
+            .store
+            .calls_left_ringing_on()
+            .await?
+            .into_iter()
+            .map(|(call_id, phone_number_id)| LeftOpen::Ringing {
+                call_id,
+                phone_number_id,
+            })
+            .collect();
+        calls.extend(
+            self.store
+                .calls_on_call()
+                .await?
+                .into_iter()
+                .map(LeftOpen::OnCall),
+        );
+        Ok(calls)
+    }
+
     async fn handle(&mut self, command: Command) {
         match command {
-            Command::Webhook { envelope, done } => {
-                let outcome = self.apply_webhook(&envelope).await;
+            Command::Webhook {
+                inbox_id,
+                received_at,
+                envelope,
+                done,
+            } => {
+                let outcome = self.webhook(inbox_id, received_at, &envelope).await;
                 let _ = done.send(outcome);
             }
-            Command::Connected { agent, connection } => self.connected(agent, connection).await,
+            Command::Connected { agent, connection } => {
+                let agent_id = agent.id.clone();
+                let connection_id = connection.id;
+                if let Some(previous) = self.connections.insert(agent_id, connection) {
+                    let _ = previous
+                        .outbox
+                        .send(ServerMessage::Error(ProtocolError::new(
+                            ErrorCode::SessionReplaced,
+                            "this agent signed in on another connection; this one is closed",
+                        )));
+                }
+                self.input(Input::AgentConnected {
+                    agent,
+                    connection_id,
+                })
+                .await;
+            }
             Command::Disconnected {
                 agent_id,
                 connection_id,
-            } => self.disconnected(&agent_id, connection_id).await,
+            } => {
+                if self
+                    .connections
+                    .get(&agent_id)
+                    .is_some_and(|connection| connection.id == connection_id)
+                {
+                    self.connections.remove(&agent_id);
+                }
+                self.input(Input::AgentDisconnected {
+                    agent_id,
+                    connection_id,
+                })
+                .await;
+            }
             Command::FromApp {
                 agent_id,
                 connection_id,
                 message,
-            } => self.app_message(&agent_id, connection_id, message).await,
-            Command::Timer {
+            } => {
+                self.input(Input::FromAgent {
+                    agent_id,
+                    connection_id,
+                    message,
+                })
+                .await
+            }
+            Command::Timer(timer) => self.input(Input::Timer(timer)).await,
+            Command::GraphDone {
                 call_id,
-                generation,
-                kind,
-            } => self.timer(&call_id, generation, kind).await,
+                step,
+                result,
+            } => {
+                self.input(Input::GraphDone {
+                    call_id,
+                    step,
+                    result,
+                })
+                .await
+            }
         }
     }
 
-    /// Arms a timer that comes back as [`Command::Timer`] after `after`.
-    fn arm(&self, call_id: &str, generation: u64, kind: TimerKind, after: std::time::Duration) {
+    /// Feeds one input to the machine and runs its effects.
+    async fn input(&mut self, input: Input) {
+        let Some(machine) = self.machine.as_mut() else {
+            return;
+        };
+        let effects = machine.handle(input, chrono::Utc::now());
+        let mut writes = Vec::new();
+        let mut rest = Vec::new();
+        split(effects, &mut writes, &mut rest);
+        self.commit(writes).await;
+        self.run_effects(rest).await;
+    }
+
+    /// Applies one webhook body: each call event through the machine, each message as
+    /// conversation writes; every write of the body (and its inbox mark) in one transaction.
+    async fn webhook(
+        &mut self,
+        inbox_id: Option<String>,
+        received_at: Option<i64>,
+        envelope: &WebhookEnvelope,
+    ) -> Result<(), StoreError> {
+        let mut writes = Vec::new();
+        let mut rest = Vec::new();
+        for (value, call) in envelope.call_events() {
+            let event = match call.event {
+                CallEventKind::Connect => "connect",
+                CallEventKind::Terminate => "terminate",
+                _ => {
+                    tracing::debug!(call_id = %call.id, event = ?call.event, "call event ignored");
+                    continue;
+                }
+            };
+            let input = match call.event {
+                CallEventKind::Connect
+                    if call.direction == Some(CallDirection::BusinessInitiated) =>
+                {
+                    tracing::warn!(call_id = %call.id, "business-initiated connect ignored: outbound calls are not placed by this platform yet");
+                    None
+                }
+                CallEventKind::Connect => Some(Input::Connect(Box::new(
+                    facts::connect(&self.store, &self.settings, value, call, received_at).await?,
+                ))),
+                _ => Some(Input::Terminate(Box::new(
+                    facts::terminate(&self.store, value, call).await?,
+                ))),
+            };
+            writes.push(Write::NoteCallEvent {
+                call_id: call.id.clone(),
+                event,
+                at: facts::event_time(call).map(crate::store::wire::millis),
+            });
+            if let (Some(input), Some(machine)) = (input, self.machine.as_mut()) {
+                split(
+                    machine.handle(input, chrono::Utc::now()),
+                    &mut writes,
+                    &mut rest,
+                );
+            }
+        }
+        for (value, message) in envelope.messages() {
+            writes.extend(conversations::message_writes(value, message, now_ms()));
+        }
+        if let Some(id) = inbox_id {
+            writes.push(Write::InboxDone { id, error: None });
+        }
+        self.commit(writes).await;
+        self.run_effects(rest).await;
+        Ok(())
+    }
+
+    /// Queues the writes of one input and applies everything queued in one transaction.
+    /// A failed transaction leaves the writes queued, in order, for the next input or the
+    /// next tick: the loop never sleeps on the store, and what the machine decided is carried
+    /// out meanwhile (the record catches up). A group that still fails on its own after
+    /// [`DEAD_LETTER_AFTER`] tries is given up, with its inbox body marked with the error.
+    async fn commit(&mut self, writes: Vec<Write>) {
+        if !writes.is_empty() {
+            self.unsaved.push_back((writes, 0));
+        }
+        self.flush().await;
+    }
+
+    async fn flush(&mut self) {
+        if self.unsaved.is_empty() {
+            return;
+        }
+        let all: Vec<Write> = self
+            .unsaved
+            .iter()
+            .flat_map(|(group, _)| group.iter().cloned())
+            .collect();
+        match self.store.apply(&all).await {
+            Ok(changed) => {
+                self.unsaved.clear();
+                self.announce(&all, &changed).await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, queued = self.unsaved.len(), "store transaction failed; kept for the next try");
+                for (_, attempts) in self.unsaved.iter_mut() {
+                    *attempts += 1;
+                }
+                let worn_out = self
+                    .unsaved
+                    .front()
+                    .is_some_and(|(_, attempts)| *attempts >= DEAD_LETTER_AFTER);
+                if worn_out {
+                    self.try_first_alone().await;
+                }
+            }
+        }
+    }
+
+    /// The oldest queued group alone: stored, or given up (dead-lettered) if it fails alone.
+    async fn try_first_alone(&mut self) {
+        let Some((group, _)) = self.unsaved.pop_front() else {
+            return;
+        };
+        match self.store.apply(&group).await {
+            Ok(changed) => self.announce(&group, &changed).await,
+            Err(error) => {
+                tracing::error!(%error, writes = ?group, "writes given up after repeated store failures");
+                for write in &group {
+                    if let Write::InboxDone { id, .. } = write {
+                        let reason =
+                            format!("dead-lettered: its changes could not be stored: {error}");
+                        if let Err(error) = self.store.inbox_done(id, Some(&reason)).await {
+                            tracing::error!(inbox_id = id, %error, "could not dead-letter the body");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tells the agents of permission facts that are new.
+    async fn announce(&self, writes: &[Write], changed: &[bool]) {
+        let announce: BTreeSet<(String, String)> = writes
+            .iter()
+            .zip(changed)
+            .filter_map(|(write, changed)| match write {
+                Write::AddPermissionFact {
+                    phone_number_id,
+                    customer_number,
+                    ..
+                } if *changed => Some((phone_number_id.clone(), customer_number.clone())),
+                _ => None,
+            })
+            .collect();
+        for (phone_number_id, customer_number) in announce {
+            if let Err(error) = self
+                .announce_permission(&phone_number_id, &customer_number)
+                .await
+            {
+                tracing::warn!(%error, "permission change not announced");
+            }
+        }
+    }
+
+    /// Sends messages, starts Graph requests and arms timers (after the writes committed).
+    async fn run_effects(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Store(_) => {}
+                Effect::Send { agent_id, message } => self.send_to(&agent_id, message),
+                Effect::Graph {
+                    call_id,
+                    phone_number_id,
+                    step,
+                } => self.start_graph(call_id, phone_number_id, step),
+                Effect::Arm { timer, at } => {
+                    let after = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+                    let commands = self.commands.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(after).await;
+                        let _ = commands.send(Command::Timer(timer));
+                    });
+                }
+            }
+        }
+    }
+
+    /// Runs one Graph request in its own task; the answer comes back as a command.
+    fn start_graph(&self, call_id: String, phone_number_id: String, step: GraphStep) {
+        let graph = self.graph.clone();
+        let slots = self.graph_slots.clone();
         let commands = self.commands.clone();
-        let call_id = call_id.to_owned();
         tokio::spawn(async move {
-            tokio::time::sleep(after).await;
-            let _ = commands.send(Command::Timer {
+            let result = match slots.acquire_owned().await {
+                Err(_) => Err(GraphFailure::Transport("the platform is stopping".into())),
+                Ok(_slot) => match (step.call_action(&call_id), step.message()) {
+                    (Some(request), _) => graph.call_action(&phone_number_id, &request).await,
+                    (None, Some(message)) => graph.send_message(&phone_number_id, &message).await,
+                    (None, None) => Ok(()),
+                },
+            };
+            if let Err(failure) = &result {
+                tracing::warn!(call_id, ?step, %failure, "Graph request failed");
+            }
+            let _ = commands.send(Command::GraphDone {
                 call_id,
-                generation,
-                kind,
+                step,
+                result,
             });
         });
     }
 
     fn send_to(&self, agent_id: &str, message: ServerMessage) {
-        self.live.send_to(agent_id, message);
+        if let Some(connection) = self.connections.get(agent_id) {
+            let _ = connection.outbox.send(message);
+        }
+    }
+}
+
+/// Store writes to one side, everything else to the other, in order.
+fn split(effects: Vec<Effect>, writes: &mut Vec<Write>, rest: &mut Vec<Effect>) {
+    for effect in effects {
+        match effect {
+            Effect::Store(write) => writes.push(write),
+            other => rest.push(other),
+        }
     }
 }

@@ -1,16 +1,20 @@
-//! Feeding the call-permission ledger: the customer's `call_permission_reply` messages and
-//! connected customer calls become stored facts (`store::permissions`), which
-//! `/api/conversations` replays into the pair's ledger; the conversation's agent is told the new
-//! state (`permission_changed`).
+//! Inbound messages: each updates the customer's conversation (and the 24 h customer-service
+//! window); a `call_permission_reply` becomes a stored fact for the call-permission ledger
+//! (`store::permissions`), which `/api/conversations` replays; when a fact is new, the
+//! conversation's agent is told the new state (`permission_changed`).
 
-use protocol::{Direction, PermissionChanged, PhoneNumber, ServerMessage, Timestamp};
-use whatsapp::webhook::{CallPermissionReply, PermissionResponse, ResponseSource};
+use protocol::{PermissionChanged, PhoneNumber, ServerMessage};
+use whatsapp::webhook::{
+    CallPermissionReply, ChangeValue, InboundMessage, PermissionResponse, ResponseSource,
+};
 
+use super::facts::secs_to_ms;
 use super::Switchboard;
 use crate::permissions::PermissionEvent;
+use crate::store::conversations::{MessageKind, StoredMessage};
 use crate::store::permissions::PermissionFact;
-use crate::store::wire::{millis, timestamp};
-use crate::store::StoreError;
+use crate::store::wire::timestamp;
+use crate::store::{StoreError, Write};
 
 /// The ledger event a reply stands for; `None` for a response this version does not know.
 /// An expiry Meta sent that cannot be read leaves the standard lifetime (7 days from the reply).
@@ -35,45 +39,78 @@ pub fn reply_event(reply: &CallPermissionReply) -> Option<PermissionEvent> {
     })
 }
 
-impl Switchboard {
-    /// Stores the customer's permission reply (once per Meta message id).
-    pub(super) async fn permission_reply(
-        &self,
-        phone_number_id: &str,
-        customer_number: &str,
-        message_id: &str,
-        reply: &CallPermissionReply,
-        at_ms: i64,
-    ) -> Result<(), StoreError> {
-        let Some(event) = reply_event(reply) else {
-            tracing::warn!(phone_number_id, message_id, response = ?reply.response, "permission reply with an unknown response: ignored");
-            return Ok(());
-        };
-        let fact = PermissionFact {
-            id: message_id.to_owned(),
-            at: at_ms,
-            event,
-        };
-        if self
-            .store
-            .add_permission_fact(phone_number_id, customer_number, &fact)
-            .await?
-        {
-            tracing::info!(
-                phone_number_id,
-                customer_number,
-                ?event,
-                "call permission reply stored"
-            );
-            self.announce_permission(phone_number_id, customer_number)
-                .await?;
+/// The writes one inbound message causes: the conversation touched, the message kept, and
+/// the permission reply as a fact (each once per Meta message id).
+pub fn message_writes(value: &ChangeValue, message: &InboundMessage, now_ms: i64) -> Vec<Write> {
+    let (Some(phone_number_id), Some(from)) = (value.phone_number_id(), &message.from) else {
+        return Vec::new();
+    };
+    let at = message
+        .timestamp_secs()
+        .and_then(Result::ok)
+        .map(secs_to_ms)
+        .unwrap_or(now_ms);
+    let name = value
+        .contacts
+        .iter()
+        .find(|contact| contact.wa_id.as_deref() == Some(from.as_str()))
+        .and_then(|contact| contact.name());
+    let (kind, body) = match message.text_body() {
+        Some(text) => (MessageKind::Text, text.to_owned()),
+        None => (MessageKind::Other, summary(message)),
+    };
+    let mut writes = vec![
+        Write::TouchConversation {
+            phone_number_id: phone_number_id.to_owned(),
+            customer_number: from.clone(),
+            customer_name: name.map(str::to_owned),
+            at,
+        },
+        Write::AddInboundMessage {
+            phone_number_id: phone_number_id.to_owned(),
+            customer_number: from.clone(),
+            message: StoredMessage {
+                id: message.id.clone(),
+                sent_at: at,
+                kind,
+                body,
+            },
+        },
+    ];
+    if let Some(reply) = message.call_permission_reply_payload() {
+        match reply_event(reply) {
+            Some(event) => writes.push(Write::AddPermissionFact {
+                phone_number_id: phone_number_id.to_owned(),
+                customer_number: from.clone(),
+                fact: PermissionFact {
+                    id: message.id.clone(),
+                    at,
+                    event,
+                },
+            }),
+            None => {
+                tracing::warn!(phone_number_id, message_id = message.id, response = ?reply.response, "permission reply with an unknown response: ignored");
+            }
         }
-        Ok(())
     }
+    writes
+}
 
+/// One line for a message the inbox does not render.
+fn summary(message: &InboundMessage) -> String {
+    if message.call_permission_reply_payload().is_some() {
+        return "call permission reply".into();
+    }
+    match &message.message_type {
+        Some(kind) => format!("{kind:?} message").to_lowercase(),
+        None => "message".into(),
+    }
+}
+
+impl Switchboard {
     /// Sends the pair's permission state now to the agent assigned to the conversation, if any
     /// (the app shows it without refetching; a disconnected app gets it from REST).
-    async fn announce_permission(
+    pub(super) async fn announce_permission(
         &self,
         phone_number_id: &str,
         customer_number: &str,
@@ -111,47 +148,6 @@ impl Switchboard {
             agent_id,
             ServerMessage::PermissionChanged(PermissionChanged { permission }),
         );
-        Ok(())
-    }
-
-    /// A customer's call connected at `at`: it resets the request limits, and on a number with
-    /// callback permission enabled it grants a temporary permission.
-    pub(super) async fn customer_call_connected(
-        &self,
-        phone_number_id: &str,
-        customer_number: &str,
-        call_id: &str,
-        at: Timestamp,
-    ) -> Result<(), StoreError> {
-        let mut facts = vec![PermissionFact {
-            id: format!("{call_id}:call_connected"),
-            at: millis(at),
-            event: PermissionEvent::CallConnected {
-                direction: Direction::Inbound,
-            },
-        }];
-        let callback = self
-            .settings
-            .number(phone_number_id)
-            .is_some_and(|number| number.callback_permission == Some(true));
-        if callback {
-            facts.push(PermissionFact {
-                id: format!("{call_id}:callback_granted"),
-                at: millis(at),
-                event: PermissionEvent::CallbackGranted { expires_at: None },
-            });
-        }
-        let mut changed = false;
-        for fact in &facts {
-            changed |= self
-                .store
-                .add_permission_fact(phone_number_id, customer_number, fact)
-                .await?;
-        }
-        if changed {
-            self.announce_permission(phone_number_id, customer_number)
-                .await?;
-        }
         Ok(())
     }
 }
