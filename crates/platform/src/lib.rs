@@ -11,6 +11,7 @@
 pub mod calls;
 pub mod cli;
 pub mod config;
+pub mod conversation_view;
 pub mod graph;
 pub mod http;
 pub mod inbox;

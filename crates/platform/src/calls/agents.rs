@@ -2,9 +2,9 @@
 
 use protocol::{
     AcceptCall, ActiveCall, ActivePhase, AgentProfile, BusinessNumber, CallState, CallStatus,
-    CancelReason, ClientMessage, Direction, ErrorCode, Hangup, Hello, MediaReady, Party,
-    PhoneNumber, Presence, ProtocolError, RejectCall, RequestId, RingOutcome, ServerMessage,
-    SetPresence, Timestamp, HEARTBEAT_INTERVAL_SECS,
+    CancelReason, ClientMessage, ErrorCode, Hangup, Hello, MediaReady, Party, PhoneNumber,
+    Presence, ProtocolError, RejectCall, RequestId, RingOutcome, ServerMessage, SetPresence,
+    Timestamp, HEARTBEAT_INTERVAL_SECS,
 };
 
 use crate::store::agents::Agent;
@@ -99,7 +99,7 @@ impl CallMachine {
                 Phase::Routing => {}
                 phase => active.push(ActiveCall {
                     call_id: call.id.clone(),
-                    direction: Direction::Inbound,
+                    direction: call.direction,
                     business_number: call.business_number.clone(),
                     customer: call.customer.clone(),
                     phase: match phase {
@@ -193,8 +193,8 @@ impl CallMachine {
             ClientMessage::PlaceCall(_)
             | ClientMessage::RequestPermission(_)
             | ClientMessage::SendText(_) => Err(Refusal::new(
-                ErrorCode::Forbidden,
-                "outbound calls, permission requests and texts are not supported by this platform version",
+                ErrorCode::InternalError,
+                "this request is handled by the switchboard before the call machine",
             )),
             ClientMessage::Ping(_) => return,
         };
@@ -313,6 +313,12 @@ impl CallMachine {
             }
             // Already accepting or accepted (after the media_ready bound): nothing left to do.
             Phase::Accepting { .. } | Phase::OnCall { .. } => Ok(Handled::Done),
+            Phase::Dialing { .. } | Phase::Placed { .. } => Err(Refusal::new(
+                ErrorCode::InvalidCallState,
+                format!(
+                    "call {call_id} is business-initiated: media starts when the customer picks up"
+                ),
+            )),
             Phase::Ringing { .. } | Phase::Routing => Err(Refusal::new(
                 ErrorCode::InvalidCallState,
                 format!("call {call_id} was not accepted by this agent yet"),
@@ -353,6 +359,14 @@ impl CallMachine {
                 self.ring_ended(call_id, RingOutcome::Rejected, None, now, out);
                 return Ok(Handled::Done);
             }
+            Phase::Dialing { .. } => {
+                return Err(Refusal::new(
+                    ErrorCode::InvalidCallState,
+                    format!(
+                        "call {call_id} is still being placed with Meta; hang up once it is placed"
+                    ),
+                ));
+            }
             Phase::OnCall { answered_at, .. } => Some(*answered_at),
             _ => None,
         };
@@ -388,6 +402,7 @@ impl CallMachine {
             GraphStep::Reject
         };
         out.graph(&call, step);
+        self.outbound_over(&call, answered_at.is_some(), now, out);
         out.update(
             agent_id,
             &call,

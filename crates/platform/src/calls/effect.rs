@@ -36,6 +36,11 @@ pub enum Effect {
 /// A Graph request about one call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GraphStep {
+    /// A business-initiated call to `to` with the app's offer; Meta answers the new call id.
+    Connect {
+        to: String,
+        offer: String,
+    },
     PreAccept {
         answer: String,
     },
@@ -55,7 +60,10 @@ impl GraphStep {
     /// Whether the call machine waits for this step's result (the others are told and
     /// forgotten: a failure is logged, nothing waits on it).
     pub fn awaited(&self) -> bool {
-        matches!(self, GraphStep::PreAccept { .. } | GraphStep::Accept { .. })
+        matches!(
+            self,
+            GraphStep::Connect { .. } | GraphStep::PreAccept { .. } | GraphStep::Accept { .. }
+        )
     }
 
     /// The call action request, or `None` for a message.
@@ -67,6 +75,9 @@ impl GraphStep {
             GraphStep::Accept { answer } => CallActionRequest::accept(call_id, answer.clone()),
             GraphStep::Reject => CallActionRequest::reject(call_id),
             GraphStep::Terminate => CallActionRequest::terminate(call_id),
+            GraphStep::Connect { to, offer } => {
+                CallActionRequest::connect(to.clone(), offer.clone())
+            }
             GraphStep::AutoReply { .. } => return None,
         })
     }

@@ -34,10 +34,58 @@ pub enum Input {
     GraphDone {
         call_id: String,
         step: GraphStep,
-        result: Result<(), GraphFailure>,
+        result: Result<Option<String>, GraphFailure>,
+    },
+    /// An agent asks to call a conversation's customer (business-initiated).
+    PlaceCall(Box<PlaceCallFacts>),
+    /// Meta's connect webhook of a business-initiated call: Meta's SDP answer.
+    OutboundConnect {
+        call_id: String,
+        answer: Result<protocol::Sdp, String>,
+    },
+    /// Meta's call status webhook (business-initiated calls only).
+    OutboundStatus {
+        call_id: String,
+        status: OutboundStatus,
+        at: Option<Timestamp>,
     },
     /// Calls a previous run of the platform left open (read from the store at start).
     Recovered(Vec<LeftOpen>),
+}
+
+/// Where a business-initiated call stands, as Meta's status webhooks say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboundStatus {
+    /// The customer's phone rings.
+    Ringing,
+    /// The customer picked up: the call counts as answered from here.
+    Accepted,
+    /// The customer declined (a terminate follows).
+    Rejected,
+}
+
+/// An agent's `place_call`, with the conversation as the store has it.
+#[derive(Debug, Clone)]
+pub struct PlaceCallFacts {
+    pub agent_id: String,
+    pub connection_id: u64,
+    pub request_id: protocol::RequestId,
+    pub offer: protocol::Sdp,
+    /// `None`: no such conversation.
+    pub conversation: Option<ConversationFacts>,
+}
+
+/// One conversation and the pair's permission ledger, read for an agent's request.
+#[derive(Debug, Clone)]
+pub struct ConversationFacts {
+    pub id: String,
+    pub phone_number_id: String,
+    pub business_number: PhoneNumber,
+    pub customer: Customer,
+    pub assigned_agent: Option<String>,
+    pub contact_owner: Option<String>,
+    pub calling_enabled: bool,
+    pub ledger: crate::permissions::PermissionLedger,
 }
 
 /// The parts of a call event every record needs, validated.
@@ -109,6 +157,8 @@ pub enum TimerKind {
     RingGrace,
     /// The app did not report `media_ready` in time after `pre_accept`: accept anyway.
     MediaReady,
+    /// A business-initiated call was not picked up in time: terminated, missed.
+    OutboundNoAnswer,
 }
 
 /// A timer armed for a call's phase: it acts only if the call is still in that phase

@@ -54,7 +54,15 @@ pub enum Phase {
         agent_id: String,
         request_id: Option<RequestId>,
     },
-    /// Meta accepted; media flows.
+    /// Business-initiated: Meta is asked to `connect`; the app's `place_call` is answered
+    /// (with the call id) when Meta has. Keyed by a local id until then.
+    Dialing {
+        agent_id: String,
+        request_id: RequestId,
+    },
+    /// Business-initiated: Meta took the connect; the customer's phone is reached or rings.
+    Placed { agent_id: String },
+    /// Meta accepted (inbound) or the customer picked up (outbound); media flows.
     OnCall {
         agent_id: String,
         answered_at: Timestamp,
@@ -69,6 +77,8 @@ impl Phase {
             | Phase::PreAccepting { agent_id, .. }
             | Phase::Connecting { agent_id, .. }
             | Phase::Accepting { agent_id, .. }
+            | Phase::Dialing { agent_id, .. }
+            | Phase::Placed { agent_id }
             | Phase::OnCall { agent_id, .. } => Some(agent_id),
         }
     }
@@ -78,7 +88,10 @@ impl Phase {
     pub fn meta_took_it(&self) -> bool {
         matches!(
             self,
-            Phase::Connecting { .. } | Phase::Accepting { .. } | Phase::OnCall { .. }
+            Phase::Connecting { .. }
+                | Phase::Accepting { .. }
+                | Phase::Placed { .. }
+                | Phase::OnCall { .. }
         )
     }
 }
@@ -87,6 +100,7 @@ impl Phase {
 #[derive(Debug, Clone)]
 pub struct LiveCall {
     pub id: CallId,
+    pub direction: protocol::Direction,
     pub phone_number_id: String,
     pub business_number: PhoneNumber,
     pub customer: Customer,
@@ -127,6 +141,11 @@ pub struct Live {
     pub calls: HashMap<String, LiveCall>,
     /// When each agent was last rung (round robin); seeded from the store at start.
     pub last_offered: HashMap<String, Timestamp>,
+    /// Business-initiated calls' webhooks that came before Meta's answer to the connect
+    /// told us the call id, replayed once it does.
+    pub early: HashMap<String, Vec<super::input::Input>>,
+    /// Per number: business-initiated attempts in 24 h and calls in progress.
+    pub budgets: HashMap<String, crate::permissions::NumberCallBudget>,
     next_generation: u64,
 }
 

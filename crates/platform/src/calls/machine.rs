@@ -137,6 +137,15 @@ impl CallMachine {
                 result,
             } => self.graph_done(&call_id, step, result, now, &mut out),
             Input::Recovered(calls) => self.recovered(calls, now, &mut out),
+            Input::PlaceCall(facts) => self.place_call(*facts, now, &mut out),
+            Input::OutboundConnect { call_id, answer } => {
+                self.outbound_connect(&call_id, answer, now, &mut out)
+            }
+            Input::OutboundStatus {
+                call_id,
+                status,
+                at,
+            } => self.outbound_status(&call_id, status, at.unwrap_or(now), now, &mut out),
         }
         out.0
     }
@@ -198,6 +207,9 @@ impl CallMachine {
                         out,
                     );
                 }
+            }
+            (TimerKind::OutboundNoAnswer, Phase::Placed { .. }) => {
+                self.outbound_unanswered(&timer.call_id, now, out);
             }
             (TimerKind::MediaReady, Phase::Connecting { .. }) => {
                 tracing::info!(

@@ -95,6 +95,7 @@ impl CallMachine {
         };
         let call = LiveCall {
             id,
+            direction: Direction::Inbound,
             phone_number_id: parts.phone_number_id,
             business_number: parts.business_number,
             customer: parts.customer,
@@ -142,9 +143,18 @@ impl CallMachine {
                     at: millis(now),
                 });
             }
-            let end = end_by_customer(answered);
+            let mut end = end_by_customer(answered);
+            if let (Phase::OnCall { answered_at, .. }, None) = (&live.phase, end.duration_secs) {
+                // Talk time from the answer (for an outbound call, the customer's pickup).
+                end.duration_secs = Some((ended_at - *answered_at).num_seconds().max(0));
+            }
+            let duration_secs = end
+                .duration_secs
+                .and_then(|secs| u32::try_from(secs).ok())
+                .unwrap_or(0);
             tracing::info!(call_id, status = ?end.status, "Meta terminated the call");
             out.finish(&call_id, end);
+            self.outbound_over(&live, answered, now, out);
             match &live.phase {
                 Phase::Ringing { agent_id, .. } => {
                     out.send(agent_id, cancelled(&live.id, CancelReason::CallerHungUp));
@@ -152,11 +162,9 @@ impl CallMachine {
                 Phase::PreAccepting { agent_id, .. }
                 | Phase::Connecting { agent_id, .. }
                 | Phase::Accepting { agent_id, .. }
+                | Phase::Dialing { agent_id, .. }
+                | Phase::Placed { agent_id }
                 | Phase::OnCall { agent_id, .. } => {
-                    let duration_secs = facts
-                        .duration_secs
-                        .and_then(|secs| u32::try_from(secs).ok())
-                        .unwrap_or(0);
                     out.update(
                         agent_id,
                         &live,
@@ -235,6 +243,7 @@ impl CallMachine {
             row.id.clone(),
             LiveCall {
                 id,
+                direction: Direction::Inbound,
                 phone_number_id: row.phone_number_id,
                 business_number,
                 customer: protocol::Customer {

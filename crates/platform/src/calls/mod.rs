@@ -11,15 +11,20 @@ pub mod input;
 mod live;
 mod machine;
 mod meta_events;
+mod outbound;
 mod ringing;
 
 #[cfg(test)]
 mod tests;
 
 pub use effect::{Effect, GraphStep};
-pub use input::{CallParts, ConnectFacts, Input, LeftOpen, TerminateFacts, Timer, TimerKind};
+pub use input::{
+    CallParts, ConnectFacts, ConversationFacts, Input, LeftOpen, OutboundStatus, PlaceCallFacts,
+    TerminateFacts, Timer, TimerKind,
+};
 pub use live::Phase;
 pub use machine::{CallMachine, RING_GRACE};
+pub use outbound::{may_act, OUTBOUND_RING_BOUND};
 
 use protocol::{
     CallCancelled, CallId, CancelReason, ErrorCode, IncomingCall, Party, ProtocolError, Reply,

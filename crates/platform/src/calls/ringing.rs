@@ -196,10 +196,14 @@ impl CallMachine {
         &mut self,
         call_id: &str,
         step: GraphStep,
-        result: Result<(), GraphFailure>,
+        result: Result<Option<String>, GraphFailure>,
         now: Timestamp,
         out: &mut Effects,
     ) {
+        if let GraphStep::Connect { .. } = step {
+            self.connect_done(call_id, result, now, out);
+            return;
+        }
         if !step.awaited() {
             if let Err(failure) = result {
                 tracing::warn!(call_id, ?step, %failure, "Meta did not take a request nothing waits on");
@@ -214,7 +218,7 @@ impl CallMachine {
         match (step, result, &call.phase) {
             (
                 GraphStep::PreAccept { .. },
-                Ok(()),
+                Ok(_),
                 Phase::PreAccepting {
                     agent_id,
                     answer,
@@ -266,7 +270,7 @@ impl CallMachine {
             }
             (
                 GraphStep::Accept { .. },
-                Ok(()),
+                Ok(_),
                 Phase::Accepting {
                     agent_id,
                     request_id,
@@ -345,6 +349,7 @@ impl CallMachine {
             return;
         };
         tracing::warn!(call_id, %failure, "call failed");
+        self.outbound_over(&call, matches!(call.phase, Phase::OnCall { .. }), now, out);
         if let Phase::Ringing { agent_id, .. } = &call.phase {
             out.write(Write::EndRing {
                 call_id: call_id.to_owned(),

@@ -121,7 +121,7 @@ impl Rig {
         self.feed(Input::GraphDone {
             call_id: call_id.to_owned(),
             step,
-            result: Ok(()),
+            result: Ok(None),
         })
     }
 }

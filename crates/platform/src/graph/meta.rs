@@ -5,7 +5,7 @@ use std::time::Duration;
 use whatsapp::client::{GraphClient, GraphClientError, GraphConfig};
 use whatsapp::graph::{CallActionRequest, OutboundMessage};
 
-use super::{Graph, GraphFailure, GraphFuture};
+use super::{Graph, GraphFailure, GraphFuture, GraphIdFuture};
 use crate::config::Settings;
 
 /// Requests to Meta must not hold a call hostage: Meta's own accept window is about 40 s.
@@ -68,6 +68,40 @@ impl Graph for MetaGraph {
                 .await
                 .map(|_| ())
                 .map_err(|error| failure(&error))
+        })
+    }
+
+    fn connect_call<'a>(
+        &'a self,
+        phone_number_id: &'a str,
+        request: &'a CallActionRequest,
+    ) -> GraphIdFuture<'a> {
+        Box::pin(async move {
+            let response = self
+                .client
+                .connect_call(phone_number_id, request)
+                .await
+                .map_err(|error| failure(&error))?;
+            response.call_id().map(str::to_owned).ok_or_else(|| {
+                GraphFailure::Transport("Meta's connect answer carried no call id".into())
+            })
+        })
+    }
+
+    fn send_message_id<'a>(
+        &'a self,
+        phone_number_id: &'a str,
+        message: &'a OutboundMessage,
+    ) -> GraphIdFuture<'a> {
+        Box::pin(async move {
+            let response = self
+                .client
+                .send_message(phone_number_id, message)
+                .await
+                .map_err(|error| failure(&error))?;
+            response.message_id().map(str::to_owned).ok_or_else(|| {
+                GraphFailure::Transport("Meta's messages answer carried no message id".into())
+            })
         })
     }
 }

@@ -40,6 +40,10 @@ impl GraphFailure {
 /// A boxed future, so the trait stays object-safe.
 pub type GraphFuture<'a> = Pin<Box<dyn Future<Output = Result<(), GraphFailure>> + Send + 'a>>;
 
+/// A boxed future of a value from Meta (the new call id, the new message id).
+pub type GraphIdFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<String, GraphFailure>> + Send + 'a>>;
+
 /// Meta's Graph API as the switchboard needs it.
 pub trait Graph: Send + Sync + 'static {
     /// `POST /<phone_number_id>/calls`.
@@ -55,4 +59,19 @@ pub trait Graph: Send + Sync + 'static {
         phone_number_id: &'a str,
         message: &'a OutboundMessage,
     ) -> GraphFuture<'a>;
+
+    /// `POST /<phone_number_id>/calls` with `action: connect`: the new call's id. Never
+    /// retried once it may have been sent (a retry could ring the customer twice).
+    fn connect_call<'a>(
+        &'a self,
+        phone_number_id: &'a str,
+        request: &'a CallActionRequest,
+    ) -> GraphIdFuture<'a>;
+
+    /// `POST /<phone_number_id>/messages`: the new message's id (`wamid.…`).
+    fn send_message_id<'a>(
+        &'a self,
+        phone_number_id: &'a str,
+        message: &'a OutboundMessage,
+    ) -> GraphIdFuture<'a>;
 }

@@ -141,6 +141,20 @@ impl Store {
         conversation(&mut conn, phone_number_id, customer_number).await
     }
 
+    /// The conversation with this id.
+    pub async fn conversation_by_id(
+        &self,
+        id: &str,
+    ) -> Result<Option<ConversationRow>, StoreError> {
+        let row: Option<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM conversations WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(from_row))
+    }
+
     /// Conversations visible to a caller: `assigned_to` = Some(agent) restricts to that agent's,
     /// `team` to conversations assigned to the team's agents; both None means all.
     pub async fn conversations(

@@ -11,6 +11,7 @@ pub mod calls;
 pub mod conversations;
 pub mod health;
 pub mod inbox;
+pub mod outreach;
 pub mod permissions;
 pub mod recovery;
 pub mod time;

@@ -3,9 +3,11 @@
 
 use protocol::{Customer, Direction, PhoneNumber, Sdp, Timestamp};
 use whatsapp::sdp::{validate_for_meta, SdpRole};
-use whatsapp::webhook::{CallDirection, CallEvent, ChangeValue, TerminateStatus};
+use whatsapp::webhook::{
+    CallDirection, CallEvent, CallStatus as WireStatus, ChangeValue, StatusUpdate, TerminateStatus,
+};
 
-use crate::calls::{CallParts, ConnectFacts, TerminateFacts};
+use crate::calls::{CallParts, ConnectFacts, Input, OutboundStatus, TerminateFacts};
 use crate::config::Settings;
 use crate::store::wire::timestamp;
 use crate::store::{Store, StoreError};
@@ -77,6 +79,33 @@ pub async fn terminate(
             .first()
             .map(|error| i64::from(error.code.code())),
         stored,
+    })
+}
+
+/// Meta's SDP answer in a business-initiated connect.
+pub fn answer(call: &CallEvent) -> Result<Sdp, String> {
+    let session = call
+        .sdp()
+        .map_err(|error| format!("Meta's connect carried no usable SDP answer: {error}"))?;
+    Sdp::new(session.sdp).map_err(|error| format!("Meta's SDP answer is not usable: {error}"))
+}
+
+/// A call status webhook (RINGING / ACCEPTED / REJECTED) as the machine's input; `None` for a
+/// message status.
+pub fn call_status(status: &StatusUpdate) -> Option<Input> {
+    let outbound = match status.status {
+        WireStatus::Ringing => OutboundStatus::Ringing,
+        WireStatus::Accepted => OutboundStatus::Accepted,
+        WireStatus::Rejected => OutboundStatus::Rejected,
+        _ => return None,
+    };
+    Some(Input::OutboundStatus {
+        call_id: status.id.clone(),
+        status: outbound,
+        at: status
+            .timestamp_secs()
+            .and_then(Result::ok)
+            .map(|secs| timestamp(secs_to_ms(secs))),
     })
 }
 

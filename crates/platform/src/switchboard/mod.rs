@@ -21,6 +21,7 @@
 
 mod conversations;
 mod facts;
+mod outreach;
 
 pub use conversations::reply_event;
 
@@ -85,12 +86,14 @@ pub enum Command {
     },
     /// A timer armed by the machine is due.
     Timer(Timer),
-    /// Meta answered a request the machine made.
+    /// Meta answered a request the machine made (`Some(id)`: a connect's new call id).
     GraphDone {
         call_id: String,
         step: GraphStep,
-        result: Result<(), GraphFailure>,
+        result: Result<Option<String>, GraphFailure>,
     },
+    /// A permission request or text to a customer is done.
+    OutreachDone(Box<outreach::OutreachDone>),
 }
 
 /// A cheap, cloneable way to send commands to the switchboard.
@@ -122,6 +125,8 @@ pub struct Switchboard {
     heartbeat: watch::Sender<i64>,
     /// Writes whose transaction failed, per input, oldest first, with how often they failed.
     unsaved: VecDeque<(Vec<Write>, u32)>,
+    /// Permission requests on their way to Meta, per pair.
+    permission_requests: outreach::InFlight,
 }
 
 impl Switchboard {
@@ -149,6 +154,7 @@ impl Switchboard {
                 commands,
                 heartbeat,
                 unsaved: VecDeque::new(),
+                permission_requests: outreach::InFlight::new(),
             },
             handle,
             receiver,
@@ -272,14 +278,8 @@ impl Switchboard {
                 agent_id,
                 connection_id,
                 message,
-            } => {
-                self.input(Input::FromAgent {
-                    agent_id,
-                    connection_id,
-                    message,
-                })
-                .await
-            }
+            } => self.app_message(agent_id, connection_id, message).await,
+            Command::OutreachDone(done) => self.outreach_done(*done).await,
             Command::Timer(timer) => self.input(Input::Timer(timer)).await,
             Command::GraphDone {
                 call_id,
@@ -294,6 +294,80 @@ impl Switchboard {
                 .await
             }
         }
+    }
+
+    /// A message from an app: what needs the conversation is read first.
+    async fn app_message(&mut self, agent_id: String, connection_id: u64, message: ClientMessage) {
+        match message {
+            ClientMessage::PlaceCall(request) => {
+                let conversation = match crate::conversation_view::facts(
+                    &self.store,
+                    &self.settings,
+                    request.conversation_id.as_str(),
+                )
+                .await
+                {
+                    Ok(conversation) => conversation,
+                    Err(error) => {
+                        tracing::error!(%error, "conversation not readable for place_call");
+                        let refusal = ProtocolError::new(
+                            ErrorCode::InternalError,
+                            "the platform could not read the conversation; retry",
+                        );
+                        return self.send_to(
+                            &agent_id,
+                            ServerMessage::Reply(protocol::Reply {
+                                request_id: request.request_id,
+                                result: protocol::ReplyResult::Error(refusal),
+                            }),
+                        );
+                    }
+                };
+                self.input(Input::PlaceCall(Box::new(crate::calls::PlaceCallFacts {
+                    agent_id,
+                    connection_id,
+                    request_id: request.request_id,
+                    offer: request.sdp_offer,
+                    conversation,
+                })))
+                .await
+            }
+            ClientMessage::RequestPermission(request) => {
+                self.outreach(
+                    agent_id,
+                    connection_id,
+                    request.request_id,
+                    request.conversation_id.as_str(),
+                    outreach::Outreach::PermissionRequest,
+                )
+                .await
+            }
+            ClientMessage::SendText(request) => {
+                self.outreach(
+                    agent_id,
+                    connection_id,
+                    request.request_id,
+                    request.conversation_id.as_str(),
+                    outreach::Outreach::Text(request.text.as_str().to_owned()),
+                )
+                .await
+            }
+            message => {
+                self.input(Input::FromAgent {
+                    agent_id,
+                    connection_id,
+                    message,
+                })
+                .await
+            }
+        }
+    }
+
+    /// Whether `connection_id` is the agent's current socket.
+    fn is_current(&self, agent_id: &str, connection_id: u64) -> bool {
+        self.connections
+            .get(agent_id)
+            .is_some_and(|connection| connection.id == connection_id)
     }
 
     /// Feeds one input to the machine and runs its effects.
@@ -332,8 +406,10 @@ impl Switchboard {
                 CallEventKind::Connect
                     if call.direction == Some(CallDirection::BusinessInitiated) =>
                 {
-                    tracing::warn!(call_id = %call.id, "business-initiated connect ignored: outbound calls are not placed by this platform yet");
-                    None
+                    Some(Input::OutboundConnect {
+                        call_id: call.id.clone(),
+                        answer: facts::answer(call),
+                    })
                 }
                 CallEventKind::Connect => Some(Input::Connect(Box::new(
                     facts::connect(&self.store, &self.settings, value, call, received_at).await?,
@@ -355,14 +431,41 @@ impl Switchboard {
                 );
             }
         }
+        for (_, status) in envelope.statuses() {
+            if let (Some(input), Some(machine)) =
+                (facts::call_status(status), self.machine.as_mut())
+            {
+                split(
+                    machine.handle(input, chrono::Utc::now()),
+                    &mut writes,
+                    &mut rest,
+                );
+            }
+        }
+        let mut touched = BTreeSet::new();
         for (value, message) in envelope.messages() {
-            writes.extend(conversations::message_writes(value, message, now_ms()));
+            let message_writes = conversations::message_writes(value, message, now_ms());
+            for write in &message_writes {
+                if let Write::AddInboundMessage {
+                    phone_number_id,
+                    customer_number,
+                    ..
+                } = write
+                {
+                    touched.insert((phone_number_id.clone(), customer_number.clone()));
+                }
+            }
+            writes.extend(message_writes);
         }
         if let Some(id) = inbox_id {
             writes.push(Write::InboxDone { id, error: None });
         }
         self.commit(writes).await;
         self.run_effects(rest).await;
+        for (phone_number_id, customer_number) in touched {
+            self.announce_conversation(&phone_number_id, &customer_number)
+                .await;
+        }
         Ok(())
     }
 
@@ -486,9 +589,19 @@ impl Switchboard {
             let result = match slots.acquire_owned().await {
                 Err(_) => Err(GraphFailure::Transport("the platform is stopping".into())),
                 Ok(_slot) => match (step.call_action(&call_id), step.message()) {
-                    (Some(request), _) => graph.call_action(&phone_number_id, &request).await,
-                    (None, Some(message)) => graph.send_message(&phone_number_id, &message).await,
-                    (None, None) => Ok(()),
+                    (Some(request), _) if matches!(step, GraphStep::Connect { .. }) => graph
+                        .connect_call(&phone_number_id, &request)
+                        .await
+                        .map(Some),
+                    (Some(request), _) => graph
+                        .call_action(&phone_number_id, &request)
+                        .await
+                        .map(|()| None),
+                    (None, Some(message)) => graph
+                        .send_message(&phone_number_id, &message)
+                        .await
+                        .map(|()| None),
+                    (None, None) => Ok(None),
                 },
             };
             if let Err(failure) = &result {
