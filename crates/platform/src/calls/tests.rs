@@ -664,3 +664,319 @@ fn the_customer_hanging_up_while_meta_accepts_ends_the_call_once() {
     assert!(effects.is_empty());
     assert!(!rig.machine.is_busy("id-ana"));
 }
+
+// ---- business-initiated calls --------------------------------------------------------------
+
+const OUR_OFFER: &str = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE audio\r\nm=audio 50000 UDP/TLS/RTP/SAVPF 111 126\r\nc=IN IP4 192.0.2.10\r\na=candidate:1 1 udp 2122260223 192.0.2.10 50000 typ host\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\na=setup:actpass\r\na=mid:audio\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:126 telephone-event/8000\r\na=ptime:20\r\na=ssrc:1 cname:agent\r\n";
+
+fn conversation(assigned: Option<&str>, grant: bool) -> super::input::ConversationFacts {
+    use crate::permissions::{PermissionEvent, PermissionLedger, PermissionLimits};
+    let parts = parts();
+    let mut ledger = PermissionLedger::new(
+        parts.business_number.clone(),
+        parts.customer.number.clone(),
+        PermissionLimits::default(),
+    );
+    ledger.apply(PermissionEvent::CustomerMessaged, t0());
+    if grant {
+        ledger.apply(
+            PermissionEvent::AcceptedTemporary { expires_at: None },
+            t0(),
+        );
+    }
+    super::input::ConversationFacts {
+        id: "conv1".into(),
+        phone_number_id: parts.phone_number_id,
+        business_number: parts.business_number,
+        customer: parts.customer,
+        assigned_agent: assigned.map(str::to_owned),
+        contact_owner: None,
+        calling_enabled: true,
+        ledger,
+    }
+}
+
+impl Rig {
+    fn place(
+        &mut self,
+        agent: &str,
+        connection_id: u64,
+        conversation: super::input::ConversationFacts,
+    ) -> Vec<Effect> {
+        let request_id = self.request_id();
+        self.feed(Input::PlaceCall(Box::new(super::input::PlaceCallFacts {
+            agent_id: format!("id-{agent}"),
+            connection_id,
+            request_id,
+            offer: Sdp::new(OUR_OFFER).unwrap(),
+            conversation: Some(conversation),
+        })))
+    }
+
+    /// Places a call and has Meta take it as `wacid.OUT`.
+    fn placed(&mut self, conn: u64) -> Vec<Effect> {
+        let effects = self.place("ana", conn, conversation(Some("id-ana"), true));
+        let local = local_id(&effects);
+        let to = "15550100001".to_owned();
+        self.feed(Input::GraphDone {
+            call_id: local,
+            step: GraphStep::Connect {
+                to,
+                offer: OUR_OFFER.into(),
+            },
+            result: Ok(Some("wacid.OUT".into())),
+        })
+    }
+}
+
+fn local_id(effects: &[Effect]) -> String {
+    effects
+        .iter()
+        .find_map(|effect| match effect {
+            Effect::Graph {
+                call_id,
+                step: GraphStep::Connect { .. },
+                ..
+            } => Some(call_id.clone()),
+            _ => None,
+        })
+        .expect("a connect request")
+}
+
+fn refusal_code(effects: &[Effect], agent_id: &str) -> Option<protocol::ErrorCode> {
+    replies(effects, agent_id)
+        .into_iter()
+        .find_map(|r| match r {
+            ReplyResult::Error(error) => Some(error.code),
+            ReplyResult::Ok { .. } => None,
+        })
+}
+
+fn status(call_id: &str, status: super::input::OutboundStatus) -> Input {
+    Input::OutboundStatus {
+        call_id: call_id.into(),
+        status,
+        at: None,
+    }
+}
+
+#[test]
+fn a_call_the_rules_forbid_is_refused_with_its_code_before_meta() {
+    use protocol::ErrorCode;
+    let mut rig = Rig::new();
+    let ana = rig.sign_in("ana");
+    let cases = [
+        (
+            conversation(Some("id-ana"), false),
+            ErrorCode::NoCallPermission,
+        ),
+        (
+            conversation(Some("id-bob"), true),
+            ErrorCode::NotConversationAgent,
+        ),
+        (conversation(None, true), ErrorCode::NotConversationAgent),
+    ];
+    for (facts, code) in cases {
+        let effects = rig.place("ana", ana, facts);
+        assert!(
+            graph(&effects).is_empty(),
+            "nothing sent to Meta for {code:?}"
+        );
+        assert_eq!(refusal_code(&effects, "id-ana"), Some(code));
+    }
+    let mut off = conversation(Some("id-ana"), true);
+    off.calling_enabled = false;
+    assert_eq!(
+        refusal_code(&rig.place("ana", ana, off), "id-ana"),
+        Some(ErrorCode::CallingDisabled)
+    );
+
+    // The contact owner may call when nobody is assigned.
+    let mut owned = conversation(None, true);
+    owned.contact_owner = Some("id-ana".into());
+    let effects = rig.place("ana", ana, owned);
+    assert!(matches!(&graph(&effects)[..], [GraphStep::Connect { to, .. }] if to == "15550100001"));
+    // And while that call is being placed, a second one is refused: the agent is busy.
+    let effects = rig.place("ana", ana, conversation(Some("id-ana"), true));
+    assert_eq!(refusal_code(&effects, "id-ana"), Some(ErrorCode::AgentBusy));
+}
+
+#[test]
+fn an_offer_breaking_metas_rules_is_refused_before_meta() {
+    let mut rig = Rig::new();
+    let ana = rig.sign_in("ana");
+    let request_id = rig.request_id();
+    let effects = rig.feed(Input::PlaceCall(Box::new(super::input::PlaceCallFacts {
+        agent_id: "id-ana".into(),
+        connection_id: ana,
+        request_id,
+        offer: Sdp::new(OUR_OFFER.replace("sha-256", "sha-1")).unwrap(),
+        conversation: Some(conversation(Some("id-ana"), true)),
+    })));
+    assert!(graph(&effects).is_empty());
+    assert_eq!(
+        refusal_code(&effects, "id-ana"),
+        Some(protocol::ErrorCode::InvalidSdp)
+    );
+}
+
+#[test]
+fn a_placed_call_is_answered_at_accepted_not_at_metas_connect() {
+    use super::input::OutboundStatus;
+    let mut rig = Rig::new();
+    let ana = rig.sign_in("ana");
+    let effects = rig.placed(ana);
+    assert!(matches!(
+        &replies(&effects, "id-ana")[..],
+        [ReplyResult::Ok { call_id: Some(id) }] if id.as_str() == "wacid.OUT"
+    ));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Store(Write::InsertCall(call)) if call.id == "wacid.OUT" && call.direction == protocol::Direction::Outbound)));
+
+    // Meta's connect (the tunnel is up) carries the answer, but the customer has not picked up.
+    rig.at(1.0);
+    let effects = rig.feed(Input::OutboundConnect {
+        call_id: "wacid.OUT".into(),
+        answer: Ok(Sdp::new(ANSWER).unwrap()),
+    });
+    assert!(
+        matches!(&sent(&effects, "id-ana")[..], [ServerMessage::RemoteAnswer(a)] if a.sdp_answer.as_str() == ANSWER)
+    );
+    assert!(!effects
+        .iter()
+        .any(|e| matches!(e, Effect::Store(Write::AnswerCall { .. }))));
+    let effects = rig.feed(status("wacid.OUT", OutboundStatus::Ringing));
+    assert!(
+        matches!(&sent(&effects, "id-ana")[..], [ServerMessage::CallUpdate(u)] if u.state == CallState::Ringing)
+    );
+    assert!(!effects
+        .iter()
+        .any(|e| matches!(e, Effect::Store(Write::AnswerCall { .. }))));
+
+    // 20 s later the customer picks up: answered now, media starts now.
+    rig.at(21.0);
+    let effects = rig.feed(status("wacid.OUT", OutboundStatus::Accepted));
+    let answered_at = effects.iter().find_map(|e| match e {
+        Effect::Store(Write::AnswerCall { at, .. }) => Some(*at),
+        _ => None,
+    });
+    assert_eq!(answered_at, Some(crate::store::wire::millis(rig.now)));
+    let messages = sent(&effects, "id-ana");
+    assert!(matches!(messages[0], ServerMessage::StartMedia(_)));
+
+    // The customer hangs up 30 s after pickup: completed, 30 s of talk.
+    rig.at(51.0);
+    let effects = rig.feed(Input::Terminate(Box::new(TerminateFacts {
+        call_id: "wacid.OUT".into(),
+        parts: Some(parts()),
+        direction: protocol::Direction::Outbound,
+        event_at: Some(rig.now),
+        ended_at: None,
+        duration_secs: None,
+        failed: false,
+        meta_error_code: None,
+        stored: Some(true),
+    })));
+    let end = &finished(&effects)[0];
+    assert_eq!(
+        (end.status, end.duration_secs),
+        (CallStatus::Completed, Some(30))
+    );
+    assert!(!rig.machine.is_busy("id-ana"));
+}
+
+#[test]
+fn webhooks_that_overtake_metas_connect_answer_are_replayed_in_order() {
+    use super::input::OutboundStatus;
+    let mut rig = Rig::new();
+    let ana = rig.sign_in("ana");
+    let effects = rig.place("ana", ana, conversation(Some("id-ana"), true));
+    let local = local_id(&effects);
+    // Meta's webhooks arrive before its HTTP answer to the connect.
+    assert!(rig
+        .feed(Input::OutboundConnect {
+            call_id: "wacid.FAST".into(),
+            answer: Ok(Sdp::new(ANSWER).unwrap()),
+        })
+        .is_empty());
+    assert!(rig
+        .feed(status("wacid.FAST", OutboundStatus::Ringing))
+        .is_empty());
+    let effects = rig.feed(Input::GraphDone {
+        call_id: local,
+        step: GraphStep::Connect {
+            to: "15550100001".into(),
+            offer: OUR_OFFER.into(),
+        },
+        result: Ok(Some("wacid.FAST".into())),
+    });
+    let messages = sent(&effects, "id-ana");
+    assert!(
+        matches!(messages[0], ServerMessage::Reply(_)),
+        "{messages:?}"
+    );
+    assert!(
+        matches!(&messages[1], ServerMessage::RemoteAnswer(a) if a.call_id.as_str() == "wacid.FAST")
+    );
+    assert!(matches!(&messages[2], ServerMessage::CallUpdate(u) if u.state == CallState::Ringing));
+}
+
+#[test]
+fn a_rejected_or_unanswered_call_ends_unanswered_and_counts_toward_revocation() {
+    use super::input::OutboundStatus;
+    let unanswered = |effects: &[Effect]| {
+        effects.iter().any(|e| matches!(e, Effect::Store(Write::AddPermissionFact { fact, .. }) if fact.event == crate::permissions::PermissionEvent::BusinessCallUnanswered))
+    };
+    let mut rig = Rig::new();
+    let ana = rig.sign_in("ana");
+    rig.placed(ana);
+    let effects = rig.feed(status("wacid.OUT", OutboundStatus::Rejected));
+    let end = &finished(&effects)[0];
+    assert_eq!(
+        (end.status, end.ended_by),
+        (CallStatus::Rejected, Some(Party::Customer))
+    );
+    assert!(unanswered(&effects));
+    assert!(!rig.machine.is_busy("id-ana"));
+
+    // Nobody picks up: at the bound the call is ended with Meta, missed.
+    let effects = rig.placed(ana);
+    let (timer, at) = armed(&effects, TimerKind::OutboundNoAnswer).unwrap();
+    assert_eq!(
+        at - rig.now,
+        TimeDelta::from_std(super::OUTBOUND_RING_BOUND).unwrap()
+    );
+    rig.now = at;
+    let effects = rig.feed(Input::Timer(timer));
+    assert_eq!(finished(&effects)[0].status, CallStatus::Missed);
+    assert_eq!(graph(&effects), vec![GraphStep::Terminate]);
+    assert!(unanswered(&effects));
+}
+
+#[test]
+fn meta_refusing_the_connect_keeps_a_failed_record_with_metas_code() {
+    let mut rig = Rig::new();
+    let ana = rig.sign_in("ana");
+    let effects = rig.place("ana", ana, conversation(Some("id-ana"), true));
+    let local = local_id(&effects);
+    let effects = rig.feed(Input::GraphDone {
+        call_id: local.clone(),
+        step: GraphStep::Connect {
+            to: "15550100001".into(),
+            offer: OUR_OFFER.into(),
+        },
+        result: Err(GraphFailure::Meta {
+            code: 138006,
+            message: "no permission".into(),
+        }),
+    });
+    let end = &finished(&effects)[0];
+    assert_eq!(
+        (end.status, end.meta_error_code),
+        (CallStatus::Failed, Some(138006))
+    );
+    assert_eq!(
+        refusal_code(&effects, "id-ana"),
+        Some(protocol::ErrorCode::UpstreamError)
+    );
+    assert!(!rig.machine.is_busy("id-ana"));
+}

@@ -115,7 +115,20 @@ impl Rig {
         }
     }
 
-    async fn sim_post(&self, path: &str, body: Value) -> Value {
+    /// `GET /_sim{path}` on wa-sim's control API.
+    pub async fn sim_get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}/_sim{path}", self.sim.base_url()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// `POST /_sim{path}` on wa-sim's control API (must succeed).
+    pub async fn sim_post(&self, path: &str, body: Value) -> Value {
         let response = self
             .http
             .post(format!("{}/_sim{path}", self.sim.base_url()))
