@@ -16,7 +16,7 @@ use tokio::sync::{oneshot, watch, Notify};
 use whatsapp::webhook::WebhookEnvelope;
 
 use crate::store::Store;
-use crate::switchboard::{Command, SwitchboardHandle};
+use crate::switchboard::{Command, SwitchboardHandle, WebhookBody};
 
 /// How many pending bodies are read per round.
 const BATCH: i64 = 64;
@@ -96,54 +96,82 @@ async fn drain(
         if pending.is_empty() {
             return true;
         }
+        if *shutdown.borrow() {
+            return true;
+        }
+        // Bodies that are not envelopes are given up one by one; the rest go as one batch,
+        // applied in one transaction.
+        let mut bodies = Vec::new();
+        let mut ids = Vec::new();
         for item in pending {
-            if *shutdown.borrow() {
-                return true;
-            }
-            let give_up_reason = match WebhookEnvelope::from_slice(item.body.as_bytes()) {
-                Err(error) => Some(format!("not a webhook envelope: {error}")),
-                Ok(envelope) => {
-                    let (done, outcome) = oneshot::channel();
-                    let sent = switchboard.send(Command::Webhook {
-                        inbox_id: Some(item.id.clone()),
-                        received_at: Some(item.received_at),
-                        envelope: Box::new(envelope),
-                        done,
-                    });
-                    if !sent {
-                        return true; // The switchboard stopped: shutting down; stays pending.
-                    }
-                    match outcome.await {
-                        Ok(Ok(())) => {
-                            // Marked processed by the switchboard, with its changes.
-                            attempts.remove(&item.id);
-                            processed.send_modify(|count| *count += 1);
-                            continue;
-                        }
-                        Ok(Err(error)) => {
-                            let tries = attempts.entry(item.id.clone()).or_insert(0);
-                            *tries += 1;
-                            if *tries < MAX_ATTEMPTS {
-                                tracing::error!(inbox_id = %item.id, %error, tries = *tries, "webhook not applied; will retry");
-                                return false;
-                            }
-                            attempts.remove(&item.id);
-                            Some(format!(
-                                "dead-lettered after {MAX_ATTEMPTS} failed tries: {error}"
-                            ))
-                        }
-                        Err(_) => return true, // Switchboard stopped mid-way; stays pending.
+            match WebhookEnvelope::from_slice(item.body.as_bytes()) {
+                Err(error) => {
+                    let reason = format!("not a webhook envelope: {error}");
+                    if !give_up(store, processed, &item.id, &reason).await {
+                        return false;
                     }
                 }
-            };
-            if let Some(reason) = &give_up_reason {
-                tracing::warn!(inbox_id = %item.id, reason, "webhook body given up");
+                Ok(envelope) => {
+                    ids.push(item.id.clone());
+                    bodies.push(WebhookBody {
+                        inbox_id: Some(item.id),
+                        received_at: Some(item.received_at),
+                        envelope: Box::new(envelope),
+                    });
+                }
             }
-            if let Err(error) = store.inbox_done(&item.id, give_up_reason.as_deref()).await {
-                tracing::error!(inbox_id = %item.id, %error, "cannot mark webhook processed; will retry");
-                return false;
+        }
+        if bodies.is_empty() {
+            continue;
+        }
+        let count = u64::try_from(bodies.len()).unwrap_or(u64::MAX);
+        let (done, outcome) = oneshot::channel();
+        if !switchboard.send(Command::Webhooks { bodies, done }) {
+            return true; // The switchboard stopped: shutting down; they stay pending.
+        }
+        match outcome.await {
+            Ok(Ok(())) => {
+                // Marked processed by the switchboard, with their changes.
+                for id in &ids {
+                    attempts.remove(id);
+                }
+                processed.send_modify(|done| *done += count);
             }
+            Ok(Err(error)) => {
+                // Nothing of the batch was applied. A body that keeps failing is given up
+                // after MAX_ATTEMPTS so the bodies behind it flow.
+                let mut gave_up = false;
+                for id in &ids {
+                    let tries = attempts.entry(id.clone()).or_insert(0);
+                    *tries += 1;
+                    if *tries >= MAX_ATTEMPTS {
+                        attempts.remove(id);
+                        let reason =
+                            format!("dead-lettered after {MAX_ATTEMPTS} failed tries: {error}");
+                        gave_up |= give_up(store, processed, id, &reason).await;
+                    }
+                }
+                tracing::error!(%error, bodies = ids.len(), "webhooks not applied; will retry");
+                if !gave_up {
+                    return false;
+                }
+            }
+            Err(_) => return true, // Switchboard stopped mid-way; they stay pending.
+        }
+    }
+}
+
+/// Marks a body processed with the reason it was given up; false if even that failed.
+async fn give_up(store: &Store, processed: &watch::Sender<u64>, id: &str, reason: &str) -> bool {
+    tracing::warn!(inbox_id = id, reason, "webhook body given up");
+    match store.inbox_done(id, Some(reason)).await {
+        Ok(()) => {
             processed.send_modify(|count| *count += 1);
+            true
+        }
+        Err(error) => {
+            tracing::error!(inbox_id = id, %error, "cannot mark webhook processed; will retry");
+            false
         }
     }
 }

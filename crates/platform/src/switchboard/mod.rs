@@ -22,6 +22,9 @@
 mod conversations;
 mod facts;
 mod outreach;
+mod webhooks;
+
+pub use webhooks::WebhookBody;
 
 pub use conversations::reply_event;
 
@@ -31,7 +34,6 @@ use std::time::Duration;
 
 use protocol::{ClientMessage, ErrorCode, ProtocolError, ServerMessage};
 use tokio::sync::{mpsc, oneshot, watch, Semaphore};
-use whatsapp::webhook::{CallDirection, CallEventKind, WebhookEnvelope};
 
 use crate::calls::{CallMachine, Effect, GraphStep, Input, LeftOpen, Timer};
 use crate::config::Settings;
@@ -58,14 +60,11 @@ pub struct Connection {
 /// A request to the switchboard.
 #[derive(Debug)]
 pub enum Command {
-    /// Apply one verified webhook body; `inbox_id` (if it came from the inbox) is marked
-    /// processed in the same transaction; `done` gets the outcome once it is stored.
-    Webhook {
-        inbox_id: Option<String>,
-        /// When the body reached the platform (unix ms): Meta's accept window was already
-        /// running while it waited in the inbox.
-        received_at: Option<i64>,
-        envelope: Box<WebhookEnvelope>,
+    /// Apply verified webhook bodies, every change of all of them in one transaction (group
+    /// commit: one fsync for the lot) together with their inbox marks; `done` gets the
+    /// outcome. An error means nothing of them was applied (the store could not be read).
+    Webhooks {
+        bodies: Vec<WebhookBody>,
         done: oneshot::Sender<Result<(), StoreError>>,
     },
     /// An agent's socket is up; the switchboard sends `hello` on `connection`.
@@ -231,13 +230,8 @@ impl Switchboard {
 
     async fn handle(&mut self, command: Command) {
         match command {
-            Command::Webhook {
-                inbox_id,
-                received_at,
-                envelope,
-                done,
-            } => {
-                let outcome = self.webhook(inbox_id, received_at, &envelope).await;
+            Command::Webhooks { bodies, done } => {
+                let outcome = self.webhooks(bodies).await;
                 let _ = done.send(outcome);
             }
             Command::Connected { agent, connection } => {
@@ -381,92 +375,6 @@ impl Switchboard {
         split(effects, &mut writes, &mut rest);
         self.commit(writes).await;
         self.run_effects(rest).await;
-    }
-
-    /// Applies one webhook body: each call event through the machine, each message as
-    /// conversation writes; every write of the body (and its inbox mark) in one transaction.
-    async fn webhook(
-        &mut self,
-        inbox_id: Option<String>,
-        received_at: Option<i64>,
-        envelope: &WebhookEnvelope,
-    ) -> Result<(), StoreError> {
-        let mut writes = Vec::new();
-        let mut rest = Vec::new();
-        for (value, call) in envelope.call_events() {
-            let event = match call.event {
-                CallEventKind::Connect => "connect",
-                CallEventKind::Terminate => "terminate",
-                _ => {
-                    tracing::debug!(call_id = %call.id, event = ?call.event, "call event ignored");
-                    continue;
-                }
-            };
-            let input = match call.event {
-                CallEventKind::Connect
-                    if call.direction == Some(CallDirection::BusinessInitiated) =>
-                {
-                    Some(Input::OutboundConnect {
-                        call_id: call.id.clone(),
-                        answer: facts::answer(call),
-                    })
-                }
-                CallEventKind::Connect => Some(Input::Connect(Box::new(
-                    facts::connect(&self.store, &self.settings, value, call, received_at).await?,
-                ))),
-                _ => Some(Input::Terminate(Box::new(
-                    facts::terminate(&self.store, value, call).await?,
-                ))),
-            };
-            writes.push(Write::NoteCallEvent {
-                call_id: call.id.clone(),
-                event,
-                at: facts::event_time(call).map(crate::store::wire::millis),
-            });
-            if let (Some(input), Some(machine)) = (input, self.machine.as_mut()) {
-                split(
-                    machine.handle(input, chrono::Utc::now()),
-                    &mut writes,
-                    &mut rest,
-                );
-            }
-        }
-        for (_, status) in envelope.statuses() {
-            if let (Some(input), Some(machine)) =
-                (facts::call_status(status), self.machine.as_mut())
-            {
-                split(
-                    machine.handle(input, chrono::Utc::now()),
-                    &mut writes,
-                    &mut rest,
-                );
-            }
-        }
-        let mut touched = BTreeSet::new();
-        for (value, message) in envelope.messages() {
-            let message_writes = conversations::message_writes(value, message, now_ms());
-            for write in &message_writes {
-                if let Write::AddInboundMessage {
-                    phone_number_id,
-                    customer_number,
-                    ..
-                } = write
-                {
-                    touched.insert((phone_number_id.clone(), customer_number.clone()));
-                }
-            }
-            writes.extend(message_writes);
-        }
-        if let Some(id) = inbox_id {
-            writes.push(Write::InboxDone { id, error: None });
-        }
-        self.commit(writes).await;
-        self.run_effects(rest).await;
-        for (phone_number_id, customer_number) in touched {
-            self.announce_conversation(&phone_number_id, &customer_number)
-                .await;
-        }
-        Ok(())
     }
 
     /// Queues the writes of one input and applies everything queued in one transaction.

@@ -7,6 +7,7 @@
 mod support;
 
 mod api;
+mod batch;
 mod calls;
 mod cli;
 mod durability;
