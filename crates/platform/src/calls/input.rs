@@ -143,6 +143,8 @@ pub enum LeftOpen {
     Ringing {
         call_id: String,
         phone_number_id: String,
+        /// An agent had accepted it: Meta may hold our `pre_accept` (or `accept`).
+        accepted: bool,
     },
     /// Answered: its media never passed through the platform, so it may still go on.
     OnCall(crate::store::calls::OnCallRow),

@@ -232,6 +232,7 @@ impl CallMachine {
                 LeftOpen::Ringing {
                     call_id,
                     phone_number_id,
+                    accepted,
                 } => {
                     tracing::info!(
                         call_id,
@@ -249,10 +250,16 @@ impl CallMachine {
                             millis(now),
                         ),
                     );
+                    // Meta may already hold our pre_accept: then only terminate ends it.
+                    let step = if accepted {
+                        GraphStep::Terminate
+                    } else {
+                        GraphStep::Reject
+                    };
                     out.0.push(Effect::Graph {
                         call_id,
                         phone_number_id,
-                        step: GraphStep::Reject,
+                        step,
                     });
                 }
                 LeftOpen::OnCall(row) => self.resume_on_call(row),

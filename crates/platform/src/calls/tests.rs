@@ -624,15 +624,37 @@ fn nobody_signed_in_refuses_with_meta_and_sends_the_auto_reply() {
 }
 
 #[test]
-fn calls_left_ringing_by_a_previous_run_are_closed_and_rejected_with_meta() {
+fn calls_left_ringing_by_a_previous_run_are_closed_and_ended_with_meta() {
     let mut rig = Rig::new();
-    let effects = rig.feed(Input::Recovered(vec![LeftOpen::Ringing {
-        call_id: "old".into(),
-        phone_number_id: "100".into(),
-    }]));
-    assert_eq!(finished(&effects)[0].status, CallStatus::Missed);
-    assert!(
-        matches!(&effects[..], [.., Effect::Graph { call_id, step: GraphStep::Reject, .. }] if call_id == "old")
+    let effects = rig.feed(Input::Recovered(vec![
+        LeftOpen::Ringing {
+            call_id: "old".into(),
+            phone_number_id: "100".into(),
+            accepted: false,
+        },
+        LeftOpen::Ringing {
+            call_id: "pre-accepted".into(),
+            phone_number_id: "100".into(),
+            accepted: true,
+        },
+    ]));
+    assert_eq!(finished(&effects).len(), 2);
+    assert!(finished(&effects)
+        .iter()
+        .all(|end| end.status == CallStatus::Missed));
+    let steps: Vec<(String, GraphStep)> = effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Graph { call_id, step, .. } => Some((call_id.clone(), step.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            ("old".to_owned(), GraphStep::Reject),
+            ("pre-accepted".to_owned(), GraphStep::Terminate)
+        ]
     );
 }
 

@@ -213,9 +213,10 @@ impl Switchboard {
             .calls_left_ringing_on()
             .await?
             .into_iter()
-            .map(|(call_id, phone_number_id)| LeftOpen::Ringing {
+            .map(|(call_id, phone_number_id, accepted)| LeftOpen::Ringing {
                 call_id,
                 phone_number_id,
+                accepted,
             })
             .collect();
         calls.extend(

@@ -12,6 +12,7 @@ mod calls;
 mod cli;
 mod durability;
 mod permissions;
+mod restart;
 mod ring_sequence;
 mod routing_config;
 mod webhook;
