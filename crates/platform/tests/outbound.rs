@@ -73,6 +73,58 @@ async fn eventually<T>(mut probe: impl AsyncFnMut() -> Option<T>) -> T {
     }
 }
 
+/// Sends `place_call`; returns Meta's call id from the reply.
+async fn place(agent: &mut AgentSocket, conversation_id: &str) -> String {
+    let request = agent
+        .send(
+            json!({"type": "place_call", "conversation_id": conversation_id, "sdp_offer": offer()}),
+        )
+        .await;
+    match reply(agent, &request).await.0 {
+        ReplyResult::Ok { call_id: Some(id) } => id.as_str().to_owned(),
+        other => panic!("expected the call id, got {other:?}"),
+    }
+}
+
+/// Skips call messages until a `call_update` whose state passes `wanted`.
+async fn until_update(agent: &mut AgentSocket, wanted: impl Fn(&CallState) -> bool) {
+    loop {
+        if let ServerMessage::CallUpdate(update) = next_call_message(agent).await {
+            if wanted(&update.state) {
+                return;
+            }
+        }
+    }
+}
+
+/// Asks for permission, has the customer answer `answer`, waits until calling is allowed.
+async fn permission_granted(
+    rig: &Rig,
+    agent: &mut AgentSocket,
+    conversation_id: &str,
+    answer: &str,
+) {
+    let request = agent
+        .send(json!({"type": "request_permission", "conversation_id": conversation_id}))
+        .await;
+    assert!(matches!(
+        reply(agent, &request).await.0,
+        ReplyResult::Ok { .. }
+    ));
+    rig.sim_post(
+        "/permission-replies",
+        json!({ "from": CUSTOMER, "answer": answer }),
+    )
+    .await;
+    loop {
+        if let ServerMessage::PermissionChanged(changed) = agent.recv().await {
+            if changed.permission.call == protocol::rest::Verdict::Allowed {
+                return;
+            }
+        }
+    }
+}
+
 struct Scene {
     rig: Rig,
     token: String,
@@ -163,15 +215,7 @@ async fn the_agent_asks_for_permission_calls_and_the_customer_talks_then_hangs_u
     }
 
     // The agent calls: Meta takes it, its answer reaches the app, the phone rings.
-    let request = agent
-        .send(
-            json!({"type": "place_call", "conversation_id": conversation_id, "sdp_offer": offer()}),
-        )
-        .await;
-    let call_id = match reply(&mut agent, &request).await.0 {
-        ReplyResult::Ok { call_id: Some(id) } => id.as_str().to_owned(),
-        other => panic!("expected the call id, got {other:?}"),
-    };
+    let call_id = place(&mut agent, &conversation_id).await;
     match next_call_message(&mut agent).await {
         ServerMessage::RemoteAnswer(answer) => assert_eq!(answer.call_id.as_str(), call_id),
         other => panic!("expected remote_answer, got {other:?}"),
@@ -271,50 +315,15 @@ async fn a_rejected_call_ends_rejected_and_the_agent_can_write_within_the_window
     });
     text_kept.await;
 
-    let request = agent
-        .send(json!({"type": "request_permission", "conversation_id": conversation_id}))
-        .await;
-    assert!(matches!(
-        reply(&mut agent, &request).await.0,
-        ReplyResult::Ok { .. }
-    ));
-    rig.sim_post(
-        "/permission-replies",
-        json!({ "from": CUSTOMER, "answer": "accept_permanent" }),
-    )
-    .await;
-    loop {
-        if let ServerMessage::PermissionChanged(changed) = agent.recv().await {
-            if changed.permission.call == protocol::rest::Verdict::Allowed {
-                break;
-            }
-        }
-    }
-    let request = agent
-        .send(
-            json!({"type": "place_call", "conversation_id": conversation_id, "sdp_offer": offer()}),
-        )
-        .await;
-    let call_id = match reply(&mut agent, &request).await.0 {
-        ReplyResult::Ok { call_id: Some(id) } => id.as_str().to_owned(),
-        other => panic!("expected the call id, got {other:?}"),
-    };
-    loop {
-        if let ServerMessage::CallUpdate(update) = next_call_message(&mut agent).await {
-            if update.state == CallState::Ringing {
-                break;
-            }
-        }
-    }
+    permission_granted(&rig, &mut agent, &conversation_id, "accept_permanent").await;
+    let call_id = place(&mut agent, &conversation_id).await;
+    until_update(&mut agent, |state| *state == CallState::Ringing).await;
     rig.sim_post(&format!("/calls/{call_id}/reject"), json!({}))
         .await;
-    loop {
-        if let ServerMessage::CallUpdate(update) = next_call_message(&mut agent).await {
-            if matches!(update.state, CallState::Rejected { .. }) {
-                break;
-            }
-        }
-    }
+    until_update(&mut agent, |state| {
+        matches!(state, CallState::Rejected { .. })
+    })
+    .await;
     let record = rig.record_with_status(&call_id, &token, "rejected").await;
     assert_eq!(record["ended_by"], "customer");
     rig.stop().await;
@@ -322,31 +331,11 @@ async fn a_rejected_call_ends_rejected_and_the_agent_can_write_within_the_window
 
 /// Places a call and has the customer decline it; waits until the agent hears so.
 async fn call_declined(rig: &Rig, agent: &mut AgentSocket, conversation_id: &str) {
-    let request = agent
-        .send(
-            json!({"type": "place_call", "conversation_id": conversation_id, "sdp_offer": offer()}),
-        )
-        .await;
-    let call_id = match reply(agent, &request).await.0 {
-        ReplyResult::Ok { call_id: Some(id) } => id.as_str().to_owned(),
-        other => panic!("expected the call id, got {other:?}"),
-    };
-    loop {
-        if let ServerMessage::CallUpdate(update) = next_call_message(agent).await {
-            if update.state == CallState::Ringing {
-                break;
-            }
-        }
-    }
+    let call_id = place(agent, conversation_id).await;
+    until_update(agent, |state| *state == CallState::Ringing).await;
     rig.sim_post(&format!("/calls/{call_id}/reject"), json!({}))
         .await;
-    loop {
-        if let ServerMessage::CallUpdate(update) = next_call_message(agent).await {
-            if matches!(update.state, CallState::Rejected { .. }) {
-                break;
-            }
-        }
-    }
+    until_update(agent, |state| matches!(state, CallState::Rejected { .. })).await;
 }
 
 #[tokio::test]
@@ -357,25 +346,7 @@ async fn four_unanswered_calls_in_a_row_revoke_the_permission() {
         mut agent,
         conversation_id,
     } = scene().await;
-    let request = agent
-        .send(json!({"type": "request_permission", "conversation_id": conversation_id}))
-        .await;
-    assert!(matches!(
-        reply(&mut agent, &request).await.0,
-        ReplyResult::Ok { .. }
-    ));
-    rig.sim_post(
-        "/permission-replies",
-        json!({ "from": CUSTOMER, "answer": "accept_permanent" }),
-    )
-    .await;
-    loop {
-        if let ServerMessage::PermissionChanged(changed) = agent.recv().await {
-            if changed.permission.call == protocol::rest::Verdict::Allowed {
-                break;
-            }
-        }
-    }
+    permission_granted(&rig, &mut agent, &conversation_id, "accept_permanent").await;
     for _ in 0..4 {
         call_declined(&rig, &mut agent, &conversation_id).await;
     }

@@ -3,7 +3,7 @@
 //! [`RingSequence`](crate::routing::RingSequence) for the next step and acts on it; no routing
 //! rule lives here. Then `pre_accept`, `media_ready`, `accept`, each step a phase of its own.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use protocol::{
     AgentId, CallState, CallStatus, CancelReason, ErrorCode, Party, RingOutcome, RoutedBecause,
@@ -474,6 +474,13 @@ impl Operators<'_> {
 /// The routing module's view of the live agents for `call`.
 fn snapshot(live: &Live, call: &LiveCall, operators: Operators<'_>) -> RoutingSnapshot {
     let agent_id = |id: &str| AgentId::new(id).ok();
+    // One pass over the calls, not one per agent: with thousands of agents and calls the
+    // per-agent scan was most of the platform's CPU (docs/BENCHMARKS.md).
+    let busy: HashSet<&str> = live
+        .calls
+        .values()
+        .filter_map(|call| call.phase.agent_id())
+        .collect();
     let mut excluded = BTreeSet::new();
     let agents = live
         .agents
@@ -492,7 +499,7 @@ fn snapshot(live: &Live, call: &LiveCall, operators: Operators<'_>) -> RoutingSn
                 id,
                 signed_in: agent.connection_id.is_some(),
                 presence: agent.presence,
-                busy: live.busy(&agent.agent.id),
+                busy: busy.contains(agent.agent.id.as_str()),
                 numbers,
                 last_offered_at: live.last_offered.get(&agent.agent.id).copied(),
             })

@@ -4,8 +4,10 @@
 //! implementation, [`MetaGraph`], sends real requests through the `whatsapp` crate's client to the
 //! configured base URL (Meta's, or wa-sim's / a test's fake Graph endpoint).
 
+mod breaker;
 mod meta;
 
+pub use breaker::CircuitBreaker;
 pub use meta::MetaGraph;
 
 use std::future::Future;
@@ -28,6 +30,12 @@ pub enum GraphFailure {
 }
 
 impl GraphFailure {
+    /// Meta did not answer at all (network, timeout, a body that is not Meta's): what the
+    /// [`CircuitBreaker`] counts.
+    pub fn meta_unwell(&self) -> bool {
+        matches!(self, GraphFailure::Transport(_))
+    }
+
     /// Meta's error code, when Meta gave one.
     pub fn meta_code(&self) -> Option<u32> {
         match self {

@@ -29,7 +29,7 @@ pub use webhooks::WebhookBody;
 pub use conversations::reply_event;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use protocol::{ClientMessage, ErrorCode, ProtocolError, ServerMessage};
@@ -37,7 +37,7 @@ use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 
 use crate::calls::{CallMachine, Effect, GraphStep, Input, LeftOpen, Timer};
 use crate::config::Settings;
-use crate::graph::{Graph, GraphFailure};
+use crate::graph::{CircuitBreaker, Graph, GraphFailure};
 use crate::store::agents::Agent;
 use crate::store::time::now_ms;
 use crate::store::wire::timestamp;
@@ -126,6 +126,8 @@ pub struct Switchboard {
     unsaved: VecDeque<(Vec<Write>, u32)>,
     /// Permission requests on their way to Meta, per pair.
     permission_requests: outreach::InFlight,
+    /// Fails requests a call waits on fast while Meta does not answer.
+    breaker: Arc<Mutex<CircuitBreaker>>,
 }
 
 impl Switchboard {
@@ -154,6 +156,7 @@ impl Switchboard {
                 heartbeat,
                 unsaved: VecDeque::new(),
                 permission_requests: outreach::InFlight::new(),
+                breaker: Arc::new(Mutex::new(CircuitBreaker::default())),
             },
             handle,
             receiver,
@@ -493,25 +496,28 @@ impl Switchboard {
     fn start_graph(&self, call_id: String, phone_number_id: String, step: GraphStep) {
         let graph = self.graph.clone();
         let slots = self.graph_slots.clone();
+        let breaker = self.breaker.clone();
         let commands = self.commands.clone();
         tokio::spawn(async move {
-            let result = match slots.acquire_owned().await {
-                Err(_) => Err(GraphFailure::Transport("the platform is stopping".into())),
-                Ok(_slot) => match (step.call_action(&call_id), step.message()) {
-                    (Some(request), _) if matches!(step, GraphStep::Connect { .. }) => graph
-                        .connect_call(&phone_number_id, &request)
-                        .await
-                        .map(Some),
-                    (Some(request), _) => graph
-                        .call_action(&phone_number_id, &request)
-                        .await
-                        .map(|()| None),
-                    (None, Some(message)) => graph
-                        .send_message(&phone_number_id, &message)
-                        .await
-                        .map(|()| None),
-                    (None, None) => Ok(None),
-                },
+            // Steps a call waits on fail fast while Meta is unwell; a reject or terminate is
+            // always tried (it ends a call at Meta, and nothing waits on it).
+            let guarded = step.awaited();
+            let allowed = if guarded {
+                lock(&breaker).allow(std::time::Instant::now())
+            } else {
+                Ok(())
+            };
+            let result = match (allowed, slots.acquire_owned().await) {
+                (Err(reason), _) => Err(GraphFailure::Transport(reason)),
+                (_, Err(_)) => Err(GraphFailure::Transport("the platform is stopping".into())),
+                (Ok(()), Ok(_slot)) => {
+                    let result = request(graph.as_ref(), &phone_number_id, &call_id, &step).await;
+                    if guarded {
+                        let unwell = result.as_ref().err().is_some_and(GraphFailure::meta_unwell);
+                        lock(&breaker).record(unwell, std::time::Instant::now());
+                    }
+                    result
+                }
             };
             if let Err(failure) = &result {
                 tracing::warn!(call_id, ?step, %failure, "Graph request failed");
@@ -529,6 +535,37 @@ impl Switchboard {
             let _ = connection.outbox.send(message);
         }
     }
+}
+
+/// Sends one step to Meta; `Some(id)` is a connect's new call id.
+async fn request(
+    graph: &dyn Graph,
+    phone_number_id: &str,
+    call_id: &str,
+    step: &GraphStep,
+) -> Result<Option<String>, GraphFailure> {
+    match (step.call_action(call_id), step.message()) {
+        (Some(request), _) if matches!(step, GraphStep::Connect { .. }) => graph
+            .connect_call(phone_number_id, &request)
+            .await
+            .map(Some),
+        (Some(request), _) => graph
+            .call_action(phone_number_id, &request)
+            .await
+            .map(|()| None),
+        (None, Some(message)) => graph
+            .send_message(phone_number_id, &message)
+            .await
+            .map(|()| None),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The breaker's lock; a panic elsewhere while holding it leaves a usable state.
+fn lock(breaker: &Mutex<CircuitBreaker>) -> std::sync::MutexGuard<'_, CircuitBreaker> {
+    breaker
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Store writes to one side, everything else to the other, in order.
