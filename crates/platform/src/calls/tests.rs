@@ -126,6 +126,26 @@ impl Rig {
     }
 }
 
+/// Meta's terminate of a call the customer hung up, with what the store knows (`stored`).
+fn hung_up(
+    call_id: &str,
+    direction: protocol::Direction,
+    event_at: Timestamp,
+    stored: Option<bool>,
+) -> Input {
+    Input::Terminate(Box::new(TerminateFacts {
+        call_id: call_id.into(),
+        parts: Some(parts()),
+        direction,
+        event_at: Some(event_at),
+        ended_at: None,
+        duration_secs: None,
+        failed: false,
+        meta_error_code: None,
+        stored,
+    }))
+}
+
 fn parts() -> CallParts {
     CallParts {
         phone_number_id: "100".into(),
@@ -429,17 +449,12 @@ fn a_slow_meta_holds_up_only_its_own_call() {
     assert_eq!(graph(&effects).len(), 1);
     let other = if ana_call == "c1" { "c2" } else { "c1" };
     rig.at(1.0);
-    let effects = rig.feed(Input::Terminate(Box::new(TerminateFacts {
-        call_id: other.into(),
-        parts: Some(parts()),
-        direction: protocol::Direction::Inbound,
-        event_at: Some(rig.now),
-        ended_at: None,
-        duration_secs: None,
-        failed: false,
-        meta_error_code: None,
-        stored: Some(false),
-    })));
+    let effects = rig.feed(hung_up(
+        other,
+        protocol::Direction::Inbound,
+        rig.now,
+        Some(false),
+    ));
     assert_eq!(finished(&effects)[0].status, CallStatus::Missed);
     let effects = rig.connect("c3", rig.now);
     assert_eq!(
@@ -563,17 +578,7 @@ fn another_agent_cannot_accept_reject_or_hang_up_the_call() {
 fn terminate_before_connect_leaves_a_tombstone_and_a_replayed_connect_rings_nobody() {
     let mut rig = Rig::new();
     rig.sign_in("ana");
-    let effects = rig.feed(Input::Terminate(Box::new(TerminateFacts {
-        call_id: "c1".into(),
-        parts: Some(parts()),
-        direction: protocol::Direction::Inbound,
-        event_at: Some(t0()),
-        ended_at: None,
-        duration_secs: None,
-        failed: false,
-        meta_error_code: None,
-        stored: None,
-    })));
+    let effects = rig.feed(hung_up("c1", protocol::Direction::Inbound, t0(), None));
     assert!(effects
         .iter()
         .any(|e| matches!(e, Effect::Store(Write::InsertCall(_)))));
@@ -664,17 +669,12 @@ fn the_customer_hanging_up_while_meta_accepts_ends_the_call_once() {
     let conn = rig.sign_in("ana");
     rig.connect("c1", t0());
     rig.accept("ana", conn, "c1");
-    let effects = rig.feed(Input::Terminate(Box::new(TerminateFacts {
-        call_id: "c1".into(),
-        parts: Some(parts()),
-        direction: protocol::Direction::Inbound,
-        event_at: Some(t0()),
-        ended_at: None,
-        duration_secs: None,
-        failed: false,
-        meta_error_code: None,
-        stored: Some(false),
-    })));
+    let effects = rig.feed(hung_up(
+        "c1",
+        protocol::Direction::Inbound,
+        t0(),
+        Some(false),
+    ));
     assert_eq!(finished(&effects).len(), 1);
     // Meta's late answer to the pre_accept finds no call: nothing more happens.
     let effects = rig.graph_ok(
@@ -887,17 +887,12 @@ fn a_placed_call_is_answered_at_accepted_not_at_metas_connect() {
 
     // The customer hangs up 30 s after pickup: completed, 30 s of talk.
     rig.at(51.0);
-    let effects = rig.feed(Input::Terminate(Box::new(TerminateFacts {
-        call_id: "wacid.OUT".into(),
-        parts: Some(parts()),
-        direction: protocol::Direction::Outbound,
-        event_at: Some(rig.now),
-        ended_at: None,
-        duration_secs: None,
-        failed: false,
-        meta_error_code: None,
-        stored: Some(true),
-    })));
+    let effects = rig.feed(hung_up(
+        "wacid.OUT",
+        protocol::Direction::Outbound,
+        rig.now,
+        Some(true),
+    ));
     let end = &finished(&effects)[0];
     assert_eq!(
         (end.status, end.duration_secs),
