@@ -84,6 +84,13 @@ impl CallBoard {
                 )]
             }
             PhoneEvent::Error { code, message, .. } => vec![notice(&code, capitalize(&message))],
+            // The desktop has no inbox or call button yet (issue 11's desktop half): it never
+            // places calls, so these do not reach it for calls of its own.
+            PhoneEvent::Dialing { .. }
+            | PhoneEvent::RemoteRinging { .. }
+            | PhoneEvent::RemoteAccepted { .. }
+            | PhoneEvent::PermissionChanged { .. }
+            | PhoneEvent::ConversationUpdated { .. } => Vec::new(),
         }
     }
 

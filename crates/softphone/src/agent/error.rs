@@ -11,4 +11,11 @@ pub enum AgentError {
     Audio(#[from] AudioError),
     #[error(transparent)]
     Phone(#[from] PhoneError),
+    /// `--request-permission` or `--call` was refused (already reported as `refused`).
+    #[error("{action} refused: {message} ({code})")]
+    Refused {
+        action: String,
+        code: String,
+        message: String,
+    },
 }

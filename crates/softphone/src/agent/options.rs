@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, UdpSocket};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::Parser;
 use protocol::Presence;
@@ -49,6 +50,45 @@ pub struct AgentOptions {
     /// Exit after this many calls have ended.
     #[arg(long)]
     pub exit_after_calls: Option<u32>,
+    /// Ask this customer (WhatsApp number of a conversation of this agent) for call
+    /// permission, then exit (status 2 if refused).
+    #[arg(long, value_name = "NUMBER", conflicts_with = "call")]
+    pub request_permission: Option<String>,
+    /// Call this customer (WhatsApp number of a conversation of this agent), then exit when
+    /// the call ends (status 2 if refused).
+    #[arg(long, value_name = "NUMBER")]
+    pub call: Option<String>,
+    /// With --call: hang up this many seconds after the customer's audio arrives.
+    #[arg(long, value_name = "SECONDS", requires = "call")]
+    pub hangup_after: Option<f64>,
+}
+
+/// What the agent does by itself once signed in, besides taking calls.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    RequestPermission {
+        customer: String,
+    },
+    Call {
+        customer: String,
+        hangup_after: Option<Duration>,
+    },
+}
+
+impl Action {
+    /// The name used in `refused` reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::RequestPermission { .. } => "request_permission",
+            Action::Call { .. } => "call",
+        }
+    }
+
+    pub fn customer(&self) -> &str {
+        match self {
+            Action::RequestPermission { customer } | Action::Call { customer, .. } => customer,
+        }
+    }
 }
 
 fn parse_presence(s: &str) -> Result<Presence, String> {
@@ -79,8 +119,36 @@ impl AgentOptions {
         }
     }
 
+    /// The action of `--request-permission` / `--call`, if any.
+    pub fn action(&self) -> Option<Action> {
+        if let Some(customer) = &self.request_permission {
+            return Some(Action::RequestPermission {
+                customer: customer.clone(),
+            });
+        }
+        self.call.as_ref().map(|customer| Action::Call {
+            customer: customer.clone(),
+            hangup_after: self.hangup_after.map(Duration::from_secs_f64),
+        })
+    }
+
     /// Refuse options that can never work, before signing in.
     pub fn check(&self) -> Result<(), AgentError> {
+        if let Some(s) = self.hangup_after {
+            if !(s.is_finite() && s > 0.0 && s <= 86_400.0) {
+                return Err(AgentError::Options(format!(
+                    "--hangup-after {s}: must be a number of seconds above 0 and at most 86400"
+                )));
+            }
+        }
+        for number in [&self.request_permission, &self.call].into_iter().flatten() {
+            let digits = number.trim().trim_start_matches('+');
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(AgentError::Options(format!(
+                    "{number:?} is not a WhatsApp number (digits, optionally after +)"
+                )));
+            }
+        }
         // Opening the source once proves the tone or file is usable.
         self.source()?;
         if let Some(path) = &self.record {
@@ -196,6 +264,34 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("does not exist"), "{e}");
+    }
+
+    #[test]
+    fn call_and_permission_actions_are_parsed_and_checked() {
+        let o = parse(&["--call", "+14085551234", "--hangup-after", "2.5"]).unwrap();
+        assert_eq!(
+            o.action(),
+            Some(Action::Call {
+                customer: "+14085551234".into(),
+                hangup_after: Some(Duration::from_millis(2500))
+            })
+        );
+        o.check().unwrap();
+        let o = parse(&["--request-permission", "14085551234"]).unwrap();
+        assert_eq!(o.action().unwrap().name(), "request_permission");
+        assert!(parse(&["--request-permission", "1", "--call", "2"]).is_err());
+        assert!(parse(&["--hangup-after", "3"]).is_err(), "needs --call");
+        let e = parse(&["--call", "not-a-number"])
+            .unwrap()
+            .check()
+            .unwrap_err();
+        assert!(e.to_string().contains("not a WhatsApp number"), "{e}");
+        let e = parse(&["--call", "1", "--hangup-after", "0"])
+            .unwrap()
+            .check()
+            .unwrap_err();
+        assert!(e.to_string().contains("--hangup-after"), "{e}");
+        assert_eq!(parse(&[]).unwrap().action(), None);
     }
 
     #[test]

@@ -28,6 +28,37 @@ pub enum Report {
         business_number: String,
         routed_because: String,
     },
+    /// `--request-permission`: the request went to the customer.
+    PermissionRequested {
+        customer: String,
+        conversation_id: String,
+    },
+    /// The call permission of one of the agent's conversations changed.
+    PermissionChanged {
+        customer: String,
+        /// `no_permission`, `temporary` or `permanent`.
+        status: String,
+        /// May the agent call now?
+        call_allowed: bool,
+        expires_at: Option<String>,
+    },
+    /// `--call`: the platform placed the call with Meta.
+    Dialing {
+        call_id: String,
+        conversation_id: String,
+    },
+    /// The customer's phone rings.
+    RemoteRinging { call_id: String },
+    /// The customer picked up (the call counts as answered from `at`).
+    RemoteAccepted { call_id: String, at: String },
+    /// `--request-permission` / `--call` was refused (nothing reached Meta when the platform
+    /// refused). `code` is stable: the platform's (`no_call_permission`, `not_assigned`, ...) or
+    /// the agent's own (`no_conversation`, `not_connected`, ...).
+    Refused {
+        action: String,
+        code: String,
+        message: String,
+    },
     /// The agent accepted: the SDP answer (candidates gathered) was sent.
     Answered { call_id: String },
     /// Meta accepted the call and the first audio from the customer was decoded.

@@ -2,13 +2,16 @@
 //! reports, incoming calls are accepted when `--auto-answer` is set.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use protocol::Presence;
+use tokio::sync::mpsc;
 
 use crate::media::WebRtcConfig;
 use crate::phone::{AudioPlan, ConnectionStatus, Phone, PhoneConfig, PhoneError, PhoneEvent};
 
-use super::{AgentError, AgentOptions, Report, Reporter};
+use super::action::{self, Outcome};
+use super::{Action, AgentError, AgentOptions, Report, Reporter};
 
 fn snake<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_value(value)
@@ -110,8 +113,42 @@ fn translate(event: &PhoneEvent) -> (Option<Report>, Next) {
             }),
             Next::Continue,
         ),
-        // The end follows; meters, mute and devices are not part of the headless agent.
-        PhoneEvent::Cancelled { .. }
+        PhoneEvent::Dialing {
+            call_id,
+            conversation_id,
+        } => (
+            Some(Report::Dialing {
+                call_id: call_id.clone(),
+                conversation_id: conversation_id.clone(),
+            }),
+            Next::Continue,
+        ),
+        PhoneEvent::RemoteRinging { call_id } => (
+            Some(Report::RemoteRinging {
+                call_id: call_id.clone(),
+            }),
+            Next::Continue,
+        ),
+        PhoneEvent::RemoteAccepted { call_id, at } => (
+            Some(Report::RemoteAccepted {
+                call_id: call_id.clone(),
+                at: at.to_rfc3339(),
+            }),
+            Next::Continue,
+        ),
+        PhoneEvent::PermissionChanged { permission } => (
+            Some(Report::PermissionChanged {
+                customer: permission.customer_number.to_string(),
+                status: snake(&permission.status),
+                call_allowed: permission.call == protocol::rest::Verdict::Allowed,
+                expires_at: permission.expires_at.map(|t| t.to_rfc3339()),
+            }),
+            Next::Continue,
+        ),
+        // The end follows; meters, mute, devices and the inbox are not part of the headless
+        // agent.
+        PhoneEvent::ConversationUpdated { .. }
+        | PhoneEvent::Cancelled { .. }
         | PhoneEvent::MuteChanged { .. }
         | PhoneEvent::Levels { .. }
         | PhoneEvent::DeviceFailed { .. } => (None, Next::Continue),
@@ -136,11 +173,38 @@ pub async fn run(options: AgentOptions, reporter: Reporter) -> Result<(), AgentE
     let (phone, mut events) = Phone::start(config)?;
     let reporter = Arc::new(reporter);
     let mut ended = 0u32;
+    let mut action = options.action();
+    let hangup_after = match &action {
+        Some(Action::Call { hangup_after, .. }) => *hangup_after,
+        _ => None,
+    };
+    let (done_tx, mut done) = mpsc::channel(4);
+    // The call `--call` placed: the agent exits when it ends.
+    let mut placed: Option<String> = None;
     let result = loop {
         let event = tokio::select! {
             event = events.recv() => match event {
                 Some(event) => event,
                 None => break Ok(()),
+            },
+            Some(outcome) = done.recv() => match outcome {
+                Outcome::PermissionRequested { customer, conversation_id } => {
+                    reporter.report(&Report::PermissionRequested { customer, conversation_id });
+                    break Ok(());
+                }
+                Outcome::Placed { call_id } => {
+                    placed = Some(call_id);
+                    continue;
+                }
+                Outcome::Refused { action, code, message } => {
+                    let (action, code) = (action.to_owned(), code);
+                    reporter.report(&Report::Refused {
+                        action: action.clone(),
+                        code: code.clone(),
+                        message: message.clone(),
+                    });
+                    break Err(AgentError::Refused { action, code, message });
+                }
             },
             _ = shutdown_signal() => break Ok(()),
         };
@@ -160,6 +224,19 @@ pub async fn run(options: AgentOptions, reporter: Reporter) -> Result<(), AgentE
                 if let Some(presence) = options.presence {
                     set_presence(&phone, presence, &reporter);
                 }
+                // Once, on the first sign-in.
+                if let Some(action) = action.take() {
+                    let (platform, token) = (options.platform.clone(), options.token.clone());
+                    action::start(phone.clone(), platform, token, action, done_tx.clone());
+                }
+            }
+            PhoneEvent::MediaConnected { call_id } if placed.as_ref() == Some(&call_id) => {
+                if let Some(after) = hangup_after {
+                    hang_up_later(&phone, call_id, after, &reporter);
+                }
+            }
+            PhoneEvent::Ended { call_id, .. } if placed.as_ref() == Some(&call_id) => {
+                break Ok(());
             }
             PhoneEvent::Incoming(info) if options.auto_answer => {
                 accept(&phone, info.call_id, &reporter);
@@ -186,6 +263,18 @@ fn set_presence(phone: &Phone, presence: Presence, reporter: &Arc<Reporter>) {
     tokio::spawn(async move {
         if let Err(e) = phone.set_presence(presence).await {
             report_refusal(&reporter, None, &e);
+        }
+    });
+}
+
+/// `--hangup-after`: hang up the placed call `after` its audio arrived.
+fn hang_up_later(phone: &Phone, call_id: String, after: Duration, reporter: &Arc<Reporter>) {
+    let (phone, reporter) = (phone.clone(), reporter.clone());
+    tokio::spawn(async move {
+        tokio::time::sleep(after).await;
+        match phone.hang_up(&call_id).await {
+            Ok(()) | Err(PhoneError::NoSuchCall(_)) | Err(PhoneError::CallEnded(_)) => {}
+            Err(e) => report_refusal(&reporter, Some(call_id), &e),
         }
     });
 }
@@ -240,7 +329,6 @@ async fn shutdown_signal() {
 mod tests {
     use super::*;
     use crate::phone::EndReason;
-    use std::time::Duration;
 
     #[test]
     fn events_become_the_same_reports_as_before() {

@@ -17,6 +17,8 @@ async fn main() -> std::process::ExitCode {
     let reporter = Reporter::stdout();
     match agent::run(options, reporter).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // Reported already as a `refused` line.
+        Err(agent::AgentError::Refused { .. }) => std::process::ExitCode::from(2),
         Err(e) => {
             let line = serde_json::json!({"event": "error", "call_id": null, "code": "fatal", "message": e.to_string()});
             println!("{line}");

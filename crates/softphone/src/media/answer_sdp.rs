@@ -1,4 +1,5 @@
-//! Re-renders the answer webrtc-rs produced in the shape Meta requires (reference §6.1–6.3).
+//! Re-renders the answer (or, for a call we place, the offer) webrtc-rs produced in the shape
+//! Meta requires (reference §6.1–6.4).
 //!
 //! Why re-render: webrtc-rs 0.21 cannot be told to emit `a=ptime:20`/`a=maxptime:20`, and it
 //! adds attributes Meta's validator is known to dislike (`a=extmap-allow-mixed`,
@@ -131,6 +132,37 @@ pub(crate) fn render(
             local.setup
         )));
     }
+    render_with(offer, local, stream_id, "active")
+}
+
+/// Our offer for a call we place: `ours`' payload types and mid, `local`'s transport, and
+/// `a=setup:actpass` (Meta's documented sample; Meta answers `active`). The same lines as an
+/// answer otherwise, so one renderer gives both the shape Meta's rules ask for.
+pub(crate) fn render_offer(
+    ours: &OfferFacts,
+    local: &LocalFacts,
+    stream_id: &str,
+) -> Result<String, MediaError> {
+    if local.setup != "actpass" {
+        return Err(MediaError::LocalSdp(format!(
+            "webrtc-rs offered a=setup:{}; an offer must leave the DTLS role open (actpass)",
+            local.setup
+        )));
+    }
+    render_with(ours, local, stream_id, "actpass")
+}
+
+/// The `a=mid` of webrtc-rs's SDP (our offer keeps webrtc-rs's own; Meta's answer echoes it).
+pub(crate) fn local_mid(raw: &str) -> Option<String> {
+    attr(raw, "mid").map(str::to_owned)
+}
+
+fn render_with(
+    offer: &OfferFacts,
+    local: &LocalFacts,
+    stream_id: &str,
+    setup: &str,
+) -> Result<String, MediaError> {
     let first = local
         .candidates
         .first()
@@ -158,7 +190,7 @@ pub(crate) fn render(
         format!("a=ice-ufrag:{}", local.ice_ufrag),
         format!("a=ice-pwd:{}", local.ice_pwd),
         format!("a=fingerprint:sha-256 {}", local.fingerprint),
-        "a=setup:active".into(),
+        format!("a=setup:{setup}"),
         format!("a=mid:{}", offer.mid),
         "a=sendrecv".into(),
         "a=rtcp-mux".into(),

@@ -38,6 +38,9 @@ pub enum MediaError {
     /// Meta's offer breaks a rule we rely on (no audio, no Opus/48000, ...).
     #[error("offer refused: {0}")]
     OfferRefused(String),
+    /// Meta's answer to our offer breaks a rule we rely on.
+    #[error("answer refused: {0}")]
+    AnswerRefused(String),
     /// The WebRTC stack refused an operation.
     #[error("webrtc: {step}: {reason}")]
     WebRtc { step: &'static str, reason: String },

@@ -19,6 +19,19 @@
 //! 5. Muting sends silence frames: WhatsApp hangs up after 20–30 s without media.
 //! 6. [`MediaSession::close`] ends it: the peer connection is closed and the sink finished.
 //!
+//! # Lifecycle (business-initiated call)
+//!
+//! 1. The agent calls: [`MediaStack::offer`]`(audio)` builds the peer connection with our
+//!    codecs (Opus 111, telephone-event/8000 126), gathers (no trickle) and returns the offer
+//!    shaped for Meta ([`answer_sdp::render_offer`], checked by
+//!    `whatsapp::sdp::validate_for_meta(.., OfferToMeta)`): `a=setup:actpass`, one SSRC, one
+//!    sha-256 fingerprint, `a=ptime:20`, inline host candidates.
+//! 2. Meta's answer arrives (`remote_answer`): [`MediaSession::apply_answer`]. Meta says
+//!    `a=setup:active`, so here we are the DTLS server; ICE is still ours to drive (full ICE,
+//!    controlling, against Meta's ice-lite). The sender is started now with Opus settings
+//!    bounded by the answer's fmtp.
+//! 3. The customer picked up (`start_media`, after Meta's ACCEPTED): audio flows, as above.
+//!
 //! Invariants: all PCM here is 48 kHz mono `i16`; the sender never waits for the far end's
 //! first packet (Meta may not send first); no operation panics on SDP, file or network input.
 
@@ -27,6 +40,7 @@ pub mod audio;
 mod error;
 mod levels;
 mod offer;
+mod outbound;
 mod peer;
 mod receiver;
 mod sender;
@@ -73,6 +87,11 @@ pub trait MediaStack: Send + Sync {
         offer: &str,
         audio: CallAudio,
     ) -> Result<Box<dyn MediaSession>, MediaError>;
+
+    /// Start a call we place (business-initiated): build the peer connection, gather and
+    /// return our SDP offer shaped and checked for Meta (`OfferToMeta`), with the session
+    /// that takes Meta's answer ([`MediaSession::apply_answer`]).
+    async fn offer(&self, audio: CallAudio) -> Result<(Box<dyn MediaSession>, String), MediaError>;
 }
 
 /// One call's media session. Dropping it without [`MediaSession::close`] still releases the
@@ -82,6 +101,10 @@ pub trait MediaSession: Send + Sync {
     /// The SDP answer with every candidate inline (gathering done). Idempotent: later calls
     /// return the same text.
     async fn answer(&self) -> Result<String, MediaError>;
+    /// A call we placed: apply Meta's SDP answer (checked as `AnswerFromMeta`); ICE (we are
+    /// controlling) and DTLS (we are the server: Meta answers `setup:active`) start now.
+    /// Idempotent; refused for a session that answered Meta's offer.
+    async fn apply_answer(&self, sdp: &str) -> Result<(), MediaError>;
     /// Wait until ICE + DTLS are connected; `Err` with why if the session ended first.
     async fn connected(&self) -> Result<(), MediaError>;
     /// Meta accepted the call: send audio from now on (idempotent).

@@ -54,10 +54,10 @@ impl WebRtcStack {
 }
 
 /// Forwards webrtc-rs events into the session's shared state.
-struct Events {
-    shared: Arc<Shared>,
-    gathered: watch::Sender<bool>,
-    telephone_event_pt: Option<u8>,
+pub(super) struct Events {
+    pub(super) shared: Arc<Shared>,
+    pub(super) gathered: watch::Sender<bool>,
+    pub(super) telephone_event_pt: Option<u8>,
 }
 
 #[async_trait]
@@ -87,23 +87,29 @@ impl PeerConnectionEventHandler for Events {
     }
 }
 
-fn random_u64() -> u64 {
+pub(super) fn random_u64() -> u64 {
     RandomState::new().build_hasher().finish()
 }
 
 /// One call's media over webrtc-rs. Dropping it ends the session.
+///
+/// Fields are `pub(super)` for [`super::outbound`], which builds the offering kind.
 pub struct WebRtcSession {
-    shared: Arc<Shared>,
-    pc: Arc<dyn PeerConnection>,
-    offer: OfferFacts,
-    stream_id: String,
-    gathering_timeout: Duration,
-    gathered: watch::Receiver<bool>,
-    released: watch::Receiver<bool>,
+    pub(super) shared: Arc<Shared>,
+    pub(super) pc: Arc<dyn PeerConnection>,
+    /// The codecs both sides use: Meta's offer's (answering) or our own offer's (offering).
+    pub(super) offer: OfferFacts,
+    pub(super) stream_id: String,
+    pub(super) gathering_timeout: Duration,
+    pub(super) gathered: watch::Receiver<bool>,
+    pub(super) released: watch::Receiver<bool>,
     /// The answer webrtc-rs created at prepare time; applied locally on `answer()`.
-    created: Mutex<Option<RTCSessionDescription>>,
+    pub(super) created: Mutex<Option<RTCSessionDescription>>,
     /// The answer as given to Meta (after the first `answer()`).
-    rendered: Mutex<Option<String>>,
+    pub(super) rendered: Mutex<Option<String>>,
+    /// Offering sessions only (`None` when answering Meta's offer): the sender waits here
+    /// until Meta's answer is applied, which says how Meta wants our Opus encoded.
+    pub(super) awaiting_answer: Option<std::sync::Mutex<Option<super::outbound::AwaitingAnswer>>>,
 }
 
 impl std::fmt::Debug for WebRtcSession {
@@ -124,6 +130,11 @@ impl MediaStack for WebRtcStack {
         Ok(Box::new(
             WebRtcSession::prepare(&self.config, offer, audio).await?,
         ))
+    }
+
+    async fn offer(&self, audio: CallAudio) -> Result<(Box<dyn MediaSession>, String), MediaError> {
+        let (session, sdp) = WebRtcSession::offer(&self.config, audio).await?;
+        Ok((Box::new(session), sdp))
     }
 }
 
@@ -192,10 +203,11 @@ impl WebRtcSession {
             released,
             created: Mutex::new(Some(created)),
             rendered: Mutex::new(None),
+            awaiting_answer: None,
         })
     }
 
-    fn ended_error(&self) -> Option<MediaError> {
+    pub(super) fn ended_error(&self) -> Option<MediaError> {
         match self.shared.current() {
             MediaState::Ended(reason) => Some(MediaError::Ended(reason)),
             _ => None,
@@ -204,7 +216,7 @@ impl WebRtcSession {
 }
 
 /// Waits for the end, then closes the peer connection and finishes the sink.
-async fn release_on_end(
+pub(super) async fn release_on_end(
     shared: Arc<Shared>,
     pc: Arc<dyn PeerConnection>,
     released: watch::Sender<bool>,
@@ -221,6 +233,11 @@ async fn release_on_end(
 #[async_trait]
 impl MediaSession for WebRtcSession {
     async fn answer(&self) -> Result<String, MediaError> {
+        if self.awaiting_answer.is_some() {
+            return Err(MediaError::LocalSdp(
+                "this session made the offer (a call we placed): it takes Meta's answer, it makes none".into(),
+            ));
+        }
         let mut rendered = self.rendered.lock().await;
         if let Some(sdp) = rendered.as_ref() {
             return Ok(sdp.clone());
@@ -252,6 +269,10 @@ impl MediaSession for WebRtcSession {
         let sdp = answer_sdp::render(&self.offer, &facts, &self.stream_id)?;
         *rendered = Some(sdp.clone());
         Ok(sdp)
+    }
+
+    async fn apply_answer(&self, sdp: &str) -> Result<(), MediaError> {
+        self.apply_remote_answer(sdp).await
     }
 
     async fn connected(&self) -> Result<(), MediaError> {

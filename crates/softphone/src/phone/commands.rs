@@ -10,6 +10,8 @@ use super::PhoneError;
 
 /// The engine's answer to one command.
 pub(crate) type Reply = oneshot::Sender<Result<(), PhoneError>>;
+/// The answer to `place_call`: the new call's id.
+pub(crate) type PlaceReply = oneshot::Sender<Result<String, PhoneError>>;
 
 /// What the owner asks of the engine.
 #[derive(Debug)]
@@ -38,6 +40,19 @@ pub(crate) enum Command {
     SelectDevice {
         direction: Direction,
         choice: DeviceChoice,
+        reply: Reply,
+    },
+    PlaceCall {
+        conversation_id: String,
+        reply: PlaceReply,
+    },
+    RequestPermission {
+        conversation_id: String,
+        reply: Reply,
+    },
+    SendText {
+        conversation_id: String,
+        text: String,
         reply: Reply,
     },
     ReconnectNow,
@@ -115,6 +130,46 @@ impl Phone {
         self.ask(|reply| Command::SelectDevice {
             direction,
             choice,
+            reply,
+        })
+        .await
+    }
+
+    /// Call the customer of a conversation (business-initiated): resolves with the call's id
+    /// once the platform placed it with Meta, or with the platform's refusal (its code says
+    /// why: no permission, another agent's conversation, a limit) — nothing reached Meta then.
+    /// The call's progress comes as events ([`super::PhoneEvent::Dialing`] first).
+    pub async fn place_call(&self, conversation_id: &str) -> Result<String, PhoneError> {
+        let conversation_id = conversation_id.to_owned();
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::PlaceCall {
+                conversation_id,
+                reply,
+            })
+            .await
+            .map_err(|_| PhoneError::Stopped)?;
+        answer.await.map_err(|_| PhoneError::Stopped)?
+    }
+
+    /// Ask the customer of a conversation for call permission; resolves once the request was
+    /// sent to the customer, or with the platform's refusal (window closed, limits, a
+    /// permanent permission already).
+    pub async fn request_permission(&self, conversation_id: &str) -> Result<(), PhoneError> {
+        let conversation_id = conversation_id.to_owned();
+        self.ask(|reply| Command::RequestPermission {
+            conversation_id,
+            reply,
+        })
+        .await
+    }
+
+    /// Send the customer of a conversation a WhatsApp text (inside the 24 h window).
+    pub async fn send_text(&self, conversation_id: &str, text: &str) -> Result<(), PhoneError> {
+        let (conversation_id, text) = (conversation_id.to_owned(), text.to_owned());
+        self.ask(|reply| Command::SendText {
+            conversation_id,
+            text,
             reply,
         })
         .await

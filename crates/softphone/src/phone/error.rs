@@ -59,6 +59,12 @@ pub enum PhoneError {
     /// The platform's answer was not what the protocol says.
     #[error("unexpected answer from the platform: {0}")]
     BadResponse(String),
+    /// A value given to the phone is not valid (an empty text, a malformed id).
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    /// The agent sees no conversation with this customer (none yet, or assigned elsewhere).
+    #[error("no conversation with {0} is visible to this agent (the customer must have written, and the conversation must be theirs)")]
+    NoConversation(String),
     /// The phone's engine has stopped ([`super::Phone::shutdown`] or a dropped runtime).
     #[error("the phone has stopped")]
     Stopped,
@@ -70,6 +76,8 @@ impl PhoneError {
     pub fn code(&self) -> &'static str {
         match self {
             PhoneError::NotConnected => "not_connected",
+            PhoneError::NoConversation(_) => "no_conversation",
+            PhoneError::Invalid(_) => "invalid",
             PhoneError::NoSuchCall(_) => "no_such_call",
             PhoneError::InvalidState { .. } => "invalid_state",
             PhoneError::CallEnded(_) => "call_ended",

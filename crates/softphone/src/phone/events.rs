@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use protocol::rest::{Conversation, PermissionState};
 use protocol::{CancelReason, Party, Presence, RoutedBecause, Timestamp};
 use serde::{Serialize, Serializer};
 
@@ -104,8 +105,9 @@ impl EndReason {
 }
 
 /// Everything the engine reports. Per call the order is: `Incoming`, then either
-/// (`Cancelled`) or (`Answered`, `MediaConnected`, `MuteChanged`*, `Levels`*), and always exactly
-/// one `Ended` last (a call whose accept was lost with the connection ends as `accept_lost` and
+/// (`Cancelled`) or (`Answered`, `MediaConnected`, `MuteChanged`*, `Levels`*) — for a call the
+/// agent placed `Dialing`, `RemoteRinging`?, `RemoteAccepted`, `MediaConnected`, … — and always
+/// exactly one `Ended` last (a call whose accept was lost with the connection ends as `accept_lost` and
 /// starts over with a new `Incoming` when the platform offers it again). `Error`s may come at
 /// any time and do not end anything by themselves.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -121,6 +123,29 @@ pub enum PhoneEvent {
     Cancelled {
         call_id: String,
         reason: CancelReason,
+    },
+    /// A call this agent placed is on its way to the customer (the platform gave its id).
+    Dialing {
+        call_id: String,
+        conversation_id: String,
+    },
+    /// The customer's phone rings (a call this agent placed).
+    RemoteRinging {
+        call_id: String,
+    },
+    /// The customer picked up (a call this agent placed): the call counts as answered from
+    /// `at` (the platform's clock); audio follows with `start_media`.
+    RemoteAccepted {
+        call_id: String,
+        at: Timestamp,
+    },
+    /// The call permission of one of the agent's conversations changed.
+    PermissionChanged {
+        permission: Box<PermissionState>,
+    },
+    /// A conversation the agent sees changed (a message, an assignment).
+    ConversationUpdated {
+        conversation: Box<Conversation>,
     },
     /// The accept (with the SDP answer, candidates gathered) was sent.
     Answered {

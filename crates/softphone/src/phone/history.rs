@@ -1,14 +1,9 @@
 //! The call-history REST client: `GET {platform}/api/calls` with the agent token.
 
-use std::time::Duration;
-
 use protocol::rest::{CallQuery, CallRecord};
-use protocol::ProtocolError;
 
+use super::rest::{endpoint, get_json};
 use super::PhoneError;
-
-/// Bound on one history request.
-const TIMEOUT: Duration = Duration::from_secs(15);
 
 fn snake<T: serde::Serialize>(value: &T) -> Option<String> {
     match serde_json::to_value(value).ok()? {
@@ -20,14 +15,7 @@ fn snake<T: serde::Serialize>(value: &T) -> Option<String> {
 /// The URL of the history query: `{platform}/api/calls?status=..&direction=..&agent=..&from=..&to=..`
 /// (only the filters given).
 pub(crate) fn history_url(platform: &str, query: &CallQuery) -> Result<reqwest::Url, PhoneError> {
-    let base = platform.trim_end_matches('/');
-    let mut url = reqwest::Url::parse(&format!("{base}/api/calls"))
-        .map_err(|e| PhoneError::Config(format!("platform URL {platform:?}: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(PhoneError::Config(format!(
-            "platform URL {platform:?} must start with http:// or https://"
-        )));
-    }
+    let mut url = endpoint(platform, "/api/calls")?;
     let filters = [
         ("status", query.status.as_ref().and_then(snake)),
         ("direction", query.direction.as_ref().and_then(snake)),
@@ -57,40 +45,7 @@ pub async fn call_history(
     query
         .validate()
         .map_err(|e| PhoneError::Config(e.to_string()))?;
-    let url = history_url(platform, query)?;
-    let client = reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .build()
-        .map_err(|e| PhoneError::Network(e.to_string()))?;
-    let response = client
-        .get(url)
-        .bearer_auth(token)
-        .send()
-        .await
-        .map_err(|e| PhoneError::Network(e.to_string()))?;
-    let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| PhoneError::Network(e.to_string()))?;
-    if status == reqwest::StatusCode::UNAUTHORIZED {
-        return Err(PhoneError::Unauthorized);
-    }
-    if !status.is_success() {
-        let (code, message) = match serde_json::from_slice::<ProtocolError>(&body) {
-            Ok(e) => (snake(&e.code), e.message),
-            Err(_) => (
-                None,
-                String::from_utf8_lossy(&body).chars().take(200).collect(),
-            ),
-        };
-        return Err(PhoneError::Http {
-            status: status.as_u16(),
-            code,
-            message,
-        });
-    }
-    serde_json::from_slice(&body).map_err(|e| PhoneError::BadResponse(e.to_string()))
+    get_json(history_url(platform, query)?, token).await
 }
 
 #[cfg(test)]

@@ -28,29 +28,39 @@
 //!    [`PhoneEvent::Cancelled`]), by a refused `accept_call`/`media_ready` (an `Error` with
 //!    the platform's code, then `Ended` as `refused_by_platform`), by failed media, or by
 //!    [`Phone::shutdown`].
-//! 5. **Signaling may drop at any time; media does not care.** While reconnecting, requests
+//! 5. **Placing a call** ([`Phone::place_call`]) makes our offer on a side task (peer
+//!    connection, gathering, Meta's shape checked), sends `place_call`, and resolves with the
+//!    platform's call id or its refusal (the platform refuses before Meta is asked: no
+//!    permission, not the conversation's agent, limits). Then `remote_answer` is applied,
+//!    `call_update ringing` is [`PhoneEvent::RemoteRinging`], `accepted` (the customer picked
+//!    up) is [`PhoneEvent::RemoteAccepted`], `start_media` starts audio; the end is as above.
+//!    [`Phone::request_permission`] and [`Phone::send_text`] resolve with the platform's reply.
+//! 6. **Signaling may drop at any time; media does not care.** While reconnecting, requests
 //!    are refused with [`PhoneError::NotConnected`] (pending presence requests too). The
 //!    `hello` after a reconnect is authoritative: calls it no longer lists end as
 //!    `gone_after_reconnect`, ringing calls are offered (again if our accept was lost), calls
 //!    in progress keep their media.
-//! 6. **Events are never lost, meters may be.** Every event but [`PhoneEvent::Levels`] waits
+//! 7. **Events are never lost, meters may be.** Every event but [`PhoneEvent::Levels`] waits
 //!    for room in the channel; levels (every 50 ms per call with media) are dropped while the
 //!    owner lags. The channel closes after the engine stopped.
-//! 7. Nothing on the network path panics; refusals are typed ([`PhoneError::code`] is the
+//! 8. Nothing on the network path panics; refusals are typed ([`PhoneError::code`] is the
 //!    stable code).
 
 mod calls;
 mod commands;
 mod config;
+mod conversations;
 mod devices;
 mod engine;
 mod error;
 mod events;
 mod history;
 mod mapping;
+mod rest;
 
 pub use commands::Phone;
 pub use config::{AudioPlan, CallAudioFactory, PhoneConfig};
+pub use conversations::{conversation_with, conversations};
 pub use error::PhoneError;
 pub use events::{ConnectionStatus, EndReason, IncomingCallInfo, PhoneEvent};
 pub use history::call_history;

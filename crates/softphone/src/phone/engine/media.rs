@@ -73,7 +73,13 @@ impl Engine {
                 }
             }
             Note::TransportUp { call_id } => {
-                if !self.calls.by_id.contains_key(&call_id) {
+                let Some(entry) = self.calls.by_id.get(&call_id) else {
+                    return;
+                };
+                if entry.call.direction() == crate::call::Direction::Outbound {
+                    // A call we placed: the platform starts media at the customer's pickup
+                    // (Meta's ACCEPTED); there is no media_ready to report.
+                    tracing::debug!(call_id, "media transport up");
                     return;
                 }
                 let sent = self.call_request(&call_id, |request_id, call_id| {

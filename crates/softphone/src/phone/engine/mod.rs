@@ -7,6 +7,7 @@
 //! how calls end.
 
 mod media;
+mod outbound;
 mod platform;
 mod user;
 
@@ -35,8 +36,19 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 /// What a request was for, so its reply can be routed.
 #[derive(Debug)]
 enum Pending {
-    Presence { presence: Presence, reply: Reply },
-    Call { call_id: String },
+    Presence {
+        presence: Presence,
+        reply: Reply,
+    },
+    Call {
+        call_id: String,
+    },
+    /// `request_permission` / `send_text`: the platform's reply is the answer.
+    Ask {
+        reply: Reply,
+    },
+    /// `place_call`: our offer's session waits for the platform's call id.
+    Place(Box<outbound::Placing>),
 }
 
 enum Audio {
@@ -53,6 +65,8 @@ pub(crate) struct Engine {
     audio: Audio,
     calls: Calls,
     notes: mpsc::Sender<Tagged>,
+    /// Offers made on side tasks for `place_call`, back to the loop.
+    offers: mpsc::Sender<outbound::Offered>,
     next_request: u64,
     /// Requests awaiting their reply, by request id.
     pending: HashMap<String, Pending>,
@@ -81,6 +95,7 @@ impl Phone {
         let (events, events_rx) = mpsc::channel(EVENTS_CAPACITY);
         let (commands, commands_rx) = mpsc::channel(64);
         let (notes, notes_rx) = mpsc::channel(64);
+        let (offers, offers_rx) = mpsc::channel(16);
         let audio = match config.audio {
             AudioPlan::Devices { input, output } => {
                 Audio::Devices(Devices::start(input, output, events.clone()))
@@ -96,10 +111,11 @@ impl Phone {
             audio,
             calls: Calls::new(),
             notes,
+            offers,
             next_request: 0,
             pending: HashMap::new(),
         };
-        tokio::spawn(engine.run(commands_rx, signaling_events, notes_rx));
+        tokio::spawn(engine.run(commands_rx, signaling_events, notes_rx, offers_rx));
         Ok((Phone { commands }, events_rx))
     }
 }
@@ -110,6 +126,7 @@ impl Engine {
         mut commands: mpsc::Receiver<Command>,
         mut signaling: mpsc::Receiver<SignalingEvent>,
         mut notes: mpsc::Receiver<Tagged>,
+        mut offers: mpsc::Receiver<outbound::Offered>,
     ) {
         let mut levels = tokio::time::interval(LEVELS_EVERY);
         levels.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -131,6 +148,7 @@ impl Engine {
                         self.on_note(note).await;
                     }
                 }
+                Some(offered) = offers.recv() => self.on_offered(offered).await,
                 _ = levels.tick(), if self.calls.any_media() => self.on_levels().await,
             }
         };

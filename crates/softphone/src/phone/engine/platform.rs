@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use protocol::{IncomingCall, ServerMessage};
+use protocol::{CallState, IncomingCall, ServerMessage};
 
 use crate::call::{Call, CallEvent, FailureCause};
 use crate::clock::Clock;
@@ -26,9 +26,14 @@ impl Engine {
             SignalingEvent::Disconnected { error, retry_in } => {
                 self.connected = false;
                 // Replies to requests sent on the lost connection will never come.
-                for (_, pending) in self.pending.drain() {
-                    if let Pending::Presence { reply, .. } = pending {
-                        let _ = reply.send(Err(PhoneError::NotConnected));
+                let lost: Vec<Pending> = self.pending.drain().map(|(_, p)| p).collect();
+                for pending in lost {
+                    match pending {
+                        Pending::Presence { reply, .. } | Pending::Ask { reply } => {
+                            let _ = reply.send(Err(PhoneError::NotConnected));
+                        }
+                        Pending::Place(placing) => self.placing_lost(*placing).await,
+                        Pending::Call { .. } => {}
                     }
                 }
                 let status = match error {
@@ -127,13 +132,45 @@ impl Engine {
                 }
             }
             ServerMessage::CallUpdate(update) => {
-                if let Some(ending) = update_ending(&update.state) {
-                    self.finish(update.call_id.as_str(), ending).await;
+                let call_id = update.call_id.to_string();
+                match update.state {
+                    CallState::Ringing => self.remote_progress(&call_id, None).await,
+                    CallState::Accepted { at } => self.remote_progress(&call_id, Some(at)).await,
+                    state => {
+                        if let Some(ending) = update_ending(&state) {
+                            self.finish(&call_id, ending).await;
+                        }
+                    }
                 }
+            }
+            ServerMessage::RemoteAnswer(answer) => self.on_remote_answer(answer),
+            ServerMessage::PermissionChanged(changed) => {
+                self.emit(PhoneEvent::PermissionChanged {
+                    permission: Box::new(changed.permission),
+                })
+                .await;
+            }
+            ServerMessage::ConversationUpdated(updated) => {
+                self.emit(PhoneEvent::ConversationUpdated {
+                    conversation: Box::new(updated.conversation),
+                })
+                .await;
             }
             ServerMessage::Reply(reply) => {
                 let pending = self.pending.remove(reply.request_id.as_str());
                 match (reply.result, pending) {
+                    (result, Some(Pending::Place(placing))) => {
+                        self.on_place_reply(*placing, result).await;
+                    }
+                    (protocol::ReplyResult::Ok { .. }, Some(Pending::Ask { reply })) => {
+                        let _ = reply.send(Ok(()));
+                    }
+                    (protocol::ReplyResult::Error(e), Some(Pending::Ask { reply })) => {
+                        let _ = reply.send(Err(PhoneError::Refused {
+                            code: snake(&e.code),
+                            message: e.message,
+                        }));
+                    }
                     (
                         protocol::ReplyResult::Ok { .. },
                         Some(Pending::Presence { presence, reply }),
@@ -178,13 +215,8 @@ impl Engine {
                 }
             }
             ServerMessage::Error(e) => self.error(None, &snake(&e.code), e.message).await,
-            // Business-initiated calls, permissions and conversations are not part of the
-            // phone engine (yet).
-            ServerMessage::Hello(_)
-            | ServerMessage::Pong(_)
-            | ServerMessage::RemoteAnswer(_)
-            | ServerMessage::PermissionChanged(_)
-            | ServerMessage::ConversationUpdated(_) => {}
+            // The signaling client handles hello (as `Connected`) and pongs itself.
+            ServerMessage::Hello(_) | ServerMessage::Pong(_) => {}
         }
     }
 
@@ -205,17 +237,7 @@ impl Engine {
         }))
         .await;
         self.calls.offered += 1;
-        let prepared = match &mut self.audio {
-            Audio::PerCall(factory) => {
-                let factory = match factory.get_mut() {
-                    Ok(f) => f,
-                    Err(poisoned) => poisoned.into_inner(),
-                };
-                factory(self.calls.offered).map(|a| (a, None))
-            }
-            Audio::Devices(devices) => devices.call_audio().map(|(a, p)| (a, Some(p))),
-        };
-        let (audio, playout) = match prepared {
+        let (audio, playout) = match self.call_audio(self.calls.offered) {
             Ok(p) => p,
             Err(message) => return self.refuse_incoming(&call_id, "audio", message).await,
         };
@@ -238,6 +260,24 @@ impl Engine {
                 accept_reply: None,
             },
         );
+    }
+
+    /// The audio of call number `n` (both directions count): the plan's factory, or the
+    /// devices' rings with the speaker's playout.
+    pub(super) fn call_audio(
+        &mut self,
+        n: u32,
+    ) -> Result<(crate::media::CallAudio, Option<crate::media::SharedPlayout>), String> {
+        match &mut self.audio {
+            Audio::PerCall(factory) => {
+                let factory = match factory.get_mut() {
+                    Ok(f) => f,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                factory(n).map(|a| (a, None))
+            }
+            Audio::Devices(devices) => devices.call_audio().map(|(a, p)| (a, Some(p))),
+        }
     }
 
     /// A call that cannot be taken here (no audio, unusable offer): say why, reject it so the

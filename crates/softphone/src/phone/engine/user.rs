@@ -64,10 +64,69 @@ impl Engine {
                     let _ = reply.send(Err(PhoneError::NoDevices));
                 }
             },
+            Command::PlaceCall {
+                conversation_id,
+                reply,
+            } => self.place_call(conversation_id, reply),
+            Command::RequestPermission {
+                conversation_id,
+                reply,
+            } => self.ask_about(&conversation_id, reply, |request_id, conversation_id| {
+                ClientMessage::RequestPermission(protocol::RequestPermission {
+                    request_id,
+                    conversation_id,
+                })
+            }),
+            Command::SendText {
+                conversation_id,
+                text,
+                reply,
+            } => {
+                let text = match protocol::MessageText::new(text) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        let _ = reply.send(Err(PhoneError::Invalid(format!("the text: {e}"))));
+                        return;
+                    }
+                };
+                self.ask_about(&conversation_id, reply, |request_id, conversation_id| {
+                    ClientMessage::SendText(protocol::SendText {
+                        request_id,
+                        conversation_id,
+                        text,
+                    })
+                });
+            }
             Command::ReconnectNow => self.signaling.reconnect_now(),
             Command::Shutdown { done } => {
                 // Handled by the loop; kept total for the match.
                 let _ = done.send(());
+            }
+        }
+    }
+
+    /// A request about a conversation whose reply is the answer (`request_permission`,
+    /// `send_text`).
+    fn ask_about(
+        &mut self,
+        conversation_id: &str,
+        reply: Reply,
+        build: impl FnOnce(protocol::RequestId, protocol::ConversationId) -> ClientMessage,
+    ) {
+        let conversation = match protocol::ConversationId::new(conversation_id) {
+            Ok(c) => c,
+            Err(e) => {
+                let message = format!("conversation id {conversation_id:?}: {e}");
+                let _ = reply.send(Err(PhoneError::Invalid(message)));
+                return;
+            }
+        };
+        match self.request(|request_id| build(request_id, conversation)) {
+            Ok(key) => {
+                self.pending.insert(key, Pending::Ask { reply });
+            }
+            Err(e) => {
+                let _ = reply.send(Err(e));
             }
         }
     }
