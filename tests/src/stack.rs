@@ -183,6 +183,70 @@ impl Stack {
         }
     }
 
+    /// `POST {wa-sim}/_sim{path}` with `body` (a customer writes, answers, replies...).
+    pub async fn sim_post(&self, path: &str, body: Value) -> Result<Value, String> {
+        let reply = self
+            .http
+            .post(format!("{}/_sim{path}", self.sim_url))
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| format!("wa-sim control API: {e}"))?;
+        let status = reply.status();
+        let value: Value = reply
+            .json()
+            .await
+            .map_err(|e| format!("wa-sim control API reply: {e}"))?;
+        if status.is_success() {
+            Ok(value)
+        } else {
+            Err(format!("wa-sim refused POST {path}: {status} {value}"))
+        }
+    }
+
+    /// `GET {wa-sim}/_sim{path}`.
+    pub async fn sim_get(&self, path: &str) -> Result<Value, String> {
+        self.http
+            .get(format!("{}/_sim{path}", self.sim_url))
+            .send()
+            .await
+            .map_err(|e| format!("wa-sim control API: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("wa-sim control API reply: {e}"))
+    }
+
+    /// `GET {platform}{path}` with `token` (REST: `/api/conversations`, `/api/calls`).
+    pub async fn platform_get(&self, path: &str, token: &str) -> Result<Value, String> {
+        self.http
+            .get(format!("{}{path}", self.platform_url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| format!("platform API: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("platform API reply: {e}"))
+    }
+
+    /// Runs an admin subcommand of `ringdesk-platform` (e.g. `conversation assign ...`) on
+    /// this stack's database; its stdout, or why it failed.
+    pub fn admin(&self, args: &[&str]) -> Result<String, String> {
+        let out = self
+            .platform_command()
+            .args(args)
+            .output()
+            .map_err(|e| format!("{args:?}: {e}"))?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(format!(
+                "{args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    }
+
     /// The platform's call records as `token`'s agent sees them (`GET /api/calls`).
     pub async fn calls(&self, token: &str) -> Result<Value, String> {
         self.http

@@ -10,81 +10,18 @@
 //! count), each bounded; nothing sleeps a fixed time before acting.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is the failure report
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::Instant;
+mod common;
 
-use ringdesk_e2e::stack::{Stack, WAIT};
+use std::process::{Command, Stdio};
+
+use common::{agent_run_to_exit, assert_near, dominant_hz_of_wav, AgentEvents};
+use ringdesk_e2e::stack::Stack;
 use ringdesk_e2e::{binary, Running};
 use serde_json::{json, Value};
 
 const CUSTOMER: &str = "14085551234";
 const CUSTOMER_HZ: f64 = 440.0;
 const AGENT_HZ: f64 = 1000.0;
-
-/// The agent's stdout, one parsed JSON event per line.
-struct AgentEvents(mpsc::Receiver<Value>);
-
-impl AgentEvents {
-    fn follow(running: &mut Running) -> Self {
-        let stdout = running.child.stdout.take().expect("agent stdout piped");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                eprintln!("agent: {line}");
-                if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                    if tx.send(v).is_err() {
-                        return;
-                    }
-                }
-            }
-        });
-        Self(rx)
-    }
-
-    /// Waits for the next event named `name` (earlier other events are skipped, errors fail).
-    fn wait_for(&self, name: &str) -> Value {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let event = self
-                .0
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("the agent never reported {name:?}"));
-            if event["event"] == name {
-                return event;
-            }
-            assert_ne!(
-                event["event"], "error",
-                "agent error while waiting for {name}: {event}"
-            );
-        }
-    }
-}
-
-fn dominant_hz_of_wav(path: &Path) -> (Option<f64>, usize) {
-    let mut reader = hound::WavReader::open(path).expect("the agent's recording is a WAV file");
-    assert_eq!(reader.spec().sample_rate, 48_000);
-    let samples: Vec<i16> = reader
-        .samples::<i16>()
-        .map(|s| s.expect("sample"))
-        .collect();
-    let tail = &samples[samples.len().saturating_sub(24_000)..];
-    (
-        wa_sim::audio::analysis::dominant_frequency_hz(tail, 48_000),
-        samples.len(),
-    )
-}
-
-fn assert_near(measured: Option<f64>, expected: f64, who: &str) {
-    let hz = measured.unwrap_or_else(|| panic!("{who}: no dominant frequency"));
-    assert!(
-        (hz - expected).abs() / expected < 0.02,
-        "{who}: {hz:.1} Hz, expected {expected} Hz"
-    );
-}
 
 /// The stack (wa-sim + platform) plus a headless agent, started and ready: the agent signed in
 /// with presence confirmed.
@@ -262,30 +199,6 @@ async fn media_continues_while_the_platform_is_down_and_the_agent_reconnects() {
     // ...and the customer keeps hearing the agent after the reconnect.
     let after = during["audio"]["packets_received"].as_u64().unwrap_or(0);
     stack.customer_heard(&call_id, after + 25).await.unwrap();
-}
-
-/// Runs `ringdesk-agent` with `args` to its exit (bounded) and returns its stdout events.
-async fn agent_run_to_exit(args: &[&str]) -> (bool, Vec<Value>) {
-    let agent_bin = binary("ringdesk-agent").unwrap_or_else(|e| panic!("{e}"));
-    let mut command = Command::new(agent_bin);
-    command
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let child = command.spawn().expect("agent starts");
-    let output = tokio::time::timeout(
-        WAIT,
-        tokio::task::spawn_blocking(move || child.wait_with_output()),
-    )
-    .await
-    .expect("the agent exits by itself")
-    .expect("join")
-    .expect("output");
-    let events = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
-    (output.status.success(), events)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

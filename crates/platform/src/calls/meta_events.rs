@@ -60,6 +60,7 @@ impl CallMachine {
             customer_name: parts.customer.profile_name.clone(),
             status: CallStatus::Ringing,
             offered_at: millis(now),
+            placed_by: None,
         }));
         let window = chrono::TimeDelta::from_std(self.settings.timers.accept_window)
             .unwrap_or(chrono::TimeDelta::MAX);
@@ -211,6 +212,7 @@ impl CallMachine {
                     customer_name: parts.customer.profile_name,
                     status: CallStatus::Ringing,
                     offered_at: millis(facts.event_at.unwrap_or(now)),
+                    placed_by: None,
                 }));
                 out.finish(&call_id, end_by_customer(false));
             }

@@ -211,6 +211,7 @@ impl CallMachine {
                 customer_name: call.customer.profile_name.clone(),
                 status: CallStatus::Ringing,
                 offered_at: millis(call.offered_at),
+                placed_by: Some(agent_id.clone()),
             })
         };
         let meta_id = match result {

@@ -229,6 +229,7 @@ mod tests {
             customer_name: Some("Ana".into()),
             status: CallStatus::Ringing,
             offered_at: 1_000,
+            placed_by: None,
         }
     }
 

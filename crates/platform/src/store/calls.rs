@@ -23,6 +23,8 @@ pub struct NewCall {
     pub customer_name: Option<String>,
     pub status: CallStatus,
     pub offered_at: i64,
+    /// The agent who placed a business-initiated call (`None` for inbound calls).
+    pub placed_by: Option<String>,
 }
 
 type OnCallTuple = (
@@ -284,7 +286,7 @@ impl Store {
         }
         if let Some(agent) = &query.agent {
             push(
-                " AND (c.answered_by = $? OR EXISTS (SELECT 1 FROM call_rings q \
+                " AND (c.answered_by = $? OR c.placed_by = $? OR EXISTS (SELECT 1 FROM call_rings q \
                  WHERE q.call_id = c.id AND q.agent_id = $?))",
                 Bind::Text(agent.as_str().to_owned()),
                 &mut conditions,
@@ -407,8 +409,8 @@ pub(crate) async fn insert_call(
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "INSERT INTO calls (id, direction, channel, phone_number_id, business_number, \
-         customer_number, customer_name, status, offered_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
+         customer_number, customer_name, status, offered_at, updated_at, placed_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
     )
     .bind(&call.id)
     .bind(name_of(&call.direction))
@@ -420,6 +422,7 @@ pub(crate) async fn insert_call(
     .bind(name_of(&call.status))
     .bind(call.offered_at)
     .bind(now_ms())
+    .bind(&call.placed_by)
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -582,7 +585,7 @@ fn visibility_filter(visibility: &Visibility, first: usize) -> (String, Vec<Bind
         Visibility::All => (String::new(), Vec::new()),
         Visibility::Own(agent_id) => (
             format!(
-                " AND (c.answered_by = ${first} OR EXISTS (SELECT 1 FROM call_rings r \
+                " AND (c.answered_by = ${first} OR c.placed_by = ${first} OR EXISTS (SELECT 1 FROM call_rings r \
                  WHERE r.call_id = c.id AND r.agent_id = ${first}))"
             ),
             vec![Bind::Text(agent_id.clone())],
@@ -593,7 +596,7 @@ fn visibility_filter(visibility: &Visibility, first: usize) -> (String, Vec<Bind
         Visibility::Team(Some(team)) => (
             format!(
                 " AND EXISTS (SELECT 1 FROM agents a WHERE a.team = ${first} AND \
-                 (a.id = c.answered_by OR EXISTS (SELECT 1 FROM call_rings r \
+                 (a.id = c.answered_by OR a.id = c.placed_by OR EXISTS (SELECT 1 FROM call_rings r \
                  WHERE r.call_id = c.id AND r.agent_id = a.id)))"
             ),
             vec![Bind::Text(team.clone())],

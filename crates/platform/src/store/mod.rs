@@ -133,6 +133,13 @@ fn migrator() -> Migrator {
             Cow::Borrowed(include_str!("../../migrations/0003_permissions.sql")),
             false,
         ),
+        Migration::new(
+            4,
+            Cow::Borrowed("placed_by"),
+            MigrationType::Simple,
+            Cow::Borrowed(include_str!("../../migrations/0004_placed_by.sql")),
+            false,
+        ),
     ];
     Migrator {
         migrations: Cow::Owned(migrations),

@@ -76,7 +76,7 @@ async fn run(
         Action::RequestPermission { .. } => {
             phone.request_permission(&conversation_id).await?;
             Ok(Outcome::PermissionRequested {
-                customer: conversation.customer.number.to_string(),
+                customer: conversation.customer.number.as_str().to_owned(),
                 conversation_id,
             })
         }

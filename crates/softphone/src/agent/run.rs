@@ -138,7 +138,7 @@ fn translate(event: &PhoneEvent) -> (Option<Report>, Next) {
         ),
         PhoneEvent::PermissionChanged { permission } => (
             Some(Report::PermissionChanged {
-                customer: permission.customer_number.to_string(),
+                customer: permission.customer_number.as_str().to_owned(),
                 status: snake(&permission.status),
                 call_allowed: permission.call == protocol::rest::Verdict::Allowed,
                 expires_at: permission.expires_at.map(|t| t.to_rfc3339()),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use protocol::{ClientMessage, PlaceCall, RemoteAnswer, ReplyResult, Timestamp};
 
-use crate::call::{Call, CallEvent};
+use crate::call::{Call, CallEvent, Direction};
 use crate::clock::Clock;
 use crate::media::{MediaSession, MediaStack, SharedPlayout};
 use crate::phone::calls::{Note, PhoneCall};
@@ -226,20 +226,33 @@ impl Engine {
     }
 
     /// The customer's phone rings (`accepted_at` is `None`) or the customer picked up.
+    /// Only for calls this agent placed (an inbound call's own `accepted` is not news).
     pub(super) async fn remote_progress(&mut self, call_id: &str, accepted_at: Option<Timestamp>) {
-        let event = match accepted_at {
-            None => CallEvent::RemoteRinging,
-            Some(_) => CallEvent::RemoteAccepted,
-        };
-        // An inbound call's own `accepted` (or a late duplicate) is refused here: no event.
-        if self.calls.apply(call_id, event).is_none() {
+        let outbound = self
+            .calls
+            .by_id
+            .get(call_id)
+            .is_some_and(|c| c.call.direction() == Direction::Outbound);
+        if !outbound {
             return;
         }
         let call_id = call_id.to_owned();
-        self.emit(match accepted_at {
-            None => PhoneEvent::RemoteRinging { call_id },
-            Some(at) => PhoneEvent::RemoteAccepted { call_id, at },
-        })
-        .await;
+        match accepted_at {
+            None => {
+                // A late `ringing` after the pickup is refused by the machine: no event.
+                if self
+                    .calls
+                    .apply(&call_id, CallEvent::RemoteRinging)
+                    .is_some()
+                {
+                    self.emit(PhoneEvent::RemoteRinging { call_id }).await;
+                }
+            }
+            Some(at) => {
+                // `start_media` (just before) may have moved the call on already.
+                let _ = self.calls.apply(&call_id, CallEvent::RemoteAccepted);
+                self.emit(PhoneEvent::RemoteAccepted { call_id, at }).await;
+            }
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use protocol::{CallState, IncomingCall, ServerMessage};
 
-use crate::call::{Call, CallEvent, FailureCause};
+use crate::call::{Call, CallEvent, FailureCause, Phase};
 use crate::clock::Clock;
 use crate::media::{MediaSession, MediaStack};
 use crate::phone::calls::{Note, PhoneCall};
@@ -119,6 +119,15 @@ impl Engine {
             ServerMessage::StartMedia(start) => {
                 let call_id = start.call_id.to_string();
                 if let Some(entry) = self.calls.by_id.get_mut(&call_id) {
+                    // A call we placed: the platform starts media at Meta's ACCEPTED and says
+                    // `accepted` just after; the pickup is a fact from here on.
+                    let outbound = entry.call.direction() == crate::call::Direction::Outbound;
+                    if outbound
+                        && matches!(entry.call.phase(), Phase::Dialing | Phase::RemoteRinging)
+                    {
+                        let now = self.calls.clock.now();
+                        let _ = entry.call.apply(CallEvent::RemoteAccepted, now);
+                    }
                     entry.session.start_media();
                     entry.media_started = true;
                     let session = entry.session.clone();
