@@ -15,4 +15,5 @@ mod permissions;
 mod restart;
 mod ring_sequence;
 mod routing_config;
+mod serve_lock;
 mod webhook;
