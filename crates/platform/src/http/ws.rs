@@ -8,8 +8,10 @@
 //!
 //! The connection ends when the app closes it, when no frame arrives for the heartbeat timeout,
 //! when the agent signs in elsewhere (`session_replaced`), when a heartbeat finds the token
-//! revoked (`unauthorized`), or on shutdown; the switchboard is
-//! then told, so a ringing call moves on to the next agent.
+//! revoked (`unauthorized`), or on shutdown. The platform closes it with a WebSocket close code
+//! and reason ([`CloseReason`]) when the app does not read what it is sent (its bounded outbox
+//! is full: 1008). Either way the switchboard is then told, so a ringing call moves on to the
+//! next agent.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -18,17 +20,17 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use protocol::{
-    decode_client, encode, ClientMessage, ErrorCode, Pong, ProtocolError, Reply, ReplyResult,
+    decode_client, ClientMessage, ErrorCode, Pong, ProtocolError, Reply, ReplyResult,
     ServerMessage, HEARTBEAT_TIMEOUT_SECS, MAX_FRAME_BYTES,
 };
-use tokio::sync::mpsc;
 
 use super::auth::authenticate;
+use super::ws_writer::{self, CLOSE_DEADLINE};
 use super::AppState;
 use crate::store::agents::Agent;
-use crate::switchboard::{Command, Connection};
+use crate::switchboard::{outbox, Command, Connection, OUTBOX_CAPACITY};
 
 /// Read and write buffer size per agent socket (see `upgrade`).
 const SOCKET_BUFFER_BYTES: usize = 8 * 1024;
@@ -56,7 +58,8 @@ pub async fn upgrade(
 async fn run(state: AppState, agent: Agent, socket: WebSocket) {
     let agent_id = agent.id.clone();
     let connection_id = state.connection_ids.fetch_add(1, Ordering::Relaxed);
-    let (outbox, mut queued) = mpsc::unbounded_channel::<ServerMessage>();
+    let (outbox, queued) = outbox(OUTBOX_CAPACITY);
+    let mut close_requests = outbox.close_requests();
     let registered = state.switchboard.send(Command::Connected {
         agent,
         connection: Connection {
@@ -67,49 +70,35 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
     if !registered {
         return; // Shutting down.
     }
-    let (mut sink, mut stream) = socket.split();
-
-    let writer = tokio::spawn(async move {
-        while let Some(message) = queued.recv().await {
-            let replaced = matches!(&message, ServerMessage::Error(error) if error.code == ErrorCode::SessionReplaced);
-            match encode(&message) {
-                Ok(frame) => {
-                    if sink.send(Message::Text(frame.into())).await.is_err() {
-                        break;
-                    }
-                }
-                Err(error) => tracing::error!(%error, "could not encode a message for an app"),
-            }
-            if replaced {
-                break;
-            }
-        }
-        let _ = sink.close().await;
-    });
+    let (sink, mut stream) = socket.split();
+    let writer = tokio::spawn(ws_writer::write(sink, queued));
 
     let heartbeat = Duration::from_secs(u64::from(HEARTBEAT_TIMEOUT_SECS));
     let mut shutdown = state.shutdown.clone();
-    loop {
+    let closing = loop {
         let frame = tokio::select! {
+            biased;
+            reason = close_requests.requested() => break Some(reason),
+            _ = crate::server::stopped(&mut shutdown) => break None,
             frame = tokio::time::timeout(heartbeat, stream.next()) => frame,
-            _ = crate::server::stopped(&mut shutdown) => break,
         };
         let message = match frame {
             Err(_) => {
-                let _ = outbox.send(ServerMessage::Error(ProtocolError::new(
+                outbox.push(ServerMessage::Error(ProtocolError::new(
                     ErrorCode::HeartbeatTimeout,
                     format!("no frame for {HEARTBEAT_TIMEOUT_SECS} s; closing"),
                 )));
-                break;
+                break None;
             }
-            Ok(None) | Ok(Some(Err(_))) => break,
+            Ok(None) => break None,
+            Ok(Some(Err(_))) => break None,
             Ok(Some(Ok(message))) => message,
         };
         let text = match message {
             Message::Text(text) => text,
-            Message::Close(_) => break,
+            Message::Close(_) => break None,
             Message::Binary(_) => {
-                let _ = outbox.send(ServerMessage::Error(ProtocolError::new(
+                outbox.push(ServerMessage::Error(ProtocolError::new(
                     ErrorCode::MalformedJson,
                     "binary frames are not part of the protocol; send JSON text frames",
                 )));
@@ -123,13 +112,13 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
                 // connected (by `agent revoke`, another process) ends the session within one
                 // heartbeat interval.
                 if !still_valid(&state, &agent_id).await {
-                    let _ = outbox.send(ServerMessage::Error(ProtocolError::new(
+                    outbox.push(ServerMessage::Error(ProtocolError::new(
                         ErrorCode::Unauthorized,
                         "this agent's token was revoked; sign in again",
                     )));
-                    break;
+                    break None;
                 }
-                let _ = outbox.send(ServerMessage::Pong(Pong {
+                outbox.push(ServerMessage::Pong(Pong {
                     ping_id: ping.ping_id,
                 }));
             }
@@ -140,7 +129,7 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
                     message,
                 });
                 if !sent {
-                    break;
+                    break None;
                 }
             }
             Err(error) => {
@@ -151,20 +140,33 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
                     }),
                     None => ServerMessage::Error(error.to_protocol_error()),
                 };
-                let _ = outbox.send(refusal);
+                outbox.push(refusal);
             }
         }
-    }
+    };
 
     state.switchboard.send(Command::Disconnected {
         agent_id,
         connection_id,
     });
     drop(outbox);
-    // The writer ends once the switchboard drops its copy of the outbox (on Disconnected, or
-    // when it stops); do not let a stuck peer hold this task forever.
     let mut writer = writer;
-    if tokio::time::timeout(Duration::from_secs(2), &mut writer)
+    if closing.is_some() {
+        // The closing handshake: the writer sends the close frame; reading on (and dropping
+        // what arrives) until the peer's close frame lets the peer read ours before the TCP
+        // connection goes, instead of a reset that could discard it.
+        let _ = tokio::time::timeout(CLOSE_DEADLINE, async {
+            while let Some(Ok(frame)) = stream.next().await {
+                if matches!(frame, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
+    // The writer ends once the switchboard drops its copy of the outbox (on Disconnected, or
+    // when it stops), or after its close frame; do not let a stuck peer hold this task forever.
+    if tokio::time::timeout(CLOSE_DEADLINE, &mut writer)
         .await
         .is_err()
     {

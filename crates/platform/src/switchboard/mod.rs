@@ -21,9 +21,11 @@
 
 mod conversations;
 mod facts;
+mod outbox;
 mod outreach;
 mod webhooks;
 
+pub use outbox::{outbox, CloseReason, CloseRequests, Outbox, OutboxReceiver, OUTBOX_CAPACITY};
 pub use webhooks::WebhookBody;
 
 pub use conversations::reply_event;
@@ -49,12 +51,14 @@ pub const MAX_GRAPH_IN_FLIGHT: usize = 64;
 /// and, failing alone too, given up (about this many seconds of a failing store).
 pub const DEAD_LETTER_AFTER: u32 = 30;
 
-/// One agent's live WebSocket: messages pushed here are written to the socket in order.
+/// One agent's live WebSocket: messages pushed here are written to the socket in order. The
+/// outbox is bounded: an app that does not read gets its socket closed, never a stalled
+/// switchboard or unbounded memory ([`Outbox`]).
 #[derive(Debug, Clone)]
 pub struct Connection {
     /// Distinguishes a replaced connection from the current one.
     pub id: u64,
-    pub outbox: mpsc::UnboundedSender<ServerMessage>,
+    pub outbox: Outbox,
 }
 
 /// A request to the switchboard.
@@ -242,9 +246,9 @@ impl Switchboard {
                 let agent_id = agent.id.clone();
                 let connection_id = connection.id;
                 if let Some(previous) = self.connections.insert(agent_id, connection) {
-                    let _ = previous
+                    previous
                         .outbox
-                        .send(ServerMessage::Error(ProtocolError::new(
+                        .push(ServerMessage::Error(ProtocolError::new(
                             ErrorCode::SessionReplaced,
                             "this agent signed in on another connection; this one is closed",
                         )));
@@ -532,7 +536,11 @@ impl Switchboard {
 
     fn send_to(&self, agent_id: &str, message: ServerMessage) {
         if let Some(connection) = self.connections.get(agent_id) {
-            let _ = connection.outbox.send(message);
+            // A full outbox closes that socket (its app is not reading); its Disconnected
+            // follows from the socket task, like any other disconnect.
+            if !connection.outbox.push(message) {
+                tracing::debug!(agent_id, "message not queued for an agent's socket");
+            }
         }
     }
 }

@@ -17,3 +17,4 @@ mod ring_sequence;
 mod routing_config;
 mod serve_lock;
 mod webhook;
+mod ws_slow_reader;

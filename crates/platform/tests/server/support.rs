@@ -349,6 +349,21 @@ impl AgentSocket {
         }
     }
 
+    /// The next message from the platform, waiting up to `limit` (for a test whose event takes
+    /// longer than `WAIT` to come about on a loaded machine).
+    pub async fn recv_within(&mut self, limit: Duration) -> ServerMessage {
+        loop {
+            let frame = tokio::time::timeout(limit, self.stream.next())
+                .await
+                .expect("no message from the platform")
+                .expect("socket closed")
+                .expect("socket error");
+            if let Message::Text(text) = frame {
+                return decode_server(text.as_str()).expect("platform sent an undecodable frame");
+            }
+        }
+    }
+
     /// Sends one client message given as JSON fields (the `v` and `request_id` are added).
     pub async fn send(&mut self, mut fields: Value) -> String {
         self.next_request += 1;
