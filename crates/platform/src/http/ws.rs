@@ -10,7 +10,8 @@
 //! when the agent signs in elsewhere (`session_replaced`), when a heartbeat finds the token
 //! revoked (`unauthorized`), or on shutdown. The platform closes it with a WebSocket close code
 //! and reason ([`CloseReason`]) when the app does not read what it is sent (its bounded outbox
-//! is full: 1008). Either way the switchboard is then told, so a ringing call moves on to the
+//! is full: 1008) or sends a frame or message over [`MAX_FRAME_BYTES`] (1009, refused on the
+//! frame's declared length, before its payload is read). Either way the switchboard is then told, so a ringing call moves on to the
 //! next agent.
 
 use std::sync::atomic::Ordering;
@@ -30,7 +31,7 @@ use super::auth::authenticate;
 use super::ws_writer::{self, CLOSE_DEADLINE};
 use super::AppState;
 use crate::store::agents::Agent;
-use crate::switchboard::{outbox, Command, Connection, OUTBOX_CAPACITY};
+use crate::switchboard::{outbox, CloseReason, Command, Connection, OUTBOX_CAPACITY};
 
 /// Read and write buffer size per agent socket (see `upgrade`).
 const SOCKET_BUFFER_BYTES: usize = 8 * 1024;
@@ -51,6 +52,9 @@ pub async fn upgrade(
     upgrade
         .read_buffer_size(SOCKET_BUFFER_BYTES)
         .write_buffer_size(SOCKET_BUFFER_BYTES)
+        // Both limits: a frame's declared length is checked before its payload is buffered,
+        // so a client cannot make the platform hold 16 MiB (tungstenite's default) per frame.
+        .max_frame_size(MAX_FRAME_BYTES)
         .max_message_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| run(state, agent, socket))
 }
@@ -91,7 +95,17 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
                 break None;
             }
             Ok(None) => break None,
-            Ok(Some(Err(_))) => break None,
+            Ok(Some(Err(error))) => {
+                if too_large(error) {
+                    outbox.push(ServerMessage::Error(ProtocolError::new(
+                        ErrorCode::FrameTooLarge,
+                        format!("a frame or message over {MAX_FRAME_BYTES} bytes; closing"),
+                    )));
+                    outbox.close(CloseReason::FrameTooLarge);
+                    break Some(CloseReason::FrameTooLarge);
+                }
+                break None;
+            }
             Ok(Some(Ok(message))) => message,
         };
         let text = match message {
@@ -151,7 +165,8 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
     });
     drop(outbox);
     let mut writer = writer;
-    if closing.is_some() {
+    // Not after an oversized frame: reading on would buffer that frame's payload.
+    if closing.is_some_and(|reason| reason != CloseReason::FrameTooLarge) {
         // The closing handshake: the writer sends the close frame; reading on (and dropping
         // what arrives) until the peer's close frame lets the peer read ours before the TCP
         // connection goes, instead of a reset that could discard it.
@@ -172,6 +187,15 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
     {
         writer.abort();
     }
+}
+
+/// Whether a read failed because a frame or message was over the size limit.
+fn too_large(error: axum::Error) -> bool {
+    let error = error.into_inner();
+    matches!(
+        error.downcast_ref::<tungstenite::Error>(),
+        Some(tungstenite::Error::Capacity(_))
+    )
 }
 
 /// False once the agent is revoked (or deleted). A store error keeps the session: a database

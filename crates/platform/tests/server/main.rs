@@ -17,4 +17,5 @@ mod ring_sequence;
 mod routing_config;
 mod serve_lock;
 mod webhook;
+mod ws_frame_limit;
 mod ws_slow_reader;
