@@ -86,6 +86,12 @@ impl Platform {
             Switchboard::new(store.clone(), graph, settings.clone(), ring_timing);
         let heartbeat = switchboard.heartbeat();
         tasks.push(tokio::spawn(switchboard.run(commands, shutdown.clone())));
+        tasks.push(tokio::spawn(crate::switchboard::revocation::sweep(
+            store.clone(),
+            handle.clone(),
+            settings.revocation_check,
+            shutdown.clone(),
+        )));
 
         let wake = Arc::new(Notify::new());
         if settings.process_inbox {

@@ -7,11 +7,12 @@
 //! decoded is refused with its reason and the connection stays open.
 //!
 //! The connection ends when the app closes it, when no frame arrives for the heartbeat timeout,
-//! when the agent signs in elsewhere (`session_replaced`), when a heartbeat finds the token
-//! revoked (`unauthorized`), or on shutdown. The platform closes it with a WebSocket close code
-//! and reason ([`CloseReason`]) when the app does not read what it is sent (its bounded outbox
-//! is full: 1008) or sends a frame or message over [`MAX_FRAME_BYTES`] (1009, refused on the
-//! frame's declared length, before its payload is read). Either way the switchboard is then told, so a ringing call moves on to the
+//! when the agent signs in elsewhere (`session_replaced`), or on shutdown. The platform closes it
+//! with a WebSocket close code and reason ([`CloseReason`]) when the app does not read what it
+//! is sent (its bounded outbox is full: 1008), sends a frame or message over [`MAX_FRAME_BYTES`]
+//! (1009, refused on the frame's declared length, before its payload is read), or its token was
+//! revoked (`unauthorized`, then 1008; found by the switchboard's periodic sweep, whatever the
+//! app sends). Either way the switchboard is then told, so a ringing call moves on to the
 //! next agent.
 
 use std::sync::atomic::Ordering;
@@ -121,17 +122,9 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
             Message::Ping(_) | Message::Pong(_) => continue,
         };
         match decode_client(text.as_str()) {
+            // Answered here, from memory: a ping costs no store query. Revocation is found by
+            // the switchboard's sweep instead, whatever the app sends (`switchboard::revocation`).
             Ok(ClientMessage::Ping(ping)) => {
-                // Heartbeats double as the revocation check: a token revoked while the app is
-                // connected (by `agent revoke`, another process) ends the session within one
-                // heartbeat interval.
-                if !still_valid(&state, &agent_id).await {
-                    outbox.push(ServerMessage::Error(ProtocolError::new(
-                        ErrorCode::Unauthorized,
-                        "this agent's token was revoked; sign in again",
-                    )));
-                    break None;
-                }
                 outbox.push(ServerMessage::Pong(Pong {
                     ping_id: ping.ping_id,
                 }));
@@ -196,17 +189,4 @@ fn too_large(error: axum::Error) -> bool {
         error.downcast_ref::<tungstenite::Error>(),
         Some(tungstenite::Error::Capacity(_))
     )
-}
-
-/// False once the agent is revoked (or deleted). A store error keeps the session: a database
-/// hiccup must not sign everyone out.
-async fn still_valid(state: &AppState, agent_id: &str) -> bool {
-    match state.store.agent_by_id(agent_id).await {
-        Ok(Some(agent)) => agent.revoked_at.is_none(),
-        Ok(None) => false,
-        Err(error) => {
-            tracing::warn!(%error, "revocation check failed; keeping the session");
-            true
-        }
-    }
 }

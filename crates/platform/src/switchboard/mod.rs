@@ -23,6 +23,7 @@ mod conversations;
 mod facts;
 mod outbox;
 mod outreach;
+pub mod revocation;
 mod webhooks;
 
 pub use outbox::{outbox, CloseReason, CloseRequests, Outbox, OutboxReceiver, OUTBOX_CAPACITY};
@@ -97,6 +98,8 @@ pub enum Command {
     },
     /// A permission request or text to a customer is done.
     OutreachDone(Box<outreach::OutreachDone>),
+    /// These agents are revoked: close their sockets (see [`revocation`]).
+    Revoked { agent_ids: Vec<String> },
 }
 
 /// A cheap, cloneable way to send commands to the switchboard.
@@ -282,6 +285,7 @@ impl Switchboard {
                 message,
             } => self.app_message(agent_id, connection_id, message).await,
             Command::OutreachDone(done) => self.outreach_done(*done).await,
+            Command::Revoked { agent_ids } => self.close_revoked(&agent_ids),
             Command::Timer(timer) => self.input(Input::Timer(timer)).await,
             Command::GraphDone {
                 call_id,
@@ -532,6 +536,25 @@ impl Switchboard {
                 result,
             });
         });
+    }
+
+    /// Closes the sockets of these (revoked) agents that are connected: `unauthorized`, then
+    /// close code 1008. Their Disconnected follows from the socket tasks.
+    fn close_revoked(&self, agent_ids: &[String]) {
+        for agent_id in agent_ids {
+            let Some(connection) = self.connections.get(agent_id) else {
+                continue;
+            };
+            connection
+                .outbox
+                .push(ServerMessage::Error(ProtocolError::new(
+                    ErrorCode::Unauthorized,
+                    "this agent's token was revoked; sign in again",
+                )));
+            if connection.outbox.close(CloseReason::TokenRevoked) {
+                tracing::info!(agent_id, "closing a revoked agent's socket");
+            }
+        }
     }
 
     fn send_to(&self, agent_id: &str, message: ServerMessage) {

@@ -18,4 +18,5 @@ mod routing_config;
 mod serve_lock;
 mod webhook;
 mod ws_frame_limit;
+mod ws_revocation;
 mod ws_slow_reader;

@@ -405,6 +405,38 @@ impl AgentSocket {
         }
     }
 
+    /// Sends a WebSocket-level ping frame (not the protocol's `ping` message).
+    pub async fn send_websocket_ping(&mut self) {
+        self.stream
+            .send(Message::Ping(b"are you there".to_vec().into()))
+            .await
+            .unwrap();
+    }
+
+    /// Reads until the platform's close frame: the messages before it, and the frame (`None`
+    /// if it carried no code). Panics if the connection ends without one.
+    pub async fn until_close(
+        &mut self,
+    ) -> (
+        Vec<ServerMessage>,
+        Option<tokio_tungstenite::tungstenite::protocol::CloseFrame>,
+    ) {
+        let mut messages = Vec::new();
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("the platform neither sent nor closed");
+            match frame {
+                Some(Ok(Message::Text(text))) => messages.push(
+                    decode_server(text.as_str()).expect("platform sent an undecodable frame"),
+                ),
+                Some(Ok(Message::Close(frame))) => return (messages, frame),
+                Some(Ok(_)) => {}
+                other => panic!("the connection ended without a close frame: {other:?}"),
+            }
+        }
+    }
+
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;
     }
