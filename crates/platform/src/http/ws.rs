@@ -173,11 +173,14 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
         .await;
     }
     // The writer ends once the switchboard drops its copy of the outbox (on Disconnected, or
-    // when it stops), or after its close frame; do not let a stuck peer hold this task forever.
-    if tokio::time::timeout(CLOSE_DEADLINE, &mut writer)
-        .await
-        .is_err()
-    {
+    // when it stops), or after its close frame (which has CLOSE_DEADLINE); do not let a stuck
+    // peer hold this task forever, nor a shutdown longer than it used to.
+    let bound = if closing.is_some() {
+        CLOSE_DEADLINE
+    } else {
+        Duration::from_secs(2)
+    };
+    if tokio::time::timeout(bound, &mut writer).await.is_err() {
         writer.abort();
     }
 }
