@@ -3,9 +3,10 @@
 //!
 //! Invariants:
 //! - a close request ([`CloseReason`]) is obeyed even while a write is stuck on a peer that does
-//!   not read: the stuck write is abandoned, and the close frame (with the reason's code) is
-//!   given [`CLOSE_DEADLINE`] to go out; then the writer ends, and the socket task drops the
-//!   connection;
+//!   not read: the stuck write is abandoned (for a reason that flushes, the write in progress
+//!   finishes first, so queued messages stay in order), and the close frame (with the reason's
+//!   code) is given [`CLOSE_DEADLINE`] to go out; then the writer ends, and the socket task
+//!   drops the connection (bounding a write that never finishes, too);
 //! - without a close request the writer ends when every sender of the outbox is gone (the
 //!   switchboard dropped the connection) or after sending `session_replaced`.
 
@@ -45,11 +46,12 @@ pub async fn write(mut sink: Sink, mut outbox: OutboxReceiver) -> Option<CloseRe
         let Some(frame) = text_frame(&message) else {
             continue;
         };
-        // The send waits for as long as the peer leaves its TCP window shut; a close request
-        // must not wait behind it.
+        // The send waits for as long as the peer leaves its TCP window shut; a close for a
+        // peer that does not read must not wait behind it. A close that flushes lets this
+        // message go first (it may be the error that says why), then closes on the next turn.
         let sent = tokio::select! {
             biased;
-            reason = outbox.closing.requested() => Err(reason),
+            reason = outbox.closing.requested_without_flush() => Err(reason),
             sent = sink.send(frame) => Ok(sent),
         };
         let sent = match sent {

@@ -136,6 +136,17 @@ impl CloseRequests {
     pub async fn requested(&mut self) -> CloseReason {
         wait_for_close(&mut self.0).await
     }
+
+    /// Resolves once a close was asked for whose reason does not flush the queue (a message
+    /// being written may be abandoned for it); never for one that flushes, as the first reason
+    /// is the last.
+    pub async fn requested_without_flush(&mut self) -> CloseReason {
+        let reason = self.requested().await;
+        if reason.flushes_queue() {
+            std::future::pending::<()>().await;
+        }
+        reason
+    }
 }
 
 /// Resolves with the close reason; never, if every sender is gone without one (the socket is
@@ -178,6 +189,26 @@ mod tests {
         assert_eq!(receiver.messages.recv().await, Some(pong(1)));
         assert_eq!(receiver.messages.recv().await, Some(pong(2)));
         assert!(receiver.messages.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn only_a_reason_that_does_not_flush_cuts_a_write_short() {
+        let (revoked, mut revoked_receiver) = outbox(4);
+        revoked.close(CloseReason::TokenRevoked);
+        // Polled once with the reason already set: still pending.
+        let mut cut = std::pin::pin!(revoked_receiver.closing.requested_without_flush());
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(
+            std::future::Future::poll(cut.as_mut(), &mut context).is_pending(),
+            "a flushing close lets the write finish"
+        );
+
+        let (slow, mut slow_receiver) = outbox(4);
+        slow.close(CloseReason::TooSlow);
+        assert_eq!(
+            slow_receiver.closing.requested_without_flush().await,
+            CloseReason::TooSlow
+        );
     }
 
     #[tokio::test]
