@@ -6,6 +6,10 @@
 //! processor finishes the body it is applying (or leaves it pending, which is safe), and the
 //! switchboard stops after its current command. [`Platform::shutdown`] then waits for every task
 //! and closes the database pool, so the last writes are committed before the process exits.
+//!
+//! A platform holds the database's [`ServeLock`] from before it opens the store until after it
+//! has closed it, so a second `serve` on the same database refuses to start (admin commands do
+//! not lock).
 
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
@@ -18,12 +22,16 @@ use tokio::task::JoinHandle;
 use crate::config::Settings;
 use crate::graph::{Graph, GraphFailure, MetaGraph};
 use crate::http::{router, AppState};
+use crate::store::serve_lock::{ServeLock, ServeLockError};
 use crate::store::{Store, StoreError};
 use crate::switchboard::Switchboard;
 
 /// Why the platform could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// Another platform serves this database (or the lock could not be taken).
+    #[error(transparent)]
+    Locked(#[from] ServeLockError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot listen on {addr}: {source}")]
@@ -49,6 +57,8 @@ pub struct Platform {
     stop: watch::Sender<bool>,
     processed: watch::Receiver<u64>,
     tasks: Vec<JoinHandle<()>>,
+    /// Held for the platform's life; `None` for an in-memory database.
+    serve_lock: Option<ServeLock>,
 }
 
 impl Platform {
@@ -64,6 +74,7 @@ impl Platform {
         graph: Arc<dyn Graph>,
     ) -> Result<Self, StartError> {
         let settings = Arc::new(settings);
+        let serve_lock = ServeLock::acquire(&settings.database_url)?;
         let store = Store::open(&settings.database_url).await?;
         let (stop, shutdown) = watch::channel(false);
         let (processed_tx, processed) = watch::channel(0u64);
@@ -75,6 +86,12 @@ impl Platform {
             Switchboard::new(store.clone(), graph, settings.clone(), ring_timing);
         let heartbeat = switchboard.heartbeat();
         tasks.push(tokio::spawn(switchboard.run(commands, shutdown.clone())));
+        tasks.push(tokio::spawn(crate::switchboard::revocation::sweep(
+            store.clone(),
+            handle.clone(),
+            settings.revocation_check,
+            shutdown.clone(),
+        )));
 
         let wake = Arc::new(Notify::new());
         if settings.process_inbox {
@@ -126,6 +143,7 @@ impl Platform {
             stop,
             processed,
             tasks,
+            serve_lock,
         })
     }
 
@@ -145,12 +163,14 @@ impl Platform {
         let _ = processed.wait_for(|done| *done >= count).await;
     }
 
-    /// Stops every task, waits for them, and closes the database.
+    /// Stops every task, waits for them, closes the database, then releases the database lock
+    /// (so a server started after this returns finds it free).
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         for task in self.tasks {
             let _ = task.await;
         }
         self.store.close().await;
+        drop(self.serve_lock);
     }
 }

@@ -22,6 +22,10 @@
 //!   silence as a dead connection.
 //! - The first platform message on every connection is `hello`, a full snapshot, so a
 //!   reconnect needs no replay.
+//! - The platform may end a connection with a WebSocket close code and reason: 1008 when the
+//!   app does not read what it is sent ("too slow reading") or its token was revoked ("token
+//!   revoked", after an `unauthorized` error), 1009 for a frame or message over
+//!   [`MAX_FRAME_BYTES`] ("frame too large", after a `frame_too_large` error).
 //!
 //! Decoding ([`decode_client`], [`decode_server`]) never panics; bad input gives a
 //! [`DecodeError`] that says what was wrong.

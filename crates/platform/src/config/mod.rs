@@ -50,6 +50,8 @@ pub enum ConfigError {
     HalfNumber { set: &'static str },
     #[error("no data directory: set RINGDESK_DATABASE_URL, or HOME / XDG_DATA_HOME")]
     NoDataDir,
+    #[error("{key} is invalid: {reason}")]
+    Invalid { key: &'static str, reason: String },
     #[error("number {phone_number_id}: {reason}")]
     Number {
         phone_number_id: String,
@@ -164,6 +166,9 @@ pub struct Settings {
     /// When false, webhooks are stored in the inbox but not processed. Only for tests that prove
     /// the inbox survives a stop before processing.
     pub process_inbox: bool,
+    /// How often the platform looks for agents revoked while connected, to close their sockets
+    /// (`revocation_check_ms`, default 5 s; never zero).
+    pub revocation_check: Duration,
 }
 
 /// The TOML file's shape; every key optional.
@@ -185,7 +190,12 @@ struct FileSettings {
     auto_responder: Option<AutoResponder>,
     webhook_body_limit: Option<usize>,
     process_inbox: Option<bool>,
+    revocation_check_ms: Option<u64>,
 }
+
+/// Default interval of the revoked-agent sweep: a revoked app is signed out within seconds,
+/// for one small query per interval for the whole platform.
+pub const DEFAULT_REVOCATION_CHECK: Duration = Duration::from_secs(5);
 
 /// Default webhook body limit: Meta batches at most 1000 updates; 1 MiB is ample for calls.
 pub const DEFAULT_WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
@@ -320,7 +330,15 @@ impl Settings {
                 .webhook_body_limit
                 .unwrap_or(DEFAULT_WEBHOOK_BODY_LIMIT),
             process_inbox: file.process_inbox.unwrap_or(true),
+            revocation_check: ms(file.revocation_check_ms, DEFAULT_REVOCATION_CHECK),
         };
+        if settings.revocation_check.is_zero() {
+            return Err(ConfigError::Invalid {
+                key: "revocation_check_ms",
+                reason: "must be at least 1 (milliseconds between checks for revoked agents)"
+                    .into(),
+            });
+        }
         // Refuse bad call hours or timers now, with the reason, rather than at the first call.
         ring_timing(&settings.timers).map_err(|reason| ConfigError::Number {
             phone_number_id: "(all)".into(),

@@ -142,3 +142,18 @@ fn call_operators_exclusions_and_callback_permission_are_read_per_number() {
     assert!(second.allows("carol"), "no call_operators: everyone");
     assert!(!second.excludes("carol"));
 }
+
+#[test]
+fn the_revocation_sweep_interval_defaults_to_5_s_and_is_never_zero() {
+    let home = env(&[("HOME", "/home/a")]);
+    let settings = Settings::from_toml("", &home).expect("defaults");
+    assert_eq!(settings.revocation_check, DEFAULT_REVOCATION_CHECK);
+    assert_eq!(DEFAULT_REVOCATION_CHECK, Duration::from_secs(5));
+    let settings = Settings::from_toml("revocation_check_ms = 250", &home).expect("settings");
+    assert_eq!(settings.revocation_check, Duration::from_millis(250));
+    let refused = Settings::from_toml("revocation_check_ms = 0", &home).unwrap_err();
+    assert!(
+        refused.to_string().contains("revocation_check_ms"),
+        "{refused}"
+    );
+}

@@ -5,6 +5,7 @@ mod auth;
 mod health;
 mod webhook;
 mod ws;
+mod ws_writer;
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;

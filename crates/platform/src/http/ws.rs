@@ -7,9 +7,13 @@
 //! decoded is refused with its reason and the connection stays open.
 //!
 //! The connection ends when the app closes it, when no frame arrives for the heartbeat timeout,
-//! when the agent signs in elsewhere (`session_replaced`), when a heartbeat finds the token
-//! revoked (`unauthorized`), or on shutdown; the switchboard is
-//! then told, so a ringing call moves on to the next agent.
+//! when the agent signs in elsewhere (`session_replaced`), or on shutdown. The platform closes it
+//! with a WebSocket close code and reason ([`CloseReason`]) when the app does not read what it
+//! is sent (its bounded outbox is full: 1008), sends a frame or message over [`MAX_FRAME_BYTES`]
+//! (1009, refused on the frame's declared length, before its payload is read), or its token was
+//! revoked (`unauthorized`, then 1008; found by the switchboard's periodic sweep, whatever the
+//! app sends). Either way the switchboard is then told, so a ringing call moves on to the
+//! next agent.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -18,17 +22,17 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use protocol::{
-    decode_client, encode, ClientMessage, ErrorCode, Pong, ProtocolError, Reply, ReplyResult,
+    decode_client, ClientMessage, ErrorCode, Pong, ProtocolError, Reply, ReplyResult,
     ServerMessage, HEARTBEAT_TIMEOUT_SECS, MAX_FRAME_BYTES,
 };
-use tokio::sync::mpsc;
 
 use super::auth::authenticate;
+use super::ws_writer::{self, CLOSE_DEADLINE};
 use super::AppState;
 use crate::store::agents::Agent;
-use crate::switchboard::{Command, Connection};
+use crate::switchboard::{outbox, CloseReason, Command, Connection, OUTBOX_CAPACITY};
 
 /// Read and write buffer size per agent socket (see `upgrade`).
 const SOCKET_BUFFER_BYTES: usize = 8 * 1024;
@@ -49,6 +53,9 @@ pub async fn upgrade(
     upgrade
         .read_buffer_size(SOCKET_BUFFER_BYTES)
         .write_buffer_size(SOCKET_BUFFER_BYTES)
+        // Both limits: a frame's declared length is checked before its payload is buffered,
+        // so a client cannot make the platform hold 16 MiB (tungstenite's default) per frame.
+        .max_frame_size(MAX_FRAME_BYTES)
         .max_message_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| run(state, agent, socket))
 }
@@ -56,7 +63,8 @@ pub async fn upgrade(
 async fn run(state: AppState, agent: Agent, socket: WebSocket) {
     let agent_id = agent.id.clone();
     let connection_id = state.connection_ids.fetch_add(1, Ordering::Relaxed);
-    let (outbox, mut queued) = mpsc::unbounded_channel::<ServerMessage>();
+    let (outbox, queued) = outbox(OUTBOX_CAPACITY);
+    let mut close_requests = outbox.close_requests();
     let registered = state.switchboard.send(Command::Connected {
         agent,
         connection: Connection {
@@ -67,49 +75,45 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
     if !registered {
         return; // Shutting down.
     }
-    let (mut sink, mut stream) = socket.split();
-
-    let writer = tokio::spawn(async move {
-        while let Some(message) = queued.recv().await {
-            let replaced = matches!(&message, ServerMessage::Error(error) if error.code == ErrorCode::SessionReplaced);
-            match encode(&message) {
-                Ok(frame) => {
-                    if sink.send(Message::Text(frame.into())).await.is_err() {
-                        break;
-                    }
-                }
-                Err(error) => tracing::error!(%error, "could not encode a message for an app"),
-            }
-            if replaced {
-                break;
-            }
-        }
-        let _ = sink.close().await;
-    });
+    let (sink, mut stream) = socket.split();
+    let writer = tokio::spawn(ws_writer::write(sink, queued));
 
     let heartbeat = Duration::from_secs(u64::from(HEARTBEAT_TIMEOUT_SECS));
     let mut shutdown = state.shutdown.clone();
-    loop {
+    let closing = loop {
         let frame = tokio::select! {
+            biased;
+            reason = close_requests.requested() => break Some(reason),
+            _ = crate::server::stopped(&mut shutdown) => break None,
             frame = tokio::time::timeout(heartbeat, stream.next()) => frame,
-            _ = crate::server::stopped(&mut shutdown) => break,
         };
         let message = match frame {
             Err(_) => {
-                let _ = outbox.send(ServerMessage::Error(ProtocolError::new(
+                outbox.push(ServerMessage::Error(ProtocolError::new(
                     ErrorCode::HeartbeatTimeout,
                     format!("no frame for {HEARTBEAT_TIMEOUT_SECS} s; closing"),
                 )));
-                break;
+                break None;
             }
-            Ok(None) | Ok(Some(Err(_))) => break,
+            Ok(None) => break None,
+            Ok(Some(Err(error))) => {
+                if too_large(error) {
+                    outbox.push(ServerMessage::Error(ProtocolError::new(
+                        ErrorCode::FrameTooLarge,
+                        format!("a frame or message over {MAX_FRAME_BYTES} bytes; closing"),
+                    )));
+                    outbox.close(CloseReason::FrameTooLarge);
+                    break Some(CloseReason::FrameTooLarge);
+                }
+                break None;
+            }
             Ok(Some(Ok(message))) => message,
         };
         let text = match message {
             Message::Text(text) => text,
-            Message::Close(_) => break,
+            Message::Close(_) => break None,
             Message::Binary(_) => {
-                let _ = outbox.send(ServerMessage::Error(ProtocolError::new(
+                outbox.push(ServerMessage::Error(ProtocolError::new(
                     ErrorCode::MalformedJson,
                     "binary frames are not part of the protocol; send JSON text frames",
                 )));
@@ -118,18 +122,10 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
             Message::Ping(_) | Message::Pong(_) => continue,
         };
         match decode_client(text.as_str()) {
+            // Answered here, from memory: a ping costs no store query. Revocation is found by
+            // the switchboard's sweep instead, whatever the app sends (`switchboard::revocation`).
             Ok(ClientMessage::Ping(ping)) => {
-                // Heartbeats double as the revocation check: a token revoked while the app is
-                // connected (by `agent revoke`, another process) ends the session within one
-                // heartbeat interval.
-                if !still_valid(&state, &agent_id).await {
-                    let _ = outbox.send(ServerMessage::Error(ProtocolError::new(
-                        ErrorCode::Unauthorized,
-                        "this agent's token was revoked; sign in again",
-                    )));
-                    break;
-                }
-                let _ = outbox.send(ServerMessage::Pong(Pong {
+                outbox.push(ServerMessage::Pong(Pong {
                     ping_id: ping.ping_id,
                 }));
             }
@@ -140,7 +136,7 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
                     message,
                 });
                 if !sent {
-                    break;
+                    break None;
                 }
             }
             Err(error) => {
@@ -151,36 +147,49 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
                     }),
                     None => ServerMessage::Error(error.to_protocol_error()),
                 };
-                let _ = outbox.send(refusal);
+                outbox.push(refusal);
             }
         }
-    }
+    };
 
     state.switchboard.send(Command::Disconnected {
         agent_id,
         connection_id,
     });
     drop(outbox);
-    // The writer ends once the switchboard drops its copy of the outbox (on Disconnected, or
-    // when it stops); do not let a stuck peer hold this task forever.
     let mut writer = writer;
-    if tokio::time::timeout(Duration::from_secs(2), &mut writer)
-        .await
-        .is_err()
-    {
+    // Not after an oversized frame: reading on would buffer that frame's payload.
+    if closing.is_some_and(|reason| reason != CloseReason::FrameTooLarge) {
+        // The closing handshake: the writer sends the close frame; reading on (and dropping
+        // what arrives) until the peer's close frame lets the peer read ours before the TCP
+        // connection goes, instead of a reset that could discard it.
+        let _ = tokio::time::timeout(CLOSE_DEADLINE, async {
+            while let Some(Ok(frame)) = stream.next().await {
+                if matches!(frame, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
+    // The writer ends once the switchboard drops its copy of the outbox (on Disconnected, or
+    // when it stops), or after its close frame (which has CLOSE_DEADLINE); do not let a stuck
+    // peer hold this task forever, nor a shutdown longer than it used to.
+    let bound = if closing.is_some() {
+        CLOSE_DEADLINE
+    } else {
+        Duration::from_secs(2)
+    };
+    if tokio::time::timeout(bound, &mut writer).await.is_err() {
         writer.abort();
     }
 }
 
-/// False once the agent is revoked (or deleted). A store error keeps the session: a database
-/// hiccup must not sign everyone out.
-async fn still_valid(state: &AppState, agent_id: &str) -> bool {
-    match state.store.agent_by_id(agent_id).await {
-        Ok(Some(agent)) => agent.revoked_at.is_none(),
-        Ok(None) => false,
-        Err(error) => {
-            tracing::warn!(%error, "revocation check failed; keeping the session");
-            true
-        }
-    }
+/// Whether a read failed because a frame or message was over the size limit.
+fn too_large(error: axum::Error) -> bool {
+    let error = error.into_inner();
+    matches!(
+        error.downcast_ref::<tungstenite::Error>(),
+        Some(tungstenite::Error::Capacity(_))
+    )
 }

@@ -179,6 +179,15 @@ impl Store {
         rows.into_iter().map(agent_from_row).collect()
     }
 
+    /// The ids of every revoked agent (for the sweep that closes their open sockets).
+    pub async fn revoked_agent_ids(&self) -> Result<Vec<String>, StoreError> {
+        let ids: Vec<(String,)> =
+            sqlx::query_as("SELECT id FROM agents WHERE revoked_at IS NOT NULL")
+                .fetch_all(self.pool())
+                .await?;
+        Ok(ids.into_iter().map(|(id,)| id).collect())
+    }
+
     /// Revokes the agent's token: it authenticates nothing from now on.
     pub async fn revoke_agent(&self, name: &str) -> Result<Agent, AgentError> {
         let done =

@@ -14,6 +14,7 @@ pub mod inbox;
 pub mod outreach;
 pub mod permissions;
 pub mod recovery;
+pub mod serve_lock;
 pub mod time;
 pub mod wire;
 

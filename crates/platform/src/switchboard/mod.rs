@@ -21,9 +21,12 @@
 
 mod conversations;
 mod facts;
+mod outbox;
 mod outreach;
+pub mod revocation;
 mod webhooks;
 
+pub use outbox::{outbox, CloseReason, CloseRequests, Outbox, OutboxReceiver, OUTBOX_CAPACITY};
 pub use webhooks::WebhookBody;
 
 pub use conversations::reply_event;
@@ -49,12 +52,14 @@ pub const MAX_GRAPH_IN_FLIGHT: usize = 64;
 /// and, failing alone too, given up (about this many seconds of a failing store).
 pub const DEAD_LETTER_AFTER: u32 = 30;
 
-/// One agent's live WebSocket: messages pushed here are written to the socket in order.
+/// One agent's live WebSocket: messages pushed here are written to the socket in order. The
+/// outbox is bounded: an app that does not read gets its socket closed, never a stalled
+/// switchboard or unbounded memory ([`Outbox`]).
 #[derive(Debug, Clone)]
 pub struct Connection {
     /// Distinguishes a replaced connection from the current one.
     pub id: u64,
-    pub outbox: mpsc::UnboundedSender<ServerMessage>,
+    pub outbox: Outbox,
 }
 
 /// A request to the switchboard.
@@ -93,6 +98,8 @@ pub enum Command {
     },
     /// A permission request or text to a customer is done.
     OutreachDone(Box<outreach::OutreachDone>),
+    /// These agents are revoked: close their sockets (see [`revocation`]).
+    Revoked { agent_ids: Vec<String> },
 }
 
 /// A cheap, cloneable way to send commands to the switchboard.
@@ -242,9 +249,9 @@ impl Switchboard {
                 let agent_id = agent.id.clone();
                 let connection_id = connection.id;
                 if let Some(previous) = self.connections.insert(agent_id, connection) {
-                    let _ = previous
+                    previous
                         .outbox
-                        .send(ServerMessage::Error(ProtocolError::new(
+                        .push(ServerMessage::Error(ProtocolError::new(
                             ErrorCode::SessionReplaced,
                             "this agent signed in on another connection; this one is closed",
                         )));
@@ -278,6 +285,7 @@ impl Switchboard {
                 message,
             } => self.app_message(agent_id, connection_id, message).await,
             Command::OutreachDone(done) => self.outreach_done(*done).await,
+            Command::Revoked { agent_ids } => self.close_revoked(&agent_ids),
             Command::Timer(timer) => self.input(Input::Timer(timer)).await,
             Command::GraphDone {
                 call_id,
@@ -530,9 +538,32 @@ impl Switchboard {
         });
     }
 
+    /// Closes the sockets of these (revoked) agents that are connected: `unauthorized`, then
+    /// close code 1008. Their Disconnected follows from the socket tasks.
+    fn close_revoked(&self, agent_ids: &[String]) {
+        for agent_id in agent_ids {
+            let Some(connection) = self.connections.get(agent_id) else {
+                continue;
+            };
+            connection
+                .outbox
+                .push(ServerMessage::Error(ProtocolError::new(
+                    ErrorCode::Unauthorized,
+                    "this agent's token was revoked; sign in again",
+                )));
+            if connection.outbox.close(CloseReason::TokenRevoked) {
+                tracing::info!(agent_id, "closing a revoked agent's socket");
+            }
+        }
+    }
+
     fn send_to(&self, agent_id: &str, message: ServerMessage) {
         if let Some(connection) = self.connections.get(agent_id) {
-            let _ = connection.outbox.send(message);
+            // A full outbox closes that socket (its app is not reading); its Disconnected
+            // follows from the socket task, like any other disconnect.
+            if !connection.outbox.push(message) {
+                tracing::debug!(agent_id, "message not queued for an agent's socket");
+            }
         }
     }
 }

@@ -49,9 +49,9 @@ async fn agent_add_prints_a_token_that_authenticates_the_websocket_until_revoked
     assert!(!listing.contains(&token), "the token is never shown again");
 
     let graph = FakeGraph::start().await;
-    let platform = platform::server::Platform::start(settings(&url, &graph.base_url))
-        .await
-        .unwrap();
+    let mut serving = settings(&url, &graph.base_url);
+    serving.revocation_check = std::time::Duration::from_millis(50);
+    let platform = platform::server::Platform::start(serving).await.unwrap();
     let base = format!("http://{}", platform.local_addr());
     let mut socket = AgentSocket::connect(&base, &token).await;
     match socket.recv().await {
@@ -62,14 +62,17 @@ async fn agent_add_prints_a_token_that_authenticates_the_websocket_until_revoked
     let revoked = platform_cli(&url, &["agent", "revoke", "--name", "carol"]);
     assert!(revoked.status.success());
     assert_eq!(AgentSocket::refused_status(&base, &token).await, 401);
-    // The socket opened before the revocation ends at its next heartbeat.
-    socket
-        .send_raw(r#"{"v": 1, "type": "ping", "ping_id": 1}"#)
-        .await;
-    match socket.recv().await {
-        ServerMessage::Error(error) => assert_eq!(error.code, protocol::ErrorCode::Unauthorized),
-        other => panic!("expected unauthorized, got {other:?}"),
-    }
+    // The socket opened before the revocation (by another process) is closed by the platform's
+    // revocation sweep: unauthorized, then 1008.
+    let (messages, close) = socket.until_close().await;
+    assert!(
+        messages.iter().any(|message| matches!(
+            message,
+            ServerMessage::Error(error) if error.code == protocol::ErrorCode::Unauthorized
+        )),
+        "{messages:?}"
+    );
+    assert_eq!(u16::from(close.expect("a close code").code), 1008);
     platform.shutdown().await;
 }
 

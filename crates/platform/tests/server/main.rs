@@ -15,4 +15,8 @@ mod permissions;
 mod restart;
 mod ring_sequence;
 mod routing_config;
+mod serve_lock;
 mod webhook;
+mod ws_frame_limit;
+mod ws_revocation;
+mod ws_slow_reader;

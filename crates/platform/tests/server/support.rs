@@ -349,6 +349,21 @@ impl AgentSocket {
         }
     }
 
+    /// The next message from the platform, waiting up to `limit` (for a test whose event takes
+    /// longer than `WAIT` to come about on a loaded machine).
+    pub async fn recv_within(&mut self, limit: Duration) -> ServerMessage {
+        loop {
+            let frame = tokio::time::timeout(limit, self.stream.next())
+                .await
+                .expect("no message from the platform")
+                .expect("socket closed")
+                .expect("socket error");
+            if let Message::Text(text) = frame {
+                return decode_server(text.as_str()).expect("platform sent an undecodable frame");
+            }
+        }
+    }
+
     /// Sends one client message given as JSON fields (the `v` and `request_id` are added).
     pub async fn send(&mut self, mut fields: Value) -> String {
         self.next_request += 1;
@@ -386,6 +401,38 @@ impl AgentSocket {
             match self.recv().await {
                 ServerMessage::Pong(pong) if pong.ping_id.0 == 777 => return before,
                 other => before.push(other),
+            }
+        }
+    }
+
+    /// Sends a WebSocket-level ping frame (not the protocol's `ping` message).
+    pub async fn send_websocket_ping(&mut self) {
+        self.stream
+            .send(Message::Ping(b"are you there".to_vec().into()))
+            .await
+            .unwrap();
+    }
+
+    /// Reads until the platform's close frame: the messages before it, and the frame (`None`
+    /// if it carried no code). Panics if the connection ends without one.
+    pub async fn until_close(
+        &mut self,
+    ) -> (
+        Vec<ServerMessage>,
+        Option<tokio_tungstenite::tungstenite::protocol::CloseFrame>,
+    ) {
+        let mut messages = Vec::new();
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("the platform neither sent nor closed");
+            match frame {
+                Some(Ok(Message::Text(text))) => messages.push(
+                    decode_server(text.as_str()).expect("platform sent an undecodable frame"),
+                ),
+                Some(Ok(Message::Close(frame))) => return (messages, frame),
+                Some(Ok(_)) => {}
+                other => panic!("the connection ended without a close frame: {other:?}"),
             }
         }
     }
