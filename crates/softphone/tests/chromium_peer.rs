@@ -8,7 +8,9 @@
 //! telephone-event/8000. Our `MediaSession` (1000 Hz tone) answers as Meta's rules ask (full
 //! ICE, controlling; DTLS client). Chromium records what it receives (AudioWorklet) and returns
 //! the samples; our sink records what Chromium sent. Both are checked by frequency with the
-//! same analysis as the wa-sim test. Every wait is on an event, bounded by a timeout.
+//! same analysis as the wa-sim test. A second test is the call the agent places: our offer
+//! (shaped for Meta), Chromium's answer (`setup:active`, so we are the DTLS server), audio
+//! checked the same way. Every wait is on an event, bounded by a timeout.
 //!
 //! Needs node and /usr/bin/chromium; installs playwright-core with `npm ci` when
 //! `tests/chromium/node_modules` is missing. Without them the test fails when
@@ -21,7 +23,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use softphone::media::{CallAudio, CapturedAudio, MediaStack, ToneSource, WebRtcStack};
+use softphone::media::{
+    CallAudio, CapturedAudio, MediaSession, MediaStack, ToneSource, WebRtcStack,
+};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::time::timeout;
@@ -129,71 +133,63 @@ impl Peer {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn agent_and_chromium_hear_each_others_tones() {
-    if let Some(why) = missing_tools() {
-        if std::env::var_os("RINGDESK_DESKTOP_TEST").is_some()
-            || std::env::var_os("RINGDESK_AUDIO_TEST").is_some()
-        {
-            panic!("the Chromium peer test cannot run: {why}");
-        }
-        eprintln!("skipped: {why} (set RINGDESK_AUDIO_TEST to make this a failure)");
-        return;
+/// `Some(why)` when the test must be skipped (and says why); panics when it must run.
+fn skip_reason() -> Option<String> {
+    let why = missing_tools()?;
+    if std::env::var_os("RINGDESK_DESKTOP_TEST").is_some()
+        || std::env::var_os("RINGDESK_AUDIO_TEST").is_some()
+    {
+        panic!("the Chromium peer test cannot run: {why}");
     }
+    eprintln!("skipped: {why} (set RINGDESK_AUDIO_TEST to make this a failure)");
+    Some(why)
+}
+
+/// Chromium as the customer, its microphone a 440 Hz WAV: the offerer, or (`answering`) the
+/// answerer of our offer. The temp dir holds the WAV and the browser profile.
+async fn start_peer(tmp: &Path, answering: bool) -> Peer {
     let script_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/chromium");
     npm_ci(&script_dir).await;
-
-    let tmp = tempfile::tempdir().unwrap();
-    let wav = tmp.path().join("customer-440hz.wav");
+    let wav = tmp.join("customer-440hz.wav");
     write_tone_wav(&wav, CUSTOMER_HZ, 30);
-    let profile = tmp.path().join("chromium-profile");
-    let mut child = Command::new("node")
+    let mut command = Command::new("node");
+    command
         .arg(script_dir.join("peer.mjs"))
         .arg("--wav")
         .arg(&wav)
         .arg("--user-data-dir")
-        .arg(&profile)
+        .arg(tmp.join("chromium-profile"));
+    if answering {
+        command.arg("--answer");
+    }
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
         .spawn()
         .expect("spawn node");
-    let mut peer = Peer {
+    Peer {
         stdin: child.stdin.take().unwrap(),
         stdout: BufReader::new(child.stdout.take().unwrap()).lines(),
         child,
-    };
+    }
+}
 
-    // The customer (Chromium) offers; our agent rings (prepare) and accepts (answer).
-    let offer = peer.expect("offer").await;
-    let offer = offer["sdp"].as_str().unwrap().to_owned();
-    eprintln!("Chromium's offer:\n{offer}");
-    assert!(!offer.contains("ice-lite"), "Chromium is a full ICE agent");
+/// The agent's call audio: a 1000 Hz tone out, what comes in captured.
+fn agent_audio() -> (CallAudio, CapturedAudio) {
     let heard = CapturedAudio::default();
     let audio = CallAudio {
         source: Box::new(ToneSource::new(AGENT_HZ, -20.0).unwrap()),
         sink: Box::new(heard.clone()),
         packets: None,
     };
-    let session = WebRtcStack::default()
-        .prepare(&offer, audio)
-        .await
-        .unwrap_or_else(|e| panic!("our stack refused Chromium's offer: {e}\n{offer}"));
-    let answer = timeout(WAIT, session.answer()).await.unwrap().unwrap();
-    eprintln!("our answer:\n{answer}");
-    // The same answer Meta would get (Chromium's offer is not Meta-shaped, our answer is).
-    if let Err(v) = validate_for_meta(&answer, SdpRole::AnswerToMeta) {
-        panic!("answer refused by Meta's rules: {:?}\n{answer}", v.codes());
-    }
-    assert!(answer.contains("a=setup:active\r\n"));
-    peer.send(json!({"type": "answer", "sdp": answer})).await;
-    timeout(WAIT, session.connected())
-        .await
-        .expect("ICE + DTLS with Chromium did not connect")
-        .unwrap();
-    session.start_media();
+    (audio, heard)
+}
 
+/// Media is up and started on our side: Chromium must hear our 1000 Hz and we its 440 Hz;
+/// then both close cleanly.
+async fn both_hear_each_other(mut peer: Peer, session: &dyn MediaSession, heard: &CapturedAudio) {
     // Chromium: 100 packets (2 s) received, then a fresh 1 s window of what it played.
     peer.send(json!({"type": "listen", "packets": 100, "samples": RATE}))
         .await;
@@ -257,4 +253,74 @@ async fn agent_and_chromium_hear_each_others_tones() {
     drop(peer.stdin);
     let status = timeout(WAIT, peer.child.wait()).await.unwrap().unwrap();
     assert!(status.success(), "the Chromium peer exited with {status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_and_chromium_hear_each_others_tones() {
+    if skip_reason().is_some() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut peer = start_peer(tmp.path(), false).await;
+
+    // The customer (Chromium) offers; our agent rings (prepare) and accepts (answer).
+    let offer = peer.expect("offer").await;
+    let offer = offer["sdp"].as_str().unwrap().to_owned();
+    eprintln!("Chromium's offer:\n{offer}");
+    assert!(!offer.contains("ice-lite"), "Chromium is a full ICE agent");
+    let (audio, heard) = agent_audio();
+    let session = WebRtcStack::default()
+        .prepare(&offer, audio)
+        .await
+        .unwrap_or_else(|e| panic!("our stack refused Chromium's offer: {e}\n{offer}"));
+    let answer = timeout(WAIT, session.answer()).await.unwrap().unwrap();
+    eprintln!("our answer:\n{answer}");
+    // The same answer Meta would get (Chromium's offer is not Meta-shaped, our answer is).
+    if let Err(v) = validate_for_meta(&answer, SdpRole::AnswerToMeta) {
+        panic!("answer refused by Meta's rules: {:?}\n{answer}", v.codes());
+    }
+    assert!(answer.contains("a=setup:active\r\n"));
+    peer.send(json!({"type": "answer", "sdp": answer})).await;
+    timeout(WAIT, session.connected())
+        .await
+        .expect("ICE + DTLS with Chromium did not connect")
+        .unwrap();
+    session.start_media();
+    both_hear_each_other(peer, session.as_ref(), &heard).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_the_agent_places_is_answered_by_chromium_with_audio_both_ways() {
+    if skip_reason().is_some() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut peer = start_peer(tmp.path(), true).await;
+
+    // The agent calls: our offer, shaped for Meta, goes to the customer's Chromium.
+    let (audio, heard) = agent_audio();
+    let (session, offer) = timeout(WAIT, WebRtcStack::default().offer(audio))
+        .await
+        .unwrap()
+        .unwrap();
+    if let Err(v) = validate_for_meta(&offer, SdpRole::OfferToMeta) {
+        panic!("offer refused by Meta's rules: {:?}\n{offer}", v.codes());
+    }
+    peer.send(json!({"type": "offer", "sdp": offer})).await;
+    let answer = peer.expect("answer").await;
+    let answer = answer["sdp"].as_str().unwrap().to_owned();
+    eprintln!("Chromium's answer:\n{answer}");
+    // Chromium answers an actpass offer as Meta does: it takes the DTLS client role.
+    assert!(answer.contains("a=setup:active"), "{answer}");
+    timeout(WAIT, session.apply_answer(&answer))
+        .await
+        .unwrap()
+        .unwrap_or_else(|e| panic!("our stack refused Chromium's answer: {e}\n{answer}"));
+    timeout(WAIT, session.connected())
+        .await
+        .expect("ICE + DTLS with Chromium did not connect (we are the DTLS server here)")
+        .unwrap();
+    // The customer picked up: media starts.
+    session.start_media();
+    both_hear_each_other(peer, session.as_ref(), &heard).await;
 }

@@ -3,8 +3,10 @@
 // Protocol: JSON lines. stdout (to the test): {"type":"offer","sdp"}, then {"type":"heard",...}
 // and {"type":"error","message"} on failure. stdin (from the test): {"type":"answer","sdp"},
 // then {"type":"listen","packets":N,"samples":M}, then {"type":"close"}. Logs go to stderr.
+// With --answer (a call the business places) the offer comes from the test on stdin and
+// Chromium sends {"type":"answer","sdp"}; the rest is the same.
 //
-// Usage: node peer.mjs --wav <440 Hz WAV for the fake microphone> --user-data-dir <fresh dir>
+// Usage: node peer.mjs --wav <440 Hz WAV for the fake microphone> --user-data-dir <fresh dir> [--answer]
 import { createInterface } from "node:readline";
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
@@ -68,9 +70,15 @@ try {
   await page.goto(`http://127.0.0.1:${server.address().port}/page.html`);
   log("browser", context.browser()?.version() ?? "(persistent)");
 
-  send({ type: "offer", sdp: await page.evaluate(() => window.peer.offer()) });
-  const { sdp } = await expect("answer");
-  await page.evaluate((s) => window.peer.answer(s), sdp);
+  if (process.argv.includes("--answer")) {
+    // The business calls: its offer comes first, Chromium answers.
+    const { sdp } = await expect("offer");
+    send({ type: "answer", sdp: await page.evaluate((s) => window.peer.answerOffer(s), sdp) });
+  } else {
+    send({ type: "offer", sdp: await page.evaluate(() => window.peer.offer()) });
+    const { sdp } = await expect("answer");
+    await page.evaluate((s) => window.peer.answer(s), sdp);
+  }
   const { packets, samples } = await expect("listen");
   const heard = await page.evaluate(([p, n]) => window.peer.listen(p, n), [packets, samples]);
   send({ type: "heard", ...heard });
