@@ -362,3 +362,43 @@ async fn four_unanswered_calls_in_a_row_revoke_the_permission() {
     );
     rig.stop().await;
 }
+
+#[tokio::test]
+async fn when_meta_refuses_for_want_of_permission_the_platform_takes_metas_view() {
+    let Scene {
+        rig,
+        token: _,
+        mut agent,
+        conversation_id,
+    } = scene().await;
+    permission_granted(&rig, &mut agent, &conversation_id, "accept_temporary").await;
+
+    // Meta's view moves on without a webhook: eight days later on wa-sim's clock the
+    // temporary permission has lapsed there, while the platform's clock still holds it valid.
+    rig.advance_clock(8 * 24 * 3600).await;
+    let place_call =
+        json!({"type": "place_call", "conversation_id": conversation_id, "sdp_offer": offer()});
+    // The platform lets the call go; Meta refuses it (138006).
+    assert_eq!(
+        refused(&mut agent, place_call.clone()).await,
+        ErrorCode::UpstreamError
+    );
+    // The platform asks Meta (`GET /call_permissions`), records its view and tells the agent.
+    loop {
+        if let ServerMessage::PermissionChanged(changed) = agent.recv().await {
+            if changed.permission.call != protocol::rest::Verdict::Allowed {
+                assert_eq!(
+                    changed.permission.status,
+                    protocol::rest::PermissionStatus::NoPermission
+                );
+                break;
+            }
+        }
+    }
+    // The next call is refused by the platform itself, before Meta.
+    assert_eq!(
+        refused(&mut agent, place_call).await,
+        ErrorCode::NoCallPermission
+    );
+    rig.stop().await;
+}

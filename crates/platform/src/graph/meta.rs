@@ -3,10 +3,12 @@
 use std::time::Duration;
 
 use whatsapp::client::{GraphClient, GraphClientError, GraphConfig};
+use whatsapp::graph::permissions::{Permission, PermissionStatus, PermissionSubject};
 use whatsapp::graph::{CallActionRequest, OutboundMessage};
 
-use super::{Graph, GraphFailure, GraphFuture, GraphIdFuture};
+use super::{Graph, GraphFailure, GraphFuture, GraphGrantFuture, GraphIdFuture};
 use crate::config::Settings;
+use crate::permissions::Grant;
 
 /// Requests to Meta must not hold a call hostage: Meta's own accept window is about 40 s.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -103,5 +105,45 @@ impl Graph for MetaGraph {
                 GraphFailure::Transport("Meta's messages answer carried no message id".into())
             })
         })
+    }
+
+    fn call_permission<'a>(
+        &'a self,
+        phone_number_id: &'a str,
+        customer_number: &'a str,
+    ) -> GraphGrantFuture<'a> {
+        Box::pin(async move {
+            let subject = PermissionSubject::WaId(customer_number.to_owned());
+            let response = self
+                .client
+                .call_permissions(phone_number_id, &subject)
+                .await
+                .map_err(|error| failure(&error))?;
+            grant_of(&response.permission)
+        })
+    }
+}
+
+/// Meta's `permission` as a [`Grant`]; a temporary one without a usable expiry is not Meta's
+/// documented shape and is refused rather than guessed.
+fn grant_of(permission: &Permission) -> Result<Grant, GraphFailure> {
+    match permission.status {
+        PermissionStatus::NoPermission => Ok(Grant::None),
+        PermissionStatus::Permanent => Ok(Grant::Permanent),
+        PermissionStatus::Temporary => permission
+            .expiration_time
+            .and_then(|secs| i64::try_from(secs).ok())
+            .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+            .map(|expires_at| Grant::Temporary { expires_at })
+            .ok_or_else(|| {
+                GraphFailure::Transport(
+                    "Meta reported a temporary call permission without a usable expiration_time"
+                        .into(),
+                )
+            }),
+        _ => Err(GraphFailure::Transport(format!(
+            "Meta reported an unknown call permission status {:?}",
+            permission.status
+        ))),
     }
 }

@@ -52,6 +52,10 @@ pub type GraphFuture<'a> = Pin<Box<dyn Future<Output = Result<(), GraphFailure>>
 pub type GraphIdFuture<'a> =
     Pin<Box<dyn Future<Output = Result<String, GraphFailure>> + Send + 'a>>;
 
+/// A boxed future of Meta's view of a customer's call permission.
+pub type GraphGrantFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<crate::permissions::Grant, GraphFailure>> + Send + 'a>>;
+
 /// Meta's Graph API as the switchboard needs it.
 pub trait Graph: Send + Sync + 'static {
     /// `POST /<phone_number_id>/calls`.
@@ -82,4 +86,12 @@ pub trait Graph: Send + Sync + 'static {
         phone_number_id: &'a str,
         message: &'a OutboundMessage,
     ) -> GraphIdFuture<'a>;
+
+    /// `GET /<phone_number_id>/call_permissions?user_wa_id=<customer>`: the permission as
+    /// Meta holds it.
+    fn call_permission<'a>(
+        &'a self,
+        phone_number_id: &'a str,
+        customer_number: &'a str,
+    ) -> GraphGrantFuture<'a>;
 }

@@ -9,6 +9,7 @@
 mod ledger;
 mod limits;
 mod number_budget;
+mod reconcile;
 mod refusal;
 mod state;
 #[cfg(test)]
@@ -17,4 +18,5 @@ mod tests;
 pub use ledger::{Grant, PermissionEvent, PermissionLedger};
 pub use limits::{PermissionLimits, DAY, WEEK};
 pub use number_budget::{NumberCallBudget, NumberLimits, NumberRefusal};
+pub use reconcile::reconcile;
 pub use refusal::{CallRefusal, RequestRefusal};

@@ -10,7 +10,7 @@ use whatsapp::webhook::{
 
 use super::facts::secs_to_ms;
 use super::Switchboard;
-use crate::permissions::PermissionEvent;
+use crate::permissions::{PermissionEvent, PermissionLedger};
 use crate::store::conversations::{MessageKind, StoredMessage};
 use crate::store::permissions::PermissionFact;
 use crate::store::wire::timestamp;
@@ -108,22 +108,19 @@ fn summary(message: &InboundMessage) -> String {
 }
 
 impl Switchboard {
-    /// Sends the pair's permission state now to the agent assigned to the conversation, if any
-    /// (the app shows it without refetching; a disconnected app gets it from REST).
-    pub(super) async fn announce_permission(
+    /// The pair's ledger as stored now and the agent its conversation is assigned to;
+    /// `None` when there is no conversation (or the numbers are not usable).
+    pub(super) async fn pair_ledger(
         &self,
         phone_number_id: &str,
         customer_number: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<(PermissionLedger, Option<String>)>, StoreError> {
         let Some(conversation) = self
             .store
             .conversation(phone_number_id, customer_number)
             .await?
         else {
-            return Ok(());
-        };
-        let Some(agent_id) = conversation.assigned_agent_id.as_deref() else {
-            return Ok(());
+            return Ok(None);
         };
         let numbers = self.settings.number(phone_number_id).and_then(|number| {
             Some((
@@ -132,7 +129,7 @@ impl Switchboard {
             ))
         });
         let Some((business_number, customer)) = numbers else {
-            return Ok(());
+            return Ok(None);
         };
         let ledger = self
             .store
@@ -143,9 +140,24 @@ impl Switchboard {
                 conversation.last_inbound_at,
             )
             .await?;
+        Ok(Some((ledger, conversation.assigned_agent_id)))
+    }
+
+    /// Sends the pair's permission state now to the agent assigned to the conversation, if any
+    /// (the app shows it without refetching; a disconnected app gets it from REST).
+    pub(super) async fn announce_permission(
+        &self,
+        phone_number_id: &str,
+        customer_number: &str,
+    ) -> Result<(), StoreError> {
+        let Some((ledger, Some(agent_id))) =
+            self.pair_ledger(phone_number_id, customer_number).await?
+        else {
+            return Ok(());
+        };
         let permission = ledger.state(chrono::Utc::now());
         self.send_to(
-            agent_id,
+            &agent_id,
             ServerMessage::PermissionChanged(PermissionChanged { permission }),
         );
         Ok(())

@@ -23,6 +23,7 @@ mod conversations;
 mod facts;
 mod outbox;
 mod outreach;
+mod reconcile;
 pub mod revocation;
 mod webhooks;
 
@@ -93,8 +94,15 @@ pub enum Command {
     /// Meta answered a request the machine made (`Some(id)`: a connect's new call id).
     GraphDone {
         call_id: String,
+        phone_number_id: String,
         step: GraphStep,
         result: Result<Option<String>, GraphFailure>,
+    },
+    /// Meta's view of a pair's call permission (see [`reconcile`]).
+    PermissionFromMeta {
+        phone_number_id: String,
+        customer_number: String,
+        result: Result<crate::permissions::Grant, GraphFailure>,
     },
     /// A permission request or text to a customer is done.
     OutreachDone(Box<outreach::OutreachDone>),
@@ -287,11 +295,25 @@ impl Switchboard {
             Command::OutreachDone(done) => self.outreach_done(*done).await,
             Command::Revoked { agent_ids } => self.close_revoked(&agent_ids),
             Command::Timer(timer) => self.input(Input::Timer(timer)).await,
+            Command::PermissionFromMeta {
+                phone_number_id,
+                customer_number,
+                result,
+            } => {
+                self.permission_from_meta(phone_number_id, customer_number, result)
+                    .await
+            }
             Command::GraphDone {
                 call_id,
+                phone_number_id,
                 step,
                 result,
             } => {
+                if let (GraphStep::Connect { to, .. }, Err(failure)) = (&step, &result) {
+                    if failure.meta_code() == Some(reconcile::NO_APPROVED_PERMISSION) {
+                        self.ask_meta_permission(phone_number_id, to.clone());
+                    }
+                }
                 self.input(Input::GraphDone {
                     call_id,
                     step,
@@ -532,6 +554,7 @@ impl Switchboard {
             }
             let _ = commands.send(Command::GraphDone {
                 call_id,
+                phone_number_id,
                 step,
                 result,
             });
