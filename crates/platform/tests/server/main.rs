@@ -11,6 +11,7 @@ mod batch;
 mod calls;
 mod cli;
 mod durability;
+mod faults;
 mod permissions;
 mod restart;
 mod ring_sequence;

@@ -57,6 +57,25 @@ struct FakeGraphState {
     seen: Arc<Mutex<Vec<GraphRequest>>>,
     /// When set, requests with this `action` get Meta's error object with this code.
     refuse: Arc<Mutex<Option<(String, u32)>>>,
+    stall: Stall,
+}
+
+/// Requests with this (`action`, `call_id`) get no answer until released: Meta hanging.
+#[derive(Clone, Default)]
+struct Stall {
+    target: Arc<Mutex<Option<(String, String)>>>,
+    release: Arc<tokio::sync::Notify>,
+    /// Stalled requests whose handler is still waiting (dropped when the client gives up).
+    in_flight: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Counts a stalled handler while it waits.
+struct InFlight(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// A Graph API stand-in that answers `{"success": true}` (or Meta's error object for a refused
@@ -66,6 +85,7 @@ pub struct FakeGraph {
     receiver: mpsc::UnboundedReceiver<GraphRequest>,
     seen: Arc<Mutex<Vec<GraphRequest>>>,
     refuse: Arc<Mutex<Option<(String, u32)>>>,
+    stall: Stall,
 }
 
 async fn record(
@@ -79,6 +99,28 @@ async fn record(
         body,
     };
     state.seen.lock().unwrap().push(request.clone());
+    let stalled = state
+        .stall
+        .target
+        .lock()
+        .unwrap()
+        .clone()
+        .is_some_and(|(action, call_id)| {
+            request.action() == Some(action.as_str()) && request.body["call_id"] == call_id.as_str()
+        });
+    if stalled {
+        state
+            .stall
+            .in_flight
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let _counted = InFlight(state.stall.in_flight.clone());
+        let _ = state.sender.send(request.clone());
+        state.stall.release.notified().await;
+        return (
+            axum::http::StatusCode::OK,
+            Json(json!({ "messaging_product": "whatsapp", "success": true })),
+        );
+    }
     let refused = state
         .refuse
         .lock()
@@ -109,12 +151,14 @@ impl FakeGraph {
         let (sender, receiver) = mpsc::unbounded_channel();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let refuse = Arc::new(Mutex::new(None));
+        let stall = Stall::default();
         let app = Router::new()
             .route("/{version}/{phone_number_id}/{edge}", post(record))
             .with_state(FakeGraphState {
                 sender,
                 seen: seen.clone(),
                 refuse: refuse.clone(),
+                stall: stall.clone(),
             });
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -126,7 +170,27 @@ impl FakeGraph {
             receiver,
             seen,
             refuse,
+            stall,
         }
+    }
+
+    /// From now on, a request with this `action` for `call_id` is not answered until
+    /// [`FakeGraph::release`] (it is still reported by [`FakeGraph::next`]).
+    pub fn stall(&self, action: &str, call_id: &str) {
+        *self.stall.target.lock().unwrap() = Some((action.to_owned(), call_id.to_owned()));
+    }
+
+    /// Stalled requests still waiting for their answer.
+    pub fn stalled(&self) -> usize {
+        self.stall
+            .in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Answers the stalled requests (success) and stalls no more.
+    pub fn release(&self) {
+        *self.stall.target.lock().unwrap() = None;
+        self.stall.release.notify_waiters();
     }
 
     /// From now on, answer requests with this `action` with Meta's error `code`.
