@@ -17,6 +17,7 @@ mod restart;
 mod ring_sequence;
 mod routing_config;
 mod serve_lock;
+mod sigkill;
 mod webhook;
 mod ws_frame_limit;
 mod ws_revocation;

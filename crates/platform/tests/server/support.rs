@@ -212,9 +212,9 @@ impl FakeGraph {
     }
 }
 
-/// Settings for a test platform on `database_url`, talking to `graph`.
-pub fn settings(database_url: &str, graph_base_url: &str) -> Settings {
-    let toml = format!(
+/// The configuration file of a test platform on `database_url`, talking to `graph`.
+pub fn settings_toml(database_url: &str, graph_base_url: &str) -> String {
+    format!(
         r#"
         listen = "127.0.0.1:0"
         database_url = "{database_url}"
@@ -230,7 +230,12 @@ pub fn settings(database_url: &str, graph_base_url: &str) -> Settings {
         phone_number_id = "{PHONE_NUMBER_ID}"
         display_phone_number = "{BUSINESS_NUMBER}"
         "#
-    );
+    )
+}
+
+/// Settings for a test platform on `database_url`, talking to `graph`.
+pub fn settings(database_url: &str, graph_base_url: &str) -> Settings {
+    let toml = settings_toml(database_url, graph_base_url);
     Settings::from_toml(&toml, &Default::default()).unwrap()
 }
 
