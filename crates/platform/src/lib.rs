@@ -18,6 +18,7 @@ pub mod inbox;
 pub mod sdp_rules;
 pub mod server;
 pub mod store;
+pub mod supervise;
 pub mod switchboard;
 
 pub mod permissions;

@@ -39,10 +39,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => {
             let platform = Platform::start(settings).await?;
-            wait_for_stop_signal().await;
+            let died = tokio::select! {
+                () = wait_for_stop_signal() => None,
+                name = platform.failed() => Some(name),
+            };
             tracing::info!("stopping: finishing in-flight work");
             platform.shutdown().await;
-            Ok(())
+            match died {
+                // Exit with an error so the service manager restarts the platform.
+                Some(name) => anyhow::bail!("the platform's {name} task stopped unexpectedly"),
+                None => Ok(()),
+            }
         }
         command => {
             let mut stdout = std::io::stdout().lock();

@@ -26,6 +26,9 @@ use crate::store::serve_lock::{ServeLock, ServeLockError};
 use crate::store::{Store, StoreError};
 use crate::switchboard::Switchboard;
 
+/// One of the platform's long-lived tasks, boxed so each kind fits one spawner.
+type CriticalTask = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
 /// Why the platform could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -57,6 +60,10 @@ pub struct Platform {
     stop: watch::Sender<bool>,
     processed: watch::Receiver<u64>,
     tasks: Vec<JoinHandle<()>>,
+    /// The first critical task that ended before stop (see [`crate::supervise`]).
+    died: watch::Receiver<Option<&'static str>>,
+    /// Each critical task by name, to kill one in tests.
+    aborts: Vec<(&'static str, tokio::task::AbortHandle)>,
     /// Held for the platform's life; `None` for an in-memory database.
     serve_lock: Option<ServeLock>,
 }
@@ -79,29 +86,46 @@ impl Platform {
         let (stop, shutdown) = watch::channel(false);
         let (processed_tx, processed) = watch::channel(0u64);
         let mut tasks = Vec::new();
+        let mut aborts = Vec::new();
+        let (died_tx, died) = watch::channel(None);
+        let mut critical = |name: &'static str, task: CriticalTask| {
+            let (watcher, abort) =
+                crate::supervise::critical(name, task, shutdown.clone(), died_tx.clone());
+            aborts.push((name, abort));
+            watcher
+        };
 
         let ring_timing =
             crate::config::ring_timing(&settings.timers).map_err(StartError::Timers)?;
         let (switchboard, handle, commands) =
             Switchboard::new(store.clone(), graph, settings.clone(), ring_timing);
         let heartbeat = switchboard.heartbeat();
-        tasks.push(tokio::spawn(switchboard.run(commands, shutdown.clone())));
-        tasks.push(tokio::spawn(crate::switchboard::revocation::sweep(
-            store.clone(),
-            handle.clone(),
-            settings.revocation_check,
-            shutdown.clone(),
-        )));
+        tasks.push(critical(
+            "switchboard",
+            Box::pin(switchboard.run(commands, shutdown.clone())),
+        ));
+        tasks.push(critical(
+            "revocation sweep",
+            Box::pin(crate::switchboard::revocation::sweep(
+                store.clone(),
+                handle.clone(),
+                settings.revocation_check,
+                shutdown.clone(),
+            )),
+        ));
 
         let wake = Arc::new(Notify::new());
         if settings.process_inbox {
-            tasks.push(tokio::spawn(crate::inbox::run(
-                store.clone(),
-                handle.clone(),
-                wake.clone(),
-                processed_tx,
-                shutdown.clone(),
-            )));
+            tasks.push(critical(
+                "inbox",
+                Box::pin(crate::inbox::run(
+                    store.clone(),
+                    handle.clone(),
+                    wake.clone(),
+                    processed_tx,
+                    shutdown.clone(),
+                )),
+            ));
         } else {
             tracing::warn!("inbox processing is off: webhooks are stored, not applied");
         }
@@ -127,15 +151,18 @@ impl Platform {
             heartbeat,
         });
         let mut http_shutdown = shutdown.clone();
-        tasks.push(tokio::spawn(async move {
-            let stopped = async move { stopped(&mut http_shutdown).await };
-            if let Err(error) = axum::serve(listener, app)
-                .with_graceful_shutdown(stopped)
-                .await
-            {
-                tracing::error!(%error, "HTTP server failed");
-            }
-        }));
+        tasks.push(critical(
+            "HTTP server",
+            Box::pin(async move {
+                let stopped = async move { stopped(&mut http_shutdown).await };
+                if let Err(error) = axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await
+                {
+                    tracing::error!(%error, "HTTP server failed");
+                }
+            }),
+        ));
         tracing::info!(%addr, "ringdesk-platform listening");
         Ok(Self {
             addr,
@@ -143,8 +170,36 @@ impl Platform {
             stop,
             processed,
             tasks,
+            died,
+            aborts,
             serve_lock,
         })
+    }
+
+    /// Resolves with the name of the first critical task (switchboard, inbox, revocation
+    /// sweep, HTTP server) that ended before [`Platform::shutdown`]; `serve` then exits with an
+    /// error so its service manager restarts it. Never resolves while all is well.
+    pub async fn failed(&self) -> &'static str {
+        let mut died = self.died.clone();
+        let name = match died.wait_for(Option::is_some).await {
+            Ok(name) => *name,
+            Err(_) => None,
+        };
+        match name {
+            Some(name) => name,
+            // The sender lives in the tasks' watchers; gone means stopped, never died.
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Kills the critical task `name` (a test seam for [`Platform::failed`]).
+    #[doc(hidden)]
+    pub fn kill_task_for_test(&self, name: &str) {
+        for (task, abort) in &self.aborts {
+            if *task == name {
+                abort.abort();
+            }
+        }
     }
 
     /// The address the HTTP server listens on.

@@ -159,3 +159,21 @@ async fn a_store_failing_mid_flow_strands_no_call_and_the_record_catches_up() {
     assert_eq!(record["agents_rung"][0]["outcome"], "accepted", "{record}");
     harness.platform.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_switchboard_that_dies_is_reported_so_serve_exits() {
+    let harness = Harness::start().await;
+    // All is well: nothing is reported.
+    let quiet = tokio::time::timeout(
+        std::time::Duration::from_millis(200),
+        harness.platform.failed(),
+    )
+    .await;
+    assert!(quiet.is_err(), "a healthy platform reported {quiet:?}");
+    harness.platform.kill_task_for_test("switchboard");
+    let died = tokio::time::timeout(WAIT, harness.platform.failed())
+        .await
+        .expect("a dead switchboard was never reported");
+    assert_eq!(died, "switchboard");
+    harness.platform.shutdown().await;
+}
