@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use common::{agent_exit_code, assert_near, dominant_hz_of_wav, AgentEvents};
-use ringdesk_e2e::stack::{Stack, WAIT};
+use ringdesk_e2e::stack::{Stack, ACCESS_TOKEN, PHONE_NUMBER_ID, WAIT};
 use ringdesk_e2e::{binary, Running};
 use serde_json::{json, Value};
 
@@ -345,4 +345,57 @@ async fn another_agents_call_is_refused_and_a_declined_call_ends_rejected() {
     assert_eq!(record["direction"], "outbound", "{record}");
     assert_eq!(record["status"], "rejected", "{record}");
     assert!(record["answered_at"].is_null(), "{record}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permission_request_with_the_service_window_closed_is_refused_before_meta() {
+    // A customer who never wrote: the conversation exists (assigned to ann) but its 24 h
+    // customer-service window never opened.
+    const SILENT: &str = "14085550000";
+    let stack = Stack::start().await.expect("wa-sim and the platform start");
+    let ann = stack.add_agent("ann").expect("ann's token");
+    stack
+        .admin(&[
+            "conversation",
+            "assign",
+            "--customer",
+            SILENT,
+            "--agent",
+            "ann",
+        ])
+        .unwrap();
+    let scene = Scene { stack, ann };
+    let code = scene
+        .refused(&scene.ann, &["--request-permission", SILENT])
+        .await;
+    assert_eq!(code, "customer_service_window_closed");
+    // Meta's own count of permission requests to that customer is still zero.
+    let meta: Value = scene
+        .stack
+        .http
+        .get(format!(
+            "{}/v23.0/{PHONE_NUMBER_ID}/call_permissions?user_wa_id={SILENT}",
+            scene.stack.sim_url
+        ))
+        .bearer_auth(ACCESS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let requests = meta["actions"]
+        .as_array()
+        .and_then(|actions| {
+            actions
+                .iter()
+                .find(|a| a["action_name"] == "send_call_permission_request")
+        })
+        .unwrap_or_else(|| panic!("no request action in {meta}"));
+    assert!(
+        requests["limits"]
+            .as_array()
+            .is_some_and(|limits| limits.iter().all(|l| l["current_usage"] == 0)),
+        "a permission request reached Meta: {meta}"
+    );
 }
