@@ -46,7 +46,11 @@ pub fn call_prerequisites_or_skip(test: &str) -> Option<Tools> {
 /// Starts Xvfb, tauri-driver and the `ringdesk` binary (element lookups wait up to `wait`).
 pub fn launch(tools: &Tools, name: &str, wait: Duration) -> Result<DesktopApp, String> {
     let home = ScratchHome::new(name)?;
-    let home_dir = home.0.to_str().ok_or("scratch HOME is not UTF-8")?.to_owned();
+    let home_dir = home
+        .0
+        .to_str()
+        .ok_or("scratch HOME is not UTF-8")?
+        .to_owned();
     let (xvfb, display) = start_xvfb(&tools.xvfb)?;
     let inherited = |var: &str| std::env::var(var).unwrap_or_default();
     let (bus, runtime_dir) = (
