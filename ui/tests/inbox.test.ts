@@ -94,6 +94,31 @@ describe('inbox', () => {
     await expect.element(screen.getByTestId('message').last()).toHaveTextContent('Great, thanks!');
   });
 
+  test('a customer message arrives unread until its conversation is on screen', async () => {
+    const lena = scriptedConversation(
+      { id: 'conv-lena', name: 'Lena Fischer', number: '4915123456789', minutesAgo: 60 },
+      START,
+    );
+    const { screen, platform } = await renderSignedIn({ conversations: [maria(), lena] });
+    // Not looked at yet: both unread.
+    await expect.element(screen.getByTestId('inbox-unread-count')).toHaveTextContent('2');
+
+    await screen.getByTestId('tab-inbox').click();
+    // Maria (newest) is on screen, so read; Lena is still unread.
+    const lenaRow = screen.getByTestId('conversation-row').filter({ hasText: 'Lena Fischer' });
+    const mariaRow = screen.getByTestId('conversation-row').filter({ hasText: 'Maria Souza' });
+    await expect.element(lenaRow.getByTestId('conversation-unread')).toBeVisible();
+    await expect.element(mariaRow.getByTestId('conversation-unread')).not.toBeInTheDocument();
+    await expect.element(screen.getByTestId('inbox-unread-count')).toHaveTextContent('1');
+
+    await lenaRow.click();
+    await expect.element(screen.getByTestId('inbox-unread-count')).not.toBeInTheDocument();
+
+    // Maria writes while Lena is on screen: Maria's conversation is unread again.
+    platform.customerWrites('conv-maria', 'Are you there?');
+    await expect.element(mariaRow.getByTestId('conversation-unread')).toBeVisible();
+  });
+
   test('a reply outside the window is refused with the reason and kept in the box', async () => {
     const { screen, clock } = await openInbox();
     clock.advance(24 * HOUR);
@@ -146,6 +171,16 @@ describe('a call the agent places', () => {
     await expect.element(row).toHaveAttribute('data-direction', 'outbound');
     await expect.element(row).toHaveAttribute('data-status', 'completed');
     await expect.element(row.getByTestId('history-duration')).toHaveTextContent('0:07');
+  });
+
+  test("the conversation lists its calls, this one as outbound", async () => {
+    const { screen, platform, callId } = await granted();
+    await expect.element(screen.getByTestId('conversation-calls-empty')).toBeVisible();
+    platform.customerAnswers(callId);
+    platform.remoteHangUp();
+    const call = screen.getByTestId('conversation-call');
+    await expect.element(call).toHaveAttribute('data-direction', 'outbound');
+    await expect.element(call).toHaveAttribute('data-status', 'completed');
   });
 
   test('declined by the customer ends with that reason and a rejected outbound record', async () => {

@@ -58,6 +58,8 @@ export class AppState {
   conversations = $state<Conversation[] | null>(null);
   conversationsError = $state<BackendError | null>(null);
   lastEnded = $state<EndedCall | null>(null);
+  /** Per conversation, the newest customer message the agent has had on screen (epoch ms). */
+  private seenUpTo = $state<Record<string, number>>({});
 
   readonly backend: Backend;
   private unsubscribe: Unsubscribe | null = null;
@@ -152,6 +154,7 @@ export class AppState {
     this.session = null;
     this.conversations = null;
     this.lastEnded = null;
+    this.seenUpTo = {};
     this.incoming = [];
     this.active = null;
     this.presence = 'offline';
@@ -241,6 +244,22 @@ export class AppState {
     await this.attempt(() => this.backend.placeCall(conversationId));
   }
 
+  /** The conversation is on screen: its customer messages so far are read. */
+  markSeen(conversation: Conversation): void {
+    const latest = latestInbound(conversation);
+    if (latest > (this.seenUpTo[conversation.id] ?? -Infinity)) {
+      this.seenUpTo = { ...this.seenUpTo, [conversation.id]: latest };
+    }
+  }
+
+  /** The customer wrote something the agent has not had on screen yet. */
+  isUnread(conversation: Conversation): boolean {
+    const latest = latestInbound(conversation);
+    return latest > -Infinity && latest > (this.seenUpTo[conversation.id] ?? -Infinity);
+  }
+
+  unreadCount = $derived((this.conversations ?? []).filter((c) => this.isUnread(c)).length);
+
   dismissEnded(): void {
     this.lastEnded = null;
   }
@@ -312,4 +331,14 @@ function sortConversations(list: Conversation[]): Conversation[] {
       c.last_customer_activity_at === null ? 0 : Date.parse(c.last_customer_activity_at),
     );
   return [...list].sort((a, b) => latest(b) - latest(a));
+}
+
+/** When the customer last wrote in this conversation (-Infinity if never, in what is kept). */
+function latestInbound(conversation: Conversation): number {
+  return Math.max(
+    -Infinity,
+    ...conversation.recent_messages
+      .filter((m) => m.direction === 'inbound')
+      .map((m) => Date.parse(m.at)),
+  );
 }
