@@ -19,6 +19,10 @@ const COMMANDS: &[&str] = &[
     "start_mic_test",
     "stop_mic_test",
     "simulate_customer_call",
+    "list_conversations",
+    "request_permission",
+    "send_text",
+    "place_call",
 ];
 
 fn main() {

@@ -5,16 +5,22 @@
 //! Invariants:
 //! - every call the UI was offered leaves exactly once: `call_cancelled` if it never started
 //!   here (cancelled, rejected, failed while ringing), `call_ended` if it did;
-//! - presence is `busy` from the moment a call is answered until it ends, then the agent's
-//!   own choice again;
+//! - a call this agent placed is the call in progress from `Dialing` (phase `calling`, then
+//!   `ringing`, then `connected` with the timer from the customer's pickup) and leaves with one
+//!   `call_ended` whose reason says why (declined, no answer, failed with the message);
+//! - presence is `busy` from the moment a call is answered or placed until it ends, then the
+//!   agent's own choice again;
 //! - meters are sent at most every [`LEVELS_EVERY_MS`], as 0..1.
 
 use crate::levels::meter;
 use crate::model::{
-    ActiveCall, CallEndReason, ConnectionState, CoreEvent, IncomingCall, Levels, Notice, Presence,
+    ActiveCall, CallEndReason, CallPhase, ConnectionState, CoreEvent, IncomingCall, Levels, Notice,
+    Presence,
 };
-use protocol::{CancelReason, Party};
+use protocol::rest::Conversation;
+use protocol::{CancelReason, Direction as CallDirection, Party};
 use softphone::phone::{ConnectionStatus, Direction, EndReason, IncomingCallInfo, PhoneEvent};
+use std::collections::HashMap;
 
 /// The engine measures every 50 ms; a little slack keeps every reading when they arrive late.
 pub const LEVELS_EVERY_MS: i64 = 40;
@@ -27,6 +33,17 @@ pub struct CallBoard {
     chosen: Presence,
     connection: ConnectionState,
     last_levels_ms: Option<i64>,
+    /// Who is on the other end of each conversation the agent has seen (the inbox list and
+    /// its updates), so a placed call shows the customer from its first moment.
+    parties: HashMap<String, OtherEnd>,
+}
+
+/// The customer and business number of one conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct OtherEnd {
+    customer_name: Option<String>,
+    customer_number: String,
+    business_number: String,
 }
 
 impl Default for CallBoard {
@@ -37,6 +54,7 @@ impl Default for CallBoard {
             chosen: Presence::Available,
             connection: ConnectionState::Disconnected,
             last_levels_ms: None,
+            parties: HashMap::new(),
         }
     }
 }
@@ -59,9 +77,16 @@ impl CallBoard {
                 }
             }
             PhoneEvent::Answered { call_id } => self.answered(&call_id, now_ms),
-            PhoneEvent::MediaConnected { call_id } => {
-                self.update_active(&call_id, |call| call.answered_at_ms = now_ms)
-            }
+            PhoneEvent::MediaConnected { call_id } => self.update_active(&call_id, |call| {
+                match (call.direction, call.phase) {
+                    // A placed call's timer runs from the pickup, not from the first audio.
+                    (CallDirection::Outbound, CallPhase::Connected) => {}
+                    _ => {
+                        call.phase = CallPhase::Connected;
+                        call.answered_at_ms = now_ms;
+                    }
+                }
+            }),
             PhoneEvent::MuteChanged { call_id, muted } => {
                 self.update_active(&call_id, |call| call.muted = muted)
             }
@@ -84,14 +109,56 @@ impl CallBoard {
                 )]
             }
             PhoneEvent::Error { code, message, .. } => vec![notice(&code, capitalize(&message))],
-            // The desktop has no inbox or call button yet (issue 11's desktop half): it never
-            // places calls, so these do not reach it for calls of its own.
-            PhoneEvent::Dialing { .. }
-            | PhoneEvent::RemoteRinging { .. }
-            | PhoneEvent::RemoteAccepted { .. }
-            | PhoneEvent::PermissionChanged { .. }
-            | PhoneEvent::ConversationUpdated { .. } => Vec::new(),
+            PhoneEvent::Dialing {
+                call_id,
+                conversation_id,
+            } => self.dialing(call_id, &conversation_id, now_ms),
+            PhoneEvent::RemoteRinging { call_id } => self.update_active(&call_id, |call| {
+                if call.phase == CallPhase::Calling {
+                    call.phase = CallPhase::Ringing;
+                }
+            }),
+            PhoneEvent::RemoteAccepted { call_id, at } => {
+                // The platform's clock: never in the future of ours, so the timer never shows
+                // a negative time.
+                let picked_up = at.timestamp_millis().min(now_ms);
+                self.update_active(&call_id, |call| {
+                    call.phase = CallPhase::Connected;
+                    call.answered_at_ms = picked_up;
+                })
+            }
+            PhoneEvent::PermissionChanged { permission } => vec![CoreEvent::PermissionChanged {
+                permission: *permission,
+            }],
+            PhoneEvent::ConversationUpdated { conversation } => {
+                self.remember(&conversation);
+                vec![CoreEvent::ConversationUpdated {
+                    conversation: *conversation,
+                }]
+            }
         }
+    }
+
+    /// The conversations the inbox listed: a call placed in one of them shows its customer.
+    pub fn remember_conversations(&mut self, conversations: &[Conversation]) {
+        for conversation in conversations {
+            self.remember(conversation);
+        }
+    }
+
+    pub fn knows_conversation(&self, conversation_id: &str) -> bool {
+        self.parties.contains_key(conversation_id)
+    }
+
+    fn remember(&mut self, conversation: &Conversation) {
+        self.parties.insert(
+            conversation.id.as_str().to_owned(),
+            OtherEnd {
+                customer_name: conversation.customer.profile_name.clone(),
+                customer_number: conversation.customer.number.as_str().to_owned(),
+                business_number: conversation.business_number.as_str().to_owned(),
+            },
+        );
     }
 
     /// The agent chose a presence (the engine took the request, or it waits for the
@@ -180,6 +247,44 @@ impl CallBoard {
             customer_name: offer.customer_name,
             customer_number: offer.customer_number,
             business_number: offer.business_number,
+            direction: CallDirection::Inbound,
+            phase: CallPhase::Connected,
+            answered_at_ms: now_ms,
+            muted: false,
+        };
+        self.active = Some(call.clone());
+        self.last_levels_ms = None;
+        vec![
+            CoreEvent::CallStarted { call },
+            CoreEvent::PresenceChanged {
+                presence: Presence::Busy,
+            },
+        ]
+    }
+
+    /// A call this agent placed exists at the platform: it is the call in progress from now.
+    fn dialing(&mut self, call_id: String, conversation_id: &str, now_ms: i64) -> Vec<CoreEvent> {
+        if self.active.is_some() {
+            // The engine holds one call at a time; a second `Dialing` would be its bug.
+            tracing::warn!(%call_id, "a placed call while another is in progress");
+            return Vec::new();
+        }
+        let party = self
+            .parties
+            .get(conversation_id)
+            .cloned()
+            .unwrap_or(OtherEnd {
+                customer_name: None,
+                customer_number: String::new(),
+                business_number: String::new(),
+            });
+        let call = ActiveCall {
+            call_id,
+            customer_name: party.customer_name,
+            customer_number: party.customer_number,
+            business_number: party.business_number,
+            direction: CallDirection::Outbound,
+            phase: CallPhase::Calling,
             answered_at_ms: now_ms,
             muted: false,
         };
@@ -225,12 +330,23 @@ impl CallBoard {
     }
 
     fn ended(&mut self, call_id: String, reason: &EndReason) -> Vec<CoreEvent> {
-        if self.active.as_ref().is_some_and(|c| c.call_id == call_id) {
-            self.active = None;
+        if let Some(call) = self.active.take_if(|c| c.call_id == call_id) {
+            let unanswered_placed =
+                call.direction == CallDirection::Outbound && call.phase != CallPhase::Connected;
+            let shown = if unanswered_placed {
+                placed_end_reason(reason)
+            } else {
+                end_reason(reason)
+            };
+            let message = match reason {
+                EndReason::Failed { message, .. } => Some(sentence(message)),
+                _ => None,
+            };
             return vec![
                 CoreEvent::CallEnded {
                     call_id,
-                    reason: end_reason(reason),
+                    reason: shown,
+                    message,
                 },
                 CoreEvent::PresenceChanged {
                     presence: self.chosen,
@@ -265,9 +381,34 @@ fn end_reason(reason: &EndReason) -> CallEndReason {
         EndReason::RemoteHangup { .. } | EndReason::GoneAfterReconnect => {
             CallEndReason::RemoteHangup
         }
+        EndReason::Rejected {
+            by: Party::Customer,
+        } => CallEndReason::Declined,
         EndReason::Rejected { .. } | EndReason::Cancelled { .. } | EndReason::Failed { .. } => {
             CallEndReason::Failed
         }
+    }
+}
+
+/// How a call this agent placed ended before the customer picked up.
+fn placed_end_reason(reason: &EndReason) -> CallEndReason {
+    match reason {
+        EndReason::LocalHangup => CallEndReason::LocalHangup,
+        EndReason::Rejected { .. } => CallEndReason::Declined,
+        // The platform ends an unanswered call as hung up by the customer (Meta: missed).
+        EndReason::RemoteHangup { .. } | EndReason::Cancelled { .. } => CallEndReason::NoAnswer,
+        EndReason::GoneAfterReconnect => CallEndReason::RemoteHangup,
+        EndReason::Failed { .. } => CallEndReason::Failed,
+    }
+}
+
+/// A message as a sentence: capitalized, with its full stop.
+pub fn sentence(message: &str) -> String {
+    let text = capitalize(message.trim());
+    if text.ends_with('.') {
+        text
+    } else {
+        format!("{text}.")
     }
 }
 
@@ -436,7 +577,8 @@ mod tests {
             vec![
                 CoreEvent::CallEnded {
                     call_id: "c1".into(),
-                    reason: CallEndReason::LocalHangup
+                    reason: CallEndReason::LocalHangup,
+                    message: None,
                 },
                 CoreEvent::PresenceChanged {
                     presence: Presence::Available
@@ -512,6 +654,206 @@ mod tests {
         assert!(board
             .apply(ended("unknown", EndReason::LocalHangup), 7)
             .is_empty());
+    }
+
+    fn conversation() -> Conversation {
+        serde_json::from_value(serde_json::json!({
+            "id": "conv-1",
+            "business_number": "15550001111",
+            "customer": { "number": "15551234567", "profile_name": "Maria" },
+            "assigned_agent": "a1",
+            "last_customer_activity_at": "2026-01-05T09:00:00Z",
+            "recent_messages": [],
+            "permission": {
+                "business_number": "15550001111",
+                "customer_number": "15551234567",
+                "status": "temporary",
+                "expires_at": "2026-01-12T09:00:00Z",
+                "call": { "verdict": "allowed" },
+                "request": { "verdict": "refused", "code": "permanent_permission_exists",
+                             "message": "a permission exists", "retry_at": null },
+                "next_request_at": null,
+                "service_window_closes_at": "2026-01-06T09:00:00Z",
+                "computed_at": "2026-01-05T09:00:00Z"
+            }
+        }))
+        .unwrap()
+    }
+
+    fn dial(board: &mut CallBoard, id: &str, at: i64) -> Vec<CoreEvent> {
+        board.apply(
+            PhoneEvent::Dialing {
+                call_id: id.into(),
+                conversation_id: "conv-1".into(),
+            },
+            at,
+        )
+    }
+
+    fn active_of(events: &[CoreEvent]) -> &ActiveCall {
+        match events {
+            [CoreEvent::CallStarted { call } | CoreEvent::CallUpdated { call }, ..] => call,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_placed_call_goes_calling_ringing_connected_with_the_timer_from_the_pickup() {
+        let mut board = CallBoard::default();
+        board.remember_conversations(&[conversation()]);
+        assert!(board.knows_conversation("conv-1"));
+
+        let dialing = dial(&mut board, "out-1", 1_000);
+        assert_eq!(types(&dialing), ["call_started", "presence_changed"]);
+        let call = active_of(&dialing);
+        assert_eq!(
+            (call.direction, call.phase),
+            (CallDirection::Outbound, CallPhase::Calling)
+        );
+        assert_eq!(call.customer_name.as_deref(), Some("Maria"));
+        assert_eq!(call.customer_number, "15551234567");
+        assert_eq!(call.business_number, "15550001111");
+        assert_eq!(board.presence(), Presence::Busy);
+
+        let ringing = board.apply(
+            PhoneEvent::RemoteRinging {
+                call_id: "out-1".into(),
+            },
+            2_000,
+        );
+        assert_eq!(active_of(&ringing).phase, CallPhase::Ringing);
+
+        // Picked up at 5 s by the platform's clock, heard here at 5.2 s.
+        let accepted = board.apply(
+            PhoneEvent::RemoteAccepted {
+                call_id: "out-1".into(),
+                at: protocol::Timestamp::from_timestamp_millis(5_000).unwrap(),
+            },
+            5_200,
+        );
+        let call = active_of(&accepted);
+        assert_eq!(
+            (call.phase, call.answered_at_ms),
+            (CallPhase::Connected, 5_000)
+        );
+        // The first audio does not restart the timer of a placed call.
+        let media = board.apply(
+            PhoneEvent::MediaConnected {
+                call_id: "out-1".into(),
+            },
+            5_600,
+        );
+        assert_eq!(active_of(&media).answered_at_ms, 5_000);
+
+        let end = board.apply(
+            ended(
+                "out-1",
+                EndReason::RemoteHangup {
+                    by: Party::Customer,
+                },
+            ),
+            9_000,
+        );
+        assert_eq!(
+            end[0],
+            CoreEvent::CallEnded {
+                call_id: "out-1".into(),
+                reason: CallEndReason::RemoteHangup,
+                message: None,
+            }
+        );
+        assert_eq!(board.presence(), Presence::Available);
+    }
+
+    #[test]
+    fn a_pickup_stamped_in_our_future_starts_the_timer_now() {
+        let mut board = CallBoard::default();
+        board.remember_conversations(&[conversation()]);
+        dial(&mut board, "out-1", 1_000);
+        let accepted = board.apply(
+            PhoneEvent::RemoteAccepted {
+                call_id: "out-1".into(),
+                at: protocol::Timestamp::from_timestamp_millis(60_000).unwrap(),
+            },
+            5_000,
+        );
+        assert_eq!(active_of(&accepted).answered_at_ms, 5_000);
+    }
+
+    #[test]
+    fn a_placed_call_that_never_connected_says_why_it_ended() {
+        let cases = [
+            (
+                EndReason::Rejected {
+                    by: Party::Customer,
+                },
+                CallEndReason::Declined,
+                None,
+            ),
+            (
+                EndReason::RemoteHangup {
+                    by: Party::Customer,
+                },
+                CallEndReason::NoAnswer,
+                None,
+            ),
+            (EndReason::LocalHangup, CallEndReason::LocalHangup, None),
+            (
+                EndReason::Failed {
+                    code: "failed".into(),
+                    message: "meta refused the call (138006)".into(),
+                },
+                CallEndReason::Failed,
+                Some("Meta refused the call (138006).".to_owned()),
+            ),
+        ];
+        for (reason, shown, message) in cases {
+            let mut board = CallBoard::default();
+            board.remember_conversations(&[conversation()]);
+            dial(&mut board, "out-1", 0);
+            let end = board.apply(ended("out-1", reason.clone()), 1);
+            assert_eq!(
+                end[0],
+                CoreEvent::CallEnded {
+                    call_id: "out-1".into(),
+                    reason: shown,
+                    message,
+                },
+                "{reason:?}"
+            );
+            assert!(board.active().is_none());
+        }
+    }
+
+    #[test]
+    fn inbox_changes_pass_to_the_ui_and_teach_the_board_the_customer() {
+        let mut board = CallBoard::default();
+        let mut changed = conversation();
+        changed.customer.profile_name = Some("Maria Souza".into());
+        let events = board.apply(
+            PhoneEvent::ConversationUpdated {
+                conversation: Box::new(changed.clone()),
+            },
+            0,
+        );
+        assert_eq!(
+            events,
+            vec![CoreEvent::ConversationUpdated {
+                conversation: changed.clone()
+            }]
+        );
+        let permission = board.apply(
+            PhoneEvent::PermissionChanged {
+                permission: Box::new(changed.permission.clone()),
+            },
+            0,
+        );
+        assert_eq!(types(&permission), ["permission_changed"]);
+        let dialing = dial(&mut board, "out-1", 1);
+        assert_eq!(
+            active_of(&dialing).customer_name.as_deref(),
+            Some("Maria Souza")
+        );
     }
 
     #[test]

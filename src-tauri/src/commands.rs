@@ -13,7 +13,7 @@ use crate::model::{
 };
 use crate::ringtone::Ringer;
 use crate::session;
-use protocol::rest::{CallQuery, CallRecord};
+use protocol::rest::{CallQuery, CallRecord, Conversation};
 use tauri::{AppHandle, Manager, State};
 
 type CommandResult<T> = Result<T, CommandError>;
@@ -112,6 +112,41 @@ pub async fn call_history(app: AppHandle, query: CallQuery) -> CommandResult<Vec
     softphone::phone::call_history(&credentials.platform_url, token, &query)
         .await
         .map_err(CommandError::Phone)
+}
+
+/// The agent's inbox: their conversations with recent messages and call permission.
+#[tauri::command]
+pub async fn list_conversations(app: AppHandle) -> CommandResult<Vec<Conversation>> {
+    let credentials = app.state::<AgentState>().credentials()?;
+    app.state::<Engine>().conversations(&credentials).await
+}
+
+/// Asks the customer for call permission; the platform refuses with its reason.
+#[tauri::command]
+pub async fn request_permission(
+    engine: State<'_, Engine>,
+    conversation_id: String,
+) -> CommandResult<()> {
+    engine.request_permission(&conversation_id).await
+}
+
+/// A WhatsApp text to the customer (inside the 24 h window).
+#[tauri::command]
+pub async fn send_text(
+    engine: State<'_, Engine>,
+    conversation_id: String,
+    text: String,
+) -> CommandResult<()> {
+    engine.send_text(&conversation_id, &text).await
+}
+
+/// Calls the customer; resolves with the call id once the platform placed it.
+#[tauri::command]
+pub async fn place_call(app: AppHandle, conversation_id: String) -> CommandResult<String> {
+    let credentials = app.state::<AgentState>().credentials()?;
+    app.state::<Engine>()
+        .place_call(&credentials, &conversation_id)
+        .await
 }
 
 /// Rings ~3 s on the ring device; while a call rings, the ring is already playing.

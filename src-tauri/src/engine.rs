@@ -7,6 +7,7 @@ use crate::call_board::CallBoard;
 use crate::error::CommandError;
 use crate::events;
 use crate::model::{ChosenPresence, CoreEvent, DeviceKind, Presence};
+use protocol::rest::Conversation;
 use softphone::phone::{
     AudioPlan, ConnectionStatus, DeviceChoice, Direction, Phone, PhoneConfig, PhoneError,
     PhoneEvent, WebRtcConfig,
@@ -158,6 +159,55 @@ impl Engine {
     pub async fn set_muted(&self, call_id: &str, muted: bool) -> Result<(), CommandError> {
         self.phone()?
             .set_muted(call_id, muted)
+            .await
+            .map_err(CommandError::Phone)
+    }
+
+    /// The agent's conversations (the inbox), remembered so a call placed in one shows its
+    /// customer from the start.
+    pub async fn conversations(
+        &self,
+        credentials: &Credentials,
+    ) -> Result<Vec<Conversation>, CommandError> {
+        let token = credentials.token.expose();
+        let list = softphone::phone::conversations(&credentials.platform_url, token)
+            .await
+            .map_err(CommandError::Phone)?;
+        lock(&self.board).remember_conversations(&list);
+        Ok(list)
+    }
+
+    /// Calls the customer of a conversation; the call then shows as the call in progress
+    /// (calling → ringing → connected). One call at a time.
+    pub async fn place_call(
+        &self,
+        credentials: &Credentials,
+        conversation_id: &str,
+    ) -> Result<String, CommandError> {
+        if self.on_call() {
+            return Err(CommandError::CallInProgress);
+        }
+        let phone = self.phone()?;
+        if !lock(&self.board).knows_conversation(conversation_id) {
+            // Placed before the inbox was listed here: learn who the customer is first.
+            self.conversations(credentials).await?;
+        }
+        phone
+            .place_call(conversation_id)
+            .await
+            .map_err(CommandError::Phone)
+    }
+
+    pub async fn request_permission(&self, conversation_id: &str) -> Result<(), CommandError> {
+        self.phone()?
+            .request_permission(conversation_id)
+            .await
+            .map_err(CommandError::Phone)
+    }
+
+    pub async fn send_text(&self, conversation_id: &str, text: &str) -> Result<(), CommandError> {
+        self.phone()?
+            .send_text(conversation_id, text)
             .await
             .map_err(CommandError::Phone)
     }

@@ -37,12 +37,7 @@ pub enum CommandError {
 
 /// The engine's messages are lower-case clauses; the UI shows sentences.
 fn sentence(error: &softphone::phone::PhoneError) -> String {
-    let text = crate::call_board::capitalize(&error.to_string());
-    if text.ends_with('.') {
-        text
-    } else {
-        format!("{text}.")
-    }
+    crate::call_board::sentence(&error.to_string())
 }
 
 impl CommandError {

@@ -90,6 +90,10 @@ pub fn run() {
             commands::start_mic_test,
             commands::stop_mic_test,
             commands::simulate_customer_call,
+            commands::list_conversations,
+            commands::request_permission,
+            commands::send_text,
+            commands::place_call,
         ])
         .setup(|app| {
             tray::install(app.handle())?;

@@ -3,7 +3,8 @@
 //! UI never writes them by hand. Fields are camelCase, enum values and event tags snake_case.
 //! Wire vocabulary (call records, statuses, reasons, the agent's chosen presence) is `protocol`'s.
 
-use protocol::{CancelReason, RoutedBecause};
+use protocol::rest::{Conversation, PermissionState};
+use protocol::{CancelReason, Direction, RoutedBecause};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -104,6 +105,18 @@ pub struct IncomingCall {
     pub offered_at_ms: i64,
 }
 
+/// Where the call in progress is. An inbound call is `connected` from the agent's answer; a
+/// call the agent placed goes `calling` (on its way to Meta) → `ringing` (the customer's phone
+/// rings) → `connected` (the customer picked up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = TS_DIR)]
+pub enum CallPhase {
+    Calling,
+    Ringing,
+    Connected,
+}
+
 /// The call in progress.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -113,7 +126,12 @@ pub struct ActiveCall {
     pub customer_name: Option<String>,
     pub customer_number: String,
     pub business_number: String,
-    /// Epoch milliseconds when media started; the UI counts the duration from here.
+    /// `inbound` (the customer called) or `outbound` (this agent placed it from the inbox).
+    pub direction: Direction,
+    pub phase: CallPhase,
+    /// Epoch milliseconds the UI counts the duration from once `connected`: inbound, when
+    /// media started; outbound, the customer's pickup (Meta's ACCEPTED). Before that (calling,
+    /// ringing) when the call began here.
     #[ts(type = "number")]
     pub answered_at_ms: i64,
     /// Mute stops sending the microphone only: media keeps flowing so WhatsApp keeps the call.
@@ -155,6 +173,11 @@ pub struct Levels {
 pub enum CallEndReason {
     LocalHangup,
     RemoteHangup,
+    /// A call this agent placed: the customer declined it.
+    Declined,
+    /// A call this agent placed: nobody picked up.
+    NoAnswer,
+    /// The platform, Meta or the media failed the call (`CallEnded.message` says how).
     Failed,
 }
 
@@ -197,6 +220,8 @@ pub enum CoreEvent {
     CallEnded {
         call_id: String,
         reason: CallEndReason,
+        /// Why it failed, as a sentence (Meta's or the engine's message); null otherwise.
+        message: Option<String>,
     },
     DevicesChanged {
         devices: Vec<AudioDevice>,
@@ -210,6 +235,16 @@ pub enum CoreEvent {
     },
     Notice {
         notice: Notice,
+    },
+    /// One of the agent's conversations changed (a message, an assignment): the whole
+    /// conversation as `GET /api/conversations` lists it.
+    ConversationUpdated {
+        conversation: Conversation,
+    },
+    /// The call permission of one of the agent's conversations changed (matched to its
+    /// conversation by business and customer number).
+    PermissionChanged {
+        permission: PermissionState,
     },
 }
 

@@ -33,7 +33,9 @@ impl RingingCalls {
             | CoreEvent::DevicesChanged { .. }
             | CoreEvent::Levels { .. }
             | CoreEvent::MicTestLevel { .. }
-            | CoreEvent::Notice { .. } => {}
+            | CoreEvent::Notice { .. }
+            | CoreEvent::ConversationUpdated { .. }
+            | CoreEvent::PermissionChanged { .. } => {}
         }
         let visible = !self.ringing.is_empty();
         (visible != was_visible).then_some(visible)
@@ -116,6 +118,8 @@ mod tests {
                 customer_name: None,
                 customer_number: "15551234567".into(),
                 business_number: "15550102000".into(),
+                direction: protocol::Direction::Inbound,
+                phase: crate::model::CallPhase::Connected,
                 answered_at_ms: 1,
                 muted: false,
             },
@@ -131,6 +135,7 @@ mod tests {
         let ended = CoreEvent::CallEnded {
             call_id: "a".into(),
             reason: crate::model::CallEndReason::Failed,
+            message: None,
         };
         assert_eq!(calls.apply(&ended), Some(false));
     }

@@ -82,6 +82,29 @@ describe('TauriBackend', () => {
     await expect(new TauriBackend().simulateCustomerCall()).rejects.toMatchObject({ code: 'not_demo' });
   });
 
+  test('inbox commands go to the Rust commands by name; place_call returns the call id', async () => {
+    const calls: Array<[string, unknown]> = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      if (cmd === 'list_conversations') return [];
+      if (cmd === 'place_call') return 'wacid.out-1';
+      return null;
+    });
+    const backend = new TauriBackend();
+
+    expect(await backend.listConversations()).toEqual([]);
+    await backend.sendText('conv-1', 'Hello');
+    await backend.requestPermission('conv-1');
+    expect(await backend.placeCall('conv-1')).toBe('wacid.out-1');
+
+    expect(calls).toEqual([
+      ['list_conversations', {}],
+      ['send_text', { conversationId: 'conv-1', text: 'Hello' }],
+      ['request_permission', { conversationId: 'conv-1' }],
+      ['place_call', { conversationId: 'conv-1' }],
+    ]);
+  });
+
   test('a command error reaches the UI as { code, message }', async () => {
     mockIPC(() => {
       throw { code: 'no_such_call', message: 'This call is no longer ringing or in progress.' };

@@ -7,6 +7,7 @@
 
 pub mod processes;
 pub mod webdriver;
+pub mod window;
 
 use std::path::PathBuf;
 

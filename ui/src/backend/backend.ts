@@ -3,6 +3,7 @@ import type {
   AudioDevice,
   BackendEvent,
   CallRecord,
+  Conversation,
   DeviceKind,
   CallQuery,
   SelectablePresence,
@@ -50,6 +51,21 @@ export interface Backend {
 
   /** The agent's call records (GET /api/v1/calls on the platform), newest first. */
   callHistory(query: CallQuery): Promise<CallRecord[]>;
+
+  /**
+   * The agent's inbox (GET /api/conversations): their conversations with recent messages and
+   * call permission. Changes then arrive as `conversation_updated` / `permission_changed`.
+   */
+  listConversations(): Promise<Conversation[]>;
+  /** A WhatsApp text to the customer; refused with the reason outside the 24 h window. */
+  sendText(conversationId: string, text: string): Promise<void>;
+  /** Asks the customer for call permission; refused with the reason before anything is sent. */
+  requestPermission(conversationId: string): Promise<void>;
+  /**
+   * Calls the customer; resolves with the call id once the platform placed it (the call is
+   * then the call in progress: `call_started` in phase `calling`), or rejects with the reason.
+   */
+  placeCall(conversationId: string): Promise<string>;
 
   /** Delivers every core event in order until the returned function is called. */
   subscribe(handler: (event: BackendEvent) => void): Promise<Unsubscribe>;

@@ -1,13 +1,21 @@
 import type { Backend, Unsubscribe } from './backend';
 import { systemClock, type Clock } from '../lib/clock';
+import {
+  TEMPORARY_PERMISSION_MS,
+  permissionState,
+  requireAllowed,
+  type PermissionFacts,
+} from './scripted-inbox';
 import type {
   ActiveCall,
   AppInfo,
   AudioDevice,
   BackendError,
   BackendEvent,
+  CallEndReason,
   CallRecord,
   ConnectionState,
+  Conversation,
   DeviceKind,
   CallQuery,
   CancelReason,
@@ -35,6 +43,19 @@ export interface InBrowserOptions {
   shortcuts?: AppInfo['shortcuts'];
   /** False plays a refusing OS keyring: sessions then report `tokenRemembered: false`. */
   keyringAvailable?: boolean;
+  /** The agent's inbox (see scripted-inbox.ts for builders). */
+  conversations?: Conversation[];
+  /**
+   * The demo's customers act by themselves: a placed call rings after 1 s and is answered
+   * after 3 s; a permission request is accepted (temporary) after 2 s. Tests play them by hand.
+   */
+  customersActAlone?: boolean;
+}
+
+/** A call the agent placed, kept to write its record when it ends. */
+interface Placed {
+  conversation: Conversation;
+  offeredAtMs: number;
 }
 
 /** The desktop app's default global shortcuts (Tauri accelerators). */
@@ -84,6 +105,9 @@ export class InBrowserBackend implements Backend {
   private active: ActiveCall | null = null;
   /** The offer behind the active call, kept to write its record when it ends. */
   private readonly pendingRecords = new Map<string, IncomingCall>();
+  private readonly conversations: Conversation[];
+  private readonly permissionFacts = new Map<string, PermissionFacts>();
+  private readonly placed = new Map<string, Placed>();
   private stopLevels: (() => void) | null = null;
   private stopMicLevels: (() => void) | null = null;
   private nextCallNumber = 1;
@@ -96,6 +120,8 @@ export class InBrowserBackend implements Backend {
     this.clock = options.clock ?? systemClock;
     this.devices = structuredClone(options.devices ?? DEFAULT_DEVICES);
     this.history = structuredClone(options.history ?? []);
+    this.conversations = structuredClone(options.conversations ?? []);
+    for (const c of this.conversations) this.permissionFacts.set(c.id, factsOf(c));
   }
 
   // ---- Backend (the app's side) ----
@@ -163,6 +189,8 @@ export class InBrowserBackend implements Backend {
       customerName: offer.customerName,
       customerNumber: offer.customerNumber,
       businessNumber: offer.businessNumber,
+      direction: 'inbound',
+      phase: 'connected',
       answeredAtMs: this.clock.now(),
       muted: false,
     };
@@ -255,6 +283,64 @@ export class InBrowserBackend implements Backend {
       .map((r) => structuredClone(r));
   }
 
+  async listConversations(): Promise<Conversation[]> {
+    this.requireSession();
+    return this.conversations.map((c) => structuredClone(this.refreshed(c)));
+  }
+
+  async sendText(conversationId: string, text: string): Promise<void> {
+    this.requireSession();
+    const conversation = this.conversation(conversationId);
+    if (text.trim() === '') throw fail('invalid', 'Write a message first.');
+    if (this.refreshed(conversation).permission.service_window_closes_at === null) {
+      throw fail(
+        'customer_service_window_closed',
+        "The customer service window is closed: a text is possible only within 24 h of the customer's last message or call.",
+      );
+    }
+    this.addMessage(conversation, 'outbound', { kind: 'text', text });
+  }
+
+  async requestPermission(conversationId: string): Promise<void> {
+    this.requireSession();
+    const conversation = this.conversation(conversationId);
+    requireAllowed(this.refreshed(conversation).permission.request);
+    this.facts(conversationId).lastRequestAtMs = this.clock.now();
+    this.addMessage(conversation, 'outbound', { kind: 'call_permission_request' });
+    this.emit({ type: 'permission_changed', permission: structuredClone(conversation.permission) });
+    if (this.options.customersActAlone) {
+      this.after(2_000, () => this.customerReplies(conversationId, 'accept_temporary'));
+    }
+  }
+
+  async placeCall(conversationId: string): Promise<string> {
+    const session = this.requireSession();
+    const conversation = this.conversation(conversationId);
+    if (this.active) throw fail('call_in_progress', 'Not possible during a call.');
+    requireAllowed(this.refreshed(conversation).permission.call);
+    const callId = `demo-out-${this.nextCallNumber++}`;
+    this.active = {
+      callId,
+      customerName: conversation.customer.profile_name,
+      customerNumber: conversation.customer.number,
+      businessNumber: conversation.business_number,
+      direction: 'outbound',
+      phase: 'calling',
+      answeredAtMs: this.clock.now(),
+      muted: false,
+    };
+    this.placed.set(callId, { conversation, offeredAtMs: this.clock.now() });
+    this.presenceBeforeCall = session.presence;
+    session.presence = 'busy';
+    this.emit({ type: 'call_started', call: { ...this.active } });
+    this.emit({ type: 'presence_changed', presence: 'busy' });
+    if (this.options.customersActAlone) {
+      this.after(1_000, () => this.customerRings(callId));
+      this.after(3_000, () => this.customerAnswers(callId));
+    }
+    return callId;
+  }
+
   async subscribe(handler: (event: BackendEvent) => void): Promise<Unsubscribe> {
     this.handlers.add(handler);
     return () => this.handlers.delete(handler);
@@ -289,6 +375,59 @@ export class InBrowserBackend implements Backend {
   /** The customer hung up an answered call. */
   remoteHangUp(): void {
     this.endActiveCall('remote_hangup');
+  }
+
+  /** The customer writes: the message is added and the 24 h window opens again. */
+  customerWrites(conversationId: string, text: string): void {
+    const conversation = this.conversation(conversationId);
+    this.facts(conversationId).lastCustomerActivityMs = this.clock.now();
+    conversation.last_customer_activity_at = new Date(this.clock.now()).toISOString();
+    this.addMessage(conversation, 'inbound', { kind: 'text', text });
+  }
+
+  /** The customer answers a permission request. */
+  customerReplies(
+    conversationId: string,
+    reply: 'accept_temporary' | 'accept_permanent' | 'reject',
+  ): void {
+    const conversation = this.conversation(conversationId);
+    const facts = this.facts(conversationId);
+    if (reply === 'accept_temporary') {
+      facts.status = 'temporary';
+      facts.expiresAtMs = this.clock.now() + TEMPORARY_PERMISSION_MS;
+    } else if (reply === 'accept_permanent') {
+      facts.status = 'permanent';
+      facts.expiresAtMs = null;
+    }
+    this.addMessage(conversation, 'inbound', { kind: 'call_permission_reply', reply });
+    this.emit({ type: 'permission_changed', permission: structuredClone(conversation.permission) });
+  }
+
+  /** The customer's phone rings for the call the agent placed. */
+  customerRings(callId: string): void {
+    if (this.active?.callId !== callId || this.active.phase !== 'calling') return;
+    this.active = { ...this.active, phase: 'ringing' };
+    this.emit({ type: 'call_updated', call: { ...this.active } });
+  }
+
+  /** The customer picks up the call the agent placed: the timer starts now. */
+  customerAnswers(callId: string): void {
+    if (this.active?.callId !== callId || this.active.phase === 'connected') return;
+    this.active = { ...this.active, phase: 'connected', answeredAtMs: this.clock.now() };
+    this.emit({ type: 'call_updated', call: { ...this.active } });
+    if (this.options.simulateLevels) {
+      this.stopLevels = this.clock.every(100, () => this.emitSimulatedLevels());
+    }
+  }
+
+  /** The customer declines the call the agent placed. */
+  customerDeclines(callId: string): void {
+    if (this.active?.callId === callId) this.endActiveCall('declined');
+  }
+
+  /** Nobody picks up the call the agent placed. */
+  customerMisses(callId: string): void {
+    if (this.active?.callId === callId) this.endActiveCall('no_answer');
   }
 
   setConnection(state: ConnectionState): void {
@@ -340,19 +479,20 @@ export class InBrowserBackend implements Backend {
     this.stopMicLevels = null;
   }
 
-  private endActiveCall(reason: 'local_hangup' | 'remote_hangup'): void {
+  private endActiveCall(reason: CallEndReason): void {
     const call = this.active;
     if (!call) return;
     this.active = null;
     this.stopLevels?.();
     this.stopLevels = null;
+    const endedBy = reason === 'local_hangup' ? 'agent' : 'customer';
     const offer = this.pendingRecords.get(call.callId);
     this.pendingRecords.delete(call.callId);
-    if (offer) {
-      const endedBy = reason === 'local_hangup' ? 'agent' : 'customer';
-      this.record(offer, 'completed', call.answeredAtMs, endedBy);
-    }
-    this.emit({ type: 'call_ended', callId: call.callId, reason });
+    if (offer) this.record(offer, 'completed', call.answeredAtMs, endedBy);
+    const placed = this.placed.get(call.callId);
+    this.placed.delete(call.callId);
+    if (placed) this.recordPlaced(call, placed, reason, endedBy);
+    this.emit({ type: 'call_ended', callId: call.callId, reason, message: null });
     if (this.session) {
       this.session.presence = this.presenceBeforeCall;
       this.emit({ type: 'presence_changed', presence: this.presenceBeforeCall });
@@ -404,7 +544,97 @@ export class InBrowserBackend implements Backend {
     });
   }
 
+  /** The record the platform keeps for a call the agent placed. */
+  private recordPlaced(
+    call: ActiveCall,
+    placed: Placed,
+    reason: CallEndReason,
+    endedBy: NonNullable<CallRecord['ended_by']>,
+  ) {
+    const endedAtMs = this.clock.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const connected = call.phase === 'connected';
+    const status: CallRecord['status'] = connected
+      ? 'completed'
+      : reason === 'declined'
+        ? 'rejected'
+        : reason === 'failed'
+          ? 'failed'
+          : 'missed';
+    this.history.push({
+      id: call.callId,
+      direction: 'outbound',
+      channel: 'whatsapp',
+      business_number: call.businessNumber,
+      customer: structuredClone(placed.conversation.customer),
+      agents_rung: [],
+      answered_by: connected ? (this.session?.agentName ?? 'agent') : null,
+      status,
+      ended_by: endedBy,
+      offered_at: iso(placed.offeredAtMs),
+      answered_at: connected ? iso(call.answeredAtMs) : null,
+      ended_at: iso(endedAtMs),
+      duration_secs: connected ? Math.round((endedAtMs - call.answeredAtMs) / 1000) : 0,
+      meta_error_code: null,
+      recording: null,
+    });
+  }
+
+  private conversation(id: string): Conversation {
+    const conversation = this.conversations.find((c) => c.id === id);
+    if (!conversation) throw fail('unknown_conversation', 'This conversation is not yours or no longer exists.');
+    return conversation;
+  }
+
+  private facts(id: string): PermissionFacts {
+    const facts = this.permissionFacts.get(id);
+    if (!facts) throw fail('unknown_conversation', 'This conversation is not yours or no longer exists.');
+    return facts;
+  }
+
+  /** The conversation with its permission computed now (a temporary one lapses silently). */
+  private refreshed(conversation: Conversation): Conversation {
+    conversation.permission = permissionState(
+      { business: conversation.business_number, customer: conversation.customer.number },
+      this.facts(conversation.id),
+      this.clock.now(),
+    );
+    return conversation;
+  }
+
+  private addMessage(
+    conversation: Conversation,
+    direction: 'inbound' | 'outbound',
+    body: Conversation['recent_messages'][number]['body'],
+  ): void {
+    const at = new Date(this.clock.now()).toISOString();
+    conversation.recent_messages = [...conversation.recent_messages, { direction, at, body }].slice(-20);
+    this.refreshed(conversation);
+    this.emit({ type: 'conversation_updated', conversation: structuredClone(conversation) });
+  }
+
+  /** Runs `action` once, `ms` from now on this backend's clock. */
+  private after(ms: number, action: () => void): void {
+    const stop = this.clock.every(ms, () => {
+      stop();
+      action();
+    });
+  }
+
   private emit(event: BackendEvent): void {
     for (const handler of [...this.handlers]) handler(event);
   }
+}
+
+/** The rule inputs behind a conversation's permission snapshot (the scripted platform's ledger). */
+function factsOf(conversation: Conversation): PermissionFacts {
+  const p = conversation.permission;
+  const ms = (t: string | null) => (t === null ? null : Date.parse(t));
+  const nextRequest = ms(p.next_request_at);
+  return {
+    status: p.status,
+    expiresAtMs: ms(p.expires_at),
+    lastRequestAtMs: nextRequest === null ? null : nextRequest - 24 * 3_600_000,
+    lastCustomerActivityMs: ms(conversation.last_customer_activity_at),
+  };
 }

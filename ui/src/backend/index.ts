@@ -2,6 +2,7 @@ import type { Backend } from './backend';
 import { InBrowserBackend } from './in-browser';
 import { TauriBackend } from './tauri';
 import { demoHistory } from './demo-data';
+import { demoConversations } from './scripted-inbox';
 
 export type { Backend, Unsubscribe } from './backend';
 export * from './types';
@@ -23,5 +24,7 @@ export function pickBackend(scope: object = globalThis): Backend {
     simulateLevels: true,
     demo: true,
     history: demoHistory(Date.now()),
+    conversations: demoConversations(Date.now()),
+    customersActAlone: true,
   });
 }

@@ -7,6 +7,7 @@ import {
   type AudioDevice,
   type BackendEvent,
   type CallRecord,
+  type Conversation,
   type DeviceKind,
   type CallQuery,
   type SelectablePresence,
@@ -89,6 +90,22 @@ export class TauriBackend implements Backend {
 
   callHistory(query: CallQuery): Promise<CallRecord[]> {
     return call('call_history', { query });
+  }
+
+  listConversations(): Promise<Conversation[]> {
+    return call('list_conversations');
+  }
+
+  sendText(conversationId: string, text: string): Promise<void> {
+    return call('send_text', { conversationId, text });
+  }
+
+  requestPermission(conversationId: string): Promise<void> {
+    return call('request_permission', { conversationId });
+  }
+
+  placeCall(conversationId: string): Promise<string> {
+    return call('place_call', { conversationId });
   }
 
   async subscribe(handler: (event: BackendEvent) => void): Promise<Unsubscribe> {

@@ -6,7 +6,10 @@ import {
   type AudioDevice,
   type BackendError,
   type BackendEvent,
+  type CallEndReason,
   type ConnectionState,
+  type Conversation,
+  type PermissionState,
   type DeviceKind,
   type IncomingCall,
   type Levels,
@@ -18,6 +21,13 @@ import {
 } from '../backend/types';
 
 type Outcome<T> = { ok: true; value: T } | { ok: false };
+
+/** The call that just ended, for the note that says how (until the next call or dismissed). */
+export interface EndedCall {
+  call: ActiveCall;
+  reason: CallEndReason;
+  message: string | null;
+}
 
 /**
  * The UI's view of the core: updated only from backend events and call results.
@@ -44,6 +54,12 @@ export class AppState {
   micTestLevel = $state(0);
   /** Bumped whenever a call record may have changed, so the history list reloads. */
   historyRevision = $state(0);
+  /** The agent's inbox, most recent activity first; null until loaded. */
+  conversations = $state<Conversation[] | null>(null);
+  conversationsError = $state<BackendError | null>(null);
+  lastEnded = $state<EndedCall | null>(null);
+  /** Per conversation, the newest customer message the agent has had on screen (epoch ms). */
+  private seenUpTo = $state<Record<string, number>>({});
 
   readonly backend: Backend;
   private unsubscribe: Unsubscribe | null = null;
@@ -91,12 +107,14 @@ export class AppState {
       case 'call_started':
         this.dropIncoming(event.call.callId);
         this.active = event.call;
+        this.lastEnded = null;
         break;
       case 'call_updated':
         if (this.active?.callId === event.call.callId) this.active = event.call;
         break;
       case 'call_ended':
         if (this.active?.callId === event.callId) {
+          this.lastEnded = { call: this.active, reason: event.reason, message: event.message };
           this.active = null;
           this.levels = { input: 0, output: 0 };
         }
@@ -110,6 +128,12 @@ export class AppState {
         break;
       case 'mic_test_level':
         if (this.micTestRunning) this.micTestLevel = event.level;
+        break;
+      case 'conversation_updated':
+        this.conversationChanged(event.conversation);
+        break;
+      case 'permission_changed':
+        this.permissionChanged(event.permission);
         break;
       case 'notice':
         // A repeated code replaces the older notice instead of stacking copies of it.
@@ -128,6 +152,9 @@ export class AppState {
   async signOut(): Promise<void> {
     await this.attempt(() => this.backend.signOut());
     this.session = null;
+    this.conversations = null;
+    this.lastEnded = null;
+    this.seenUpTo = {};
     this.incoming = [];
     this.active = null;
     this.presence = 'offline';
@@ -194,6 +221,49 @@ export class AppState {
     await this.attempt(() => this.backend.simulateCustomerCall());
   }
 
+  /** Loads the inbox; a failure is shown in the inbox itself (`conversationsError`). */
+  async loadConversations(): Promise<void> {
+    try {
+      this.conversations = sortConversations(await this.backend.listConversations());
+      this.conversationsError = null;
+    } catch (error) {
+      this.conversationsError = toBackendError(error);
+    }
+  }
+
+  /** True when the platform took the text (the conversation update shows it). */
+  async sendText(conversationId: string, text: string): Promise<boolean> {
+    return (await this.attempt(() => this.backend.sendText(conversationId, text))).ok;
+  }
+
+  async requestPermission(conversationId: string): Promise<void> {
+    await this.attempt(() => this.backend.requestPermission(conversationId));
+  }
+
+  async placeCall(conversationId: string): Promise<void> {
+    await this.attempt(() => this.backend.placeCall(conversationId));
+  }
+
+  /** The conversation is on screen: its customer messages so far are read. */
+  markSeen(conversation: Conversation): void {
+    const latest = latestInbound(conversation);
+    if (latest > (this.seenUpTo[conversation.id] ?? -Infinity)) {
+      this.seenUpTo = { ...this.seenUpTo, [conversation.id]: latest };
+    }
+  }
+
+  /** The customer wrote something the agent has not had on screen yet. */
+  isUnread(conversation: Conversation): boolean {
+    const latest = latestInbound(conversation);
+    return latest > -Infinity && latest > (this.seenUpTo[conversation.id] ?? -Infinity);
+  }
+
+  unreadCount = $derived((this.conversations ?? []).filter((c) => this.isUnread(c)).length);
+
+  dismissEnded(): void {
+    this.lastEnded = null;
+  }
+
   dismissError(): void {
     this.lastError = null;
   }
@@ -217,6 +287,23 @@ export class AppState {
     this.presence = session.presence;
     if (!this.loadDevices) return;
     await this.refreshDevices();
+    await this.loadConversations();
+  }
+
+  private conversationChanged(conversation: Conversation): void {
+    const others = (this.conversations ?? []).filter((c) => c.id !== conversation.id);
+    this.conversations = sortConversations([conversation, ...others]);
+  }
+
+  /** A permission belongs to every conversation between its business and customer numbers. */
+  private permissionChanged(permission: PermissionState): void {
+    if (!this.conversations) return;
+    this.conversations = this.conversations.map((c) =>
+      c.business_number === permission.business_number &&
+      c.customer.number === permission.customer_number
+        ? { ...c, permission }
+        : c,
+    );
   }
 
   private dropIncoming(callId: string): void {
@@ -234,4 +321,24 @@ export class AppState {
       return { ok: false };
     }
   }
+}
+
+/** Latest message (or customer activity) first. */
+function sortConversations(list: Conversation[]): Conversation[] {
+  const latest = (c: Conversation) =>
+    Math.max(
+      ...c.recent_messages.map((m) => Date.parse(m.at)),
+      c.last_customer_activity_at === null ? 0 : Date.parse(c.last_customer_activity_at),
+    );
+  return [...list].sort((a, b) => latest(b) - latest(a));
+}
+
+/** When the customer last wrote in this conversation (-Infinity if never, in what is kept). */
+function latestInbound(conversation: Conversation): number {
+  return Math.max(
+    -Infinity,
+    ...conversation.recent_messages
+      .filter((m) => m.direction === 'inbound')
+      .map((m) => Date.parse(m.at)),
+  );
 }

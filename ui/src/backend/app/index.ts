@@ -3,6 +3,7 @@ export type * from "./ActiveCall";
 export type * from "./AppInfo";
 export type * from "./AudioDevice";
 export type * from "./CallEndReason";
+export type * from "./CallPhase";
 export type * from "./ConnectionState";
 export type * from "./CoreEvent";
 export type * from "./DeviceKind";
