@@ -90,6 +90,15 @@ export class AppState {
   apply(event: BackendEvent): void {
     switch (event.type) {
       case 'connection_changed':
+        // Changes pushed while the connection was down were lost: list the inbox again.
+        if (
+          event.state === 'connected' &&
+          this.connection === 'reconnecting' &&
+          this.session &&
+          this.loadDevices
+        ) {
+          void this.loadConversations();
+        }
         this.connection = event.state;
         break;
       case 'presence_changed':
