@@ -299,8 +299,10 @@ export class AppState {
     await this.loadConversations();
   }
 
+  /** Only a window that listed the inbox keeps it (the popup never does). */
   private conversationChanged(conversation: Conversation): void {
-    const others = (this.conversations ?? []).filter((c) => c.id !== conversation.id);
+    if (!this.conversations) return;
+    const others = this.conversations.filter((c) => c.id !== conversation.id);
     this.conversations = sortConversations([conversation, ...others]);
   }
 
