@@ -14,36 +14,17 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is the failure report
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use ringdesk_e2e::desktop::processes::{start_tauri_driver, start_xvfb};
 use ringdesk_e2e::desktop::webdriver::Session;
-use ringdesk_e2e::desktop::{ScratchHome, Tools};
+use ringdesk_e2e::desktop::window::{
+    call_prerequisites_or_skip, launch, screenshots_dir, sign_in, wait_until,
+};
 use ringdesk_e2e::stack::{Stack, WAIT};
 use serde_json::{json, Value};
 
 const CUSTOMER: &str = "14085551234";
 const CUSTOMER_NAME: &str = "Maria Lopez";
-
-fn shots() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Polls `script` (returning a JSON value) in the current window until `done` holds; bounded.
-fn wait_until(app: &Session, what: &str, script: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let value = app.execute(script, &[]).unwrap_or(Value::Null);
-        if done(&value) {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "{what}: last saw {value}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 /// Switches to the window whose document has `selector`, waiting for it to appear.
 fn switch_to_window_with(app: &Session, selector: &str) -> String {
@@ -66,65 +47,20 @@ fn switch_to_window_with(app: &Session, selector: &str) -> String {
 
 #[test]
 fn an_agent_answers_a_customer_in_the_real_window_and_finds_the_call_in_history() {
-    let Some(tools) = Tools::required_or_skip().unwrap() else {
+    let Some(tools) = call_prerequisites_or_skip("the real-window call test") else {
         return;
     };
-    let demanded = std::env::var_os("RINGDESK_DESKTOP_TEST").is_some();
-    for (var, what) in [
-        ("RINGDESK_AUDIO_TEST", "the virtual sound card"),
-        ("RINGDESK_KEYRING_TEST", "the test keyring"),
-    ] {
-        if std::env::var_os(var).is_none() {
-            assert!(
-                !demanded,
-                "RINGDESK_DESKTOP_TEST is set but {what} is not ({var})"
-            );
-            eprintln!("skipping the real-window call test: {what} is not available ({var})");
-            return;
-        }
-    }
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let stack = runtime.block_on(Stack::start()).unwrap();
     let token = stack.add_agent("dana").unwrap();
 
-    let home = ScratchHome::new("desktop-call").unwrap();
-    let home_dir = home.0.to_str().unwrap().to_owned();
-    let (_xvfb, display) = start_xvfb(&tools.xvfb).unwrap();
-    let inherited = |var: &str| std::env::var(var).unwrap_or_default();
-    let (bus, runtime_dir) = (
-        inherited("DBUS_SESSION_BUS_ADDRESS"),
-        inherited("XDG_RUNTIME_DIR"),
-    );
-    let env = [
-        ("DISPLAY", display.as_str()),
-        ("XDG_CONFIG_HOME", home_dir.as_str()),
-        ("XDG_DATA_HOME", home_dir.as_str()),
-        ("XDG_CACHE_HOME", home_dir.as_str()),
-        // The test keyring's bus and the PulseAudio null sink's runtime directory.
-        ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
-        ("XDG_RUNTIME_DIR", runtime_dir.as_str()),
-    ];
-    let (_driver, port) =
-        start_tauri_driver(&tools.tauri_driver, &tools.native_driver, &env).unwrap();
-    let ringdesk = ringdesk_e2e::binary("ringdesk").unwrap();
-    let app = Session::start(port, ringdesk.to_str().unwrap(), WAIT).unwrap();
-    let shots = shots();
+    let desktop = launch(&tools, "desktop-call", WAIT).unwrap();
+    let app = &desktop.session;
+    let shots = screenshots_dir();
 
     // Sign in through the form.
     let main = app.current_window().unwrap();
-    let url = app.find("[data-testid=sign-in-url]").unwrap();
-    url.clear().unwrap();
-    url.type_text(&stack.platform_url).unwrap();
-    app.find("[data-testid=sign-in-token]")
-        .unwrap()
-        .type_text(&token)
-        .unwrap();
-    app.find("[data-testid=sign-in-submit]")
-        .unwrap()
-        .click()
-        .unwrap();
-    app.find("[data-testid=connection-state][data-state=connected]")
-        .unwrap();
+    sign_in(app, &stack.platform_url, &token).unwrap();
     app.find("[data-testid=presence-select] option[value=available]")
         .unwrap()
         .click()
@@ -136,7 +72,7 @@ fn an_agent_answers_a_customer_in_the_real_window_and_finds_the_call_in_history(
     let call_id = runtime
         .block_on(stack.customer_calls(CUSTOMER, CUSTOMER_NAME, json!({"kind": "tone", "hz": 440})))
         .unwrap();
-    switch_to_window_with(&app, "[data-testid=incoming-popup]");
+    switch_to_window_with(app, "[data-testid=incoming-popup]");
     let caller = app
         .find("[data-testid=caller-name]")
         .unwrap()
@@ -166,19 +102,24 @@ fn an_agent_answers_a_customer_in_the_real_window_and_finds_the_call_in_history(
     let duration_text =
         "return document.querySelector('[data-testid=call-duration]')?.textContent ?? null;";
     let first = wait_until(
-        &app,
+        app,
+        WAIT,
         "the call timer shows",
         duration_text,
         Value::is_string,
     );
-    wait_until(&app, "the call timer runs", duration_text, |now| {
+    wait_until(app, WAIT, "the call timer runs", duration_text, |now| {
         now.is_string() && *now != first
     });
     let speaker_level = "return Number(document.querySelector('[data-testid=level-output]')\
                          ?.getAttribute('aria-valuenow') ?? 0);";
-    wait_until(&app, "the speaker meter moves", speaker_level, |level| {
-        level.as_f64().unwrap_or(0.0) > 5.0
-    });
+    wait_until(
+        app,
+        WAIT,
+        "the speaker meter moves",
+        speaker_level,
+        |level| level.as_f64().unwrap_or(0.0) > 5.0,
+    );
     // And the customer hears the agent's side (the app's microphone is the sink's monitor).
     let heard = runtime
         .block_on(stack.customer_heard(&call_id, 50))

@@ -9,7 +9,9 @@
 //! says calling/ringing, wa-sim's phone picks up, the timer runs from the pickup, the speaker
 //! meter moves with the customer's 440 Hz, and the customer's phone hears the agent's
 //! microphone (the null sink's monitor, so the 440 Hz comes back within 2 %). The customer hangs up; the window says so, and the
-//! history's Outbound view lists the call as completed, as the platform recorded it.
+//! history's Outbound view lists the call as completed, as the platform recorded it. A second
+//! call, declined by the customer, ends "Declined by the customer" and is listed as rejected
+//! in the conversation's calls.
 //! Screenshots go to docs/screenshots/outbound-*.png (the README shows them).
 //!
 //! Needs what `tests/tests/desktop_call.rs` needs (see `ringdesk_e2e::desktop::window`).
@@ -338,5 +340,40 @@ fn an_agent_asks_for_permission_and_calls_the_customer_from_the_inbox() {
         "history row: {text:?}"
     );
     app.screenshot(&shots.join("outbound-5-history.png"))
+        .unwrap();
+
+    // A second call, declined by the customer: the window says so and history has it rejected.
+    app.find("[data-testid=tab-inbox]")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_until(
+        app,
+        WAIT,
+        "Call enabled again after the call",
+        &property("[data-testid=call-button]", "disabled"),
+        |disabled| *disabled == json!(false),
+    );
+    app.find("[data-testid=call-button]")
+        .unwrap()
+        .click()
+        .unwrap();
+    let declined_id = runtime.block_on(the_call_at_meta(&stack));
+    assert_ne!(declined_id, call_id);
+    wait_until(app, WAIT, "the second call rings", &phase, |p| {
+        *p == json!("ringing")
+    });
+    runtime
+        .block_on(stack.sim_post(&format!("/calls/{declined_id}/reject"), json!({})))
+        .unwrap();
+    let ended = app
+        .find("[data-testid=call-ended][data-reason=declined]")
+        .unwrap();
+    assert!(
+        ended.text().unwrap().contains("Declined by the customer"),
+        "{:?}",
+        ended.text()
+    );
+    app.find("[data-testid=conversation-call][data-direction=outbound][data-status=rejected]")
         .unwrap();
 }

@@ -119,6 +119,17 @@ describe('inbox', () => {
     await expect.element(mariaRow.getByTestId('conversation-unread')).toBeVisible();
   });
 
+  test('after a reconnect the inbox is listed again (changes pushed meanwhile were lost)', async () => {
+    const { screen, platform } = await openInbox();
+    platform.setConnection('reconnecting');
+    // Maria writes while the app is disconnected: the push is lost...
+    platform.whileDisconnected(() => platform.customerWrites('conv-maria', 'Hello? Anyone?'));
+    await expect.element(screen.getByTestId('message').last()).not.toHaveTextContent('Hello? Anyone?');
+    // ...and the list after reconnecting has it.
+    platform.setConnection('connected');
+    await expect.element(screen.getByTestId('message').last()).toHaveTextContent('Hello? Anyone?');
+  });
+
   test('a reply outside the window is refused with the reason and kept in the box', async () => {
     const { screen, clock } = await openInbox();
     clock.advance(24 * HOUR);

@@ -31,6 +31,9 @@ const CALL_EVERY: Duration = Duration::from_secs(60);
 /// app needs time to pick up and talk (a call still ringing then is cancelled by the customer).
 const CUSTOMER_STAYS_HEADLESS: Duration = Duration::from_secs(25);
 const CUSTOMER_STAYS_WITH_APP: Duration = Duration::from_secs(90);
+/// The simulated customer who writes first (so the Inbox has a conversation) and calls.
+const DEMO_CUSTOMER: &str = "15550002222";
+const DEMO_CUSTOMER_NAME: &str = "Demo Customer";
 
 /// What `cargo xtask run` was asked for.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -134,6 +137,19 @@ fn start_parts(
     let agent_name = format!("demo-agent-{}", unix_secs());
     let token = create_agent(&platform_bin, platform_env, &agent_name)?;
     println!("run: created agent `{agent_name}`");
+    match seed_inbox(
+        &binary(bins, "wa-sim")?,
+        &platform_bin,
+        platform_env,
+        &agent_name,
+    ) {
+        Ok(()) => println!(
+            "run: {DEMO_CUSTOMER_NAME} wrote and the conversation is `{agent_name}`'s (Inbox); \
+             after a permission request, grant it with \
+             `wa-sim permission-reply --sim http://{SIM} --from {DEMO_CUSTOMER} accept-temporary`"
+        ),
+        Err(why) => println!("run: the Inbox stays empty: {why}"),
+    }
 
     let platform_url = format!("http://{PLATFORM}");
     if options.headless || !has_display() {
@@ -250,9 +266,9 @@ fn customer_calls(sim_bin: &Path, voice: &Path) -> Result<String, String> {
             "--sim",
             &format!("http://{SIM}"),
             "--from",
-            "15550002222",
+            DEMO_CUSTOMER,
         ])
-        .args(["--name", "Demo Customer"])
+        .args(["--name", DEMO_CUSTOMER_NAME])
         .arg("--play")
         .arg(voice)
         .stderr(Stdio::inherit())
@@ -263,6 +279,55 @@ fn customer_calls(sim_bin: &Path, voice: &Path) -> Result<String, String> {
         return Err(format!("wa-sim call failed: {}", text.trim()));
     }
     json_string_field(&text, "call_id").ok_or_else(|| format!("no call_id in `{}`", text.trim()))
+}
+
+/// The demo customer writes (the 24 h window opens) and the conversation is assigned to the
+/// demo agent, so the Inbox has a conversation to request permission in and call from.
+fn seed_inbox(
+    sim_bin: &Path,
+    platform_bin: &Path,
+    platform_env: &[(&'static str, String)],
+    agent_name: &str,
+) -> Result<(), String> {
+    let wrote = Command::new(sim_bin)
+        .args([
+            "text",
+            "--sim",
+            &format!("http://{SIM}"),
+            "--from",
+            DEMO_CUSTOMER,
+        ])
+        .args([
+            "--name",
+            DEMO_CUSTOMER_NAME,
+            "Hi! Could you call me about my order?",
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("could not run wa-sim text: {e}"))?;
+    if !wrote.success() {
+        return Err("wa-sim text failed".into());
+    }
+    // The webhook reaches the platform asynchronously: the conversation exists once assigning
+    // it succeeds (bounded).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let assigned = Command::new(platform_bin)
+            .args(["conversation", "assign", "--customer", DEMO_CUSTOMER])
+            .args(["--agent", agent_name])
+            .envs(platform_env.iter().map(|(k, v)| (*k, v)))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| format!("could not run ringdesk-platform conversation assign: {e}"))?;
+        if assigned.success() {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err("the platform never had the demo customer's conversation".into());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 /// The value of `"field": "..."` in a small JSON text (xtask has no JSON parser on purpose).

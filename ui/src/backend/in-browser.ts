@@ -430,6 +430,17 @@ export class InBrowserBackend implements Backend {
     if (this.active?.callId === callId) this.endActiveCall('no_answer');
   }
 
+  /** Runs `action` with its events lost, as pushes are while the connection is down. */
+  whileDisconnected(action: () => void): void {
+    const saved = [...this.handlers];
+    this.handlers.clear();
+    try {
+      action();
+    } finally {
+      for (const handler of saved) this.handlers.add(handler);
+    }
+  }
+
   setConnection(state: ConnectionState): void {
     this.emit({ type: 'connection_changed', state });
   }

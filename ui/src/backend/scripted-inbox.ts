@@ -2,6 +2,7 @@
 // the same rules the platform applies (PRODUCT.md "Call permissions and limits"), in small,
 // so the UI can be shown and tested without a platform. Refusals carry the platform's codes
 // and reasons; nothing here is what the desktop app runs.
+import type { ErrorCode } from './generated';
 import type { BackendError, Conversation, PermissionState, Verdict } from './types';
 
 const HOUR = 3_600_000;
@@ -11,10 +12,10 @@ export const TEMPORARY_PERMISSION_MS = 7 * DAY;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function refused(code: string, message: string, retryAtMs: number | null = null): Verdict {
+export function refused(code: ErrorCode, message: string, retryAtMs: number | null = null): Verdict {
   return {
     verdict: 'refused',
-    code: code as Extract<Verdict, { verdict: 'refused' }>['code'],
+    code,
     message,
     retry_at: retryAtMs === null ? null : iso(retryAtMs),
   };

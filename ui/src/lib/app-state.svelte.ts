@@ -90,6 +90,15 @@ export class AppState {
   apply(event: BackendEvent): void {
     switch (event.type) {
       case 'connection_changed':
+        // Changes pushed while the connection was down were lost: list the inbox again.
+        if (
+          event.state === 'connected' &&
+          this.connection === 'reconnecting' &&
+          this.session &&
+          this.loadDevices
+        ) {
+          void this.loadConversations();
+        }
         this.connection = event.state;
         break;
       case 'presence_changed':
@@ -290,8 +299,10 @@ export class AppState {
     await this.loadConversations();
   }
 
+  /** Only a window that listed the inbox keeps it (the popup never does). */
   private conversationChanged(conversation: Conversation): void {
-    const others = (this.conversations ?? []).filter((c) => c.id !== conversation.id);
+    if (!this.conversations) return;
+    const others = this.conversations.filter((c) => c.id !== conversation.id);
     this.conversations = sortConversations([conversation, ...others]);
   }
 
