@@ -1,9 +1,6 @@
 //! A webhook acknowledged with 200 is never lost: it is in the inbox before the answer, and a
 //! later run processes what an earlier one did not.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
 use platform::server::Platform;
 use platform::store::agents::Role;
 
@@ -66,51 +63,11 @@ async fn a_process_killed_right_after_the_200_loses_nothing() {
         ),
     )
     .unwrap();
-    let mut child = KillOnDrop(
-        Command::new(env!("CARGO_BIN_EXE_ringdesk-platform"))
-            .args(["serve", "--config"])
-            .arg(&config)
-            .env("RUST_LOG", "info")
-            .env_remove("RINGDESK_LISTEN")
-            .env_remove("RINGDESK_DATABASE_URL")
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    // The server logs "listening addr=…" once it accepts connections; read its log on a thread
-    // so a silent server fails the test instead of blocking it.
-    let stderr = child.0.stderr.take().unwrap();
-    let (lines, log) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let addr = loop {
-        let line = log
-            .recv_timeout(WAIT)
-            .expect("the server never logged its address");
-        if let Some(rest) = line.split("addr=").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
+    let server = serve_process(&config);
     let body = connect_body("wacid.KILLED");
-    let signature = whatsapp::sign_body(APP_SECRET.as_bytes(), &body).unwrap();
-    let status = reqwest::Client::new()
-        .post(format!("http://{addr}/webhooks/whatsapp"))
-        .header(whatsapp::SIGNATURE_HEADER, signature)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(status.as_u16(), 200);
-    child.0.kill().unwrap(); // SIGKILL: no shutdown code runs.
-    child.0.wait().unwrap();
+    let status = post_signed(&reqwest::Client::new(), &server.base, &body).await;
+    assert_eq!(status, 200);
+    drop(server); // SIGKILL: no shutdown code runs.
 
     let restarted = Platform::start(settings(&url, &graph.base_url))
         .await
@@ -122,16 +79,6 @@ async fn a_process_killed_right_after_the_200_loses_nothing() {
         Some(protocol::CallStatus::AllAgentsOffline)
     );
     restarted.shutdown().await;
-}
-
-/// Kills the child server if the test fails before it does.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[tokio::test]

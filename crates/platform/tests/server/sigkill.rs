@@ -3,9 +3,6 @@
 //! must be — a call still ringing is rejected, one whose pre_accept or accept Meta may hold is
 //! terminated, one on call stays on call until Meta's terminate closes it with its duration.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
 use platform::server::Platform;
 use platform::store::agents::Role;
 use platform::store::Store;
@@ -28,68 +25,14 @@ enum Step {
     TerminateInFlight,
 }
 
-/// `ringdesk-platform serve` as a child process; killed (SIGKILL) when dropped.
-struct Serve {
-    child: std::process::Child,
-    base: String,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(dir: &tempfile::TempDir, url: &str, graph: &FakeGraph) -> Serve {
+fn serve(dir: &tempfile::TempDir, url: &str, graph: &FakeGraph) -> ServeProcess {
     let config = dir.path().join("platform.toml");
     std::fs::write(&config, settings_toml(url, &graph.base_url)).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ringdesk-platform"))
-        .args(["serve", "--config"])
-        .arg(&config)
-        .env("RUST_LOG", "info")
-        .env_remove("RINGDESK_LISTEN")
-        .env_remove("RINGDESK_DATABASE_URL")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    // The server logs "listening addr=…" once it accepts connections (read on a thread, so a
-    // silent server fails the test instead of blocking it). The thread drains the log to the
-    // end: a closed pipe would fail the server's later writes.
-    let stderr = child.stderr.take().unwrap();
-    let (lines, log) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = lines.send(line);
-        }
-    });
-    let addr = loop {
-        let line = log
-            .recv_timeout(WAIT)
-            .expect("the server never logged its address");
-        if let Some(rest) = line.split("addr=").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    Serve {
-        child,
-        base: format!("http://{addr}"),
-    }
+    serve_process(&config)
 }
 
 async fn post(base: &str, body: &[u8]) {
-    let signature = whatsapp::sign_body(APP_SECRET.as_bytes(), body).unwrap();
-    let status = reqwest::Client::new()
-        .post(format!("{base}/webhooks/whatsapp"))
-        .header(whatsapp::SIGNATURE_HEADER, signature)
-        .header("content-type", "application/json")
-        .body(body.to_vec())
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(status.as_u16(), 200);
+    assert_eq!(post_signed(&reqwest::Client::new(), base, body).await, 200);
 }
 
 /// The next message of a kind `wanted` accepts.

@@ -212,6 +212,71 @@ impl FakeGraph {
     }
 }
 
+/// POSTs a correctly signed webhook body to the platform at `base`; returns the HTTP status.
+pub async fn post_signed(http: &reqwest::Client, base: &str, body: &[u8]) -> u16 {
+    let signature = whatsapp::sign_body(APP_SECRET.as_bytes(), body).unwrap();
+    http.post(format!("{base}/webhooks/whatsapp"))
+        .header(whatsapp::SIGNATURE_HEADER, signature)
+        .header("content-type", "application/json")
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// `ringdesk-platform serve --config <config>` as a child process; killed with SIGKILL (no
+/// shutdown code runs) when dropped.
+pub struct ServeProcess {
+    child: std::process::Child,
+    pub base: String,
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `serve` with the configuration file `config`; returns once it listens.
+pub fn serve_process(config: &std::path::Path) -> ServeProcess {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ringdesk-platform"))
+        .args(["serve", "--config"])
+        .arg(config)
+        .env("RUST_LOG", "info")
+        .env_remove("RINGDESK_LISTEN")
+        .env_remove("RINGDESK_DATABASE_URL")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The server logs "listening addr=…" once it accepts connections (read on a thread, so a
+    // silent server fails the test instead of blocking it). The thread drains the log to the
+    // end: a closed pipe would fail the server's later writes.
+    let stderr = child.stderr.take().unwrap();
+    let (lines, log) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let addr = loop {
+        let line = log
+            .recv_timeout(WAIT)
+            .expect("the server never logged its address");
+        if let Some(rest) = line.split("addr=").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    ServeProcess {
+        child,
+        base: format!("http://{addr}"),
+    }
+}
+
 /// The configuration file of a test platform on `database_url`, talking to `graph`.
 pub fn settings_toml(database_url: &str, graph_base_url: &str) -> String {
     format!(
@@ -287,17 +352,7 @@ impl Harness {
 
     /// POSTs a correctly signed webhook body; returns the HTTP status.
     pub async fn post_webhook(&self, body: &[u8]) -> u16 {
-        let signature = whatsapp::sign_body(APP_SECRET.as_bytes(), body).unwrap();
-        self.http
-            .post(format!("{}/webhooks/whatsapp", self.base))
-            .header(whatsapp::SIGNATURE_HEADER, signature)
-            .header("content-type", "application/json")
-            .body(body.to_vec())
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
+        post_signed(&self.http, &self.base, body).await
     }
 
     /// GETs a JSON API path with a token.
