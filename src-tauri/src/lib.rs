@@ -33,6 +33,9 @@ use tracing_subscriber::EnvFilter;
 /// Starts the app; returns when it quits.
 pub fn run() {
     tracing_subscriber::fmt()
+        // A failed log write must not print to stderr again: `eprintln!` panics when stderr is
+        // a closed pipe, which would kill whichever task logged (the switchboard, say).
+        .log_internal_errors(false)
         // The WebRTC stack's ICE/DTLS chatter (a warning every 200 ms while a call rings) is
         // noise for an agent's log; RUST_LOG brings it back.
         .with_env_filter(

@@ -10,6 +10,9 @@ use platform::server::Platform;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
+        // A failed log write must not print to stderr again: `eprintln!` panics when stderr is
+        // a closed pipe, which would kill whichever task logged (the switchboard, say).
+        .log_internal_errors(false)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),

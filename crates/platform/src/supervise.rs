@@ -24,10 +24,7 @@ pub fn critical(
         if *stop.borrow() {
             return; // stopping: every task ends now
         }
-        match outcome {
-            Ok(()) => tracing::error!(task = name, "a platform task ended by itself"),
-            Err(error) => tracing::error!(task = name, %error, "a platform task died"),
-        }
+        // Reported before it is logged: the report must not depend on logging working.
         died.send_if_modified(|first| {
             if first.is_none() {
                 *first = Some(name);
@@ -36,6 +33,10 @@ pub fn critical(
                 false
             }
         });
+        match outcome {
+            Ok(()) => tracing::error!(task = name, "a platform task ended by itself"),
+            Err(error) => tracing::error!(task = name, %error, "a platform task died"),
+        }
     });
     (watcher, abort)
 }

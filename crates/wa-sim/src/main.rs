@@ -208,6 +208,9 @@ struct ServeArgs {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
+        // A failed log write must not print to stderr again: `eprintln!` panics when stderr is
+        // a closed pipe, which would kill whichever task logged (the switchboard, say).
+        .log_internal_errors(false)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),

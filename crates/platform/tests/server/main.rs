@@ -12,6 +12,7 @@ mod calls;
 mod cli;
 mod durability;
 mod faults;
+mod log_pipe;
 mod permissions;
 mod restart;
 mod ring_sequence;

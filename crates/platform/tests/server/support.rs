@@ -242,6 +242,12 @@ impl Drop for ServeProcess {
 
 /// Starts `serve` with the configuration file `config`; returns once it listens.
 pub fn serve_process(config: &std::path::Path) -> ServeProcess {
+    serve_process_with_log(config, true)
+}
+
+/// As [`serve_process`]; with `keep_log` false the server's stderr pipe is closed once it
+/// listens (a log collector gone), so every later log write fails.
+pub fn serve_process_with_log(config: &std::path::Path, keep_log: bool) -> ServeProcess {
     use std::io::{BufRead, BufReader};
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ringdesk-platform"))
         .args(["serve", "--config"])
@@ -260,7 +266,9 @@ pub fn serve_process(config: &std::path::Path) -> ServeProcess {
     let (lines, log) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = lines.send(line);
+            if lines.send(line).is_err() && !keep_log {
+                return; // drops the read end: the pipe is closed
+            }
         }
     });
     let addr = loop {
@@ -271,6 +279,7 @@ pub fn serve_process(config: &std::path::Path) -> ServeProcess {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
     };
+    // `log` is dropped here: with `keep_log` false the reader then stops and closes the pipe.
     ServeProcess {
         child,
         base: format!("http://{addr}"),

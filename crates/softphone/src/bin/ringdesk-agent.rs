@@ -7,6 +7,9 @@ use softphone::agent::{self, AgentOptions, Reporter};
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
+        // A failed log write must not print to stderr again: `eprintln!` panics when stderr is
+        // a closed pipe, which would kill whichever task logged (the switchboard, say).
+        .log_internal_errors(false)
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
