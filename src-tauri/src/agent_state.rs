@@ -10,6 +10,9 @@ use crate::error::CommandError;
 use crate::model::{DeviceKind, Notice, Presence, Session, SignInRequest};
 use crate::platform_url::normalize_platform_url;
 use crate::settings::{DeskSettings, SettingsFile};
+use softphone::phone::PhoneError;
+use softphone::transport::{PlatformLink, TlsOptions};
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 /// A validated sign-in, before it is remembered.
@@ -17,16 +20,37 @@ use std::sync::{Mutex, MutexGuard};
 pub struct Credentials {
     pub platform_url: String,
     pub token: Token,
+    /// Extra CA and the "insecure http" switch.
+    pub tls: TlsOptions,
 }
 
 impl Credentials {
     pub fn from_request(request: &SignInRequest) -> Result<Credentials, CommandError> {
         let platform_url = normalize_platform_url(&request.platform_url)?;
         let token = Token::new(&request.token).ok_or(CommandError::MissingToken)?;
-        Ok(Credentials {
+        let tls = TlsOptions {
+            extra_ca: request
+                .extra_ca_file
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
+            insecure_http: request.insecure_http.unwrap_or(false),
+        };
+        let credentials = Credentials {
             platform_url,
             token,
-        })
+            tls,
+        };
+        // Refuse plain http:// to another machine, or an unusable CA file, before signing in.
+        credentials.link()?;
+        Ok(credentials)
+    }
+
+    /// The checked platform address with its TLS setup, for the engine and REST requests.
+    pub fn link(&self) -> Result<PlatformLink, CommandError> {
+        PlatformLink::new(&self.platform_url, &self.tls)
+            .map_err(|e| CommandError::Phone(PhoneError::from(e)))
     }
 }
 
@@ -48,6 +72,7 @@ pub enum Restored {
 struct SignedIn {
     session: Session,
     token: Token,
+    tls: TlsOptions,
 }
 
 #[derive(Debug, Default)]
@@ -106,6 +131,7 @@ impl AgentState {
         Ok(Credentials {
             platform_url: signed_in.session.platform_url.clone(),
             token: signed_in.token.clone(),
+            tls: signed_in.tls.clone(),
         })
     }
 
@@ -118,14 +144,23 @@ impl AgentState {
                 remembered: false,
             };
         }
-        let Some(platform_url) = self.lock().settings.platform_url.clone() else {
-            return Restored::Nothing;
+        let (platform_url, tls) = {
+            let inner = self.lock();
+            let Some(platform_url) = inner.settings.platform_url.clone() else {
+                return Restored::Nothing;
+            };
+            let tls = TlsOptions {
+                extra_ca: inner.settings.extra_ca_file.as_ref().map(PathBuf::from),
+                insecure_http: inner.settings.insecure_http,
+            };
+            (platform_url, tls)
         };
         match self.store.load(&platform_url) {
             Ok(Some(token)) => Restored::Found {
                 credentials: Credentials {
                     platform_url,
                     token,
+                    tls,
                 },
                 remembered: true,
             },
@@ -181,11 +216,18 @@ impl AgentState {
         let mut inner = self.lock();
         if remembered {
             inner.settings.platform_url = Some(credentials.platform_url);
+            inner.settings.extra_ca_file = credentials
+                .tls
+                .extra_ca
+                .as_ref()
+                .map(|p| p.display().to_string());
+            inner.settings.insecure_http = credentials.tls.insecure_http;
             self.save_settings(&inner.settings);
         }
         inner.signed_in = Some(SignedIn {
             session: session.clone(),
             token: credentials.token,
+            tls: credentials.tls,
         });
         (session, notice)
     }
@@ -197,6 +239,8 @@ impl AgentState {
             let mut inner = self.lock();
             let signed_in = inner.signed_in.take();
             let remembered = inner.settings.platform_url.take();
+            inner.settings.extra_ca_file = None;
+            inner.settings.insecure_http = false;
             self.save_settings(&inner.settings);
             // Only what is (or was) in the keyring: a session it refused has nothing there.
             signed_in
@@ -298,6 +342,8 @@ mod tests {
         SignInRequest {
             platform_url: url.into(),
             token: token.into(),
+            extra_ca_file: None,
+            insecure_http: None,
         }
     }
 
@@ -369,6 +415,47 @@ mod tests {
                 remembered: true
             }
         );
+    }
+
+    #[test]
+    fn plain_http_to_another_machine_needs_the_explicit_switch_which_is_remembered() {
+        let refused = Credentials::from_request(&request("http://10.1.2.3:8080", "t")).unwrap_err();
+        assert_eq!(refused.code(), "insecure");
+        assert!(refused.to_string().contains("unencrypted"), "{refused}");
+        // This machine is fine without it (the demo).
+        credentials("http://127.0.0.1:8080", "t");
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = Shared::default();
+        let state = state_in(dir.path(), store.clone());
+        let allowed = Credentials::from_request(&SignInRequest {
+            insecure_http: Some(true),
+            ..request("http://10.1.2.3:8080", "t0ken")
+        })
+        .unwrap();
+        assert!(allowed.tls.insecure_http);
+        state.sign_in(allowed.clone(), "Ana".into(), Presence::Available, false);
+        assert_eq!(
+            state_in(dir.path(), store).restore(),
+            Restored::Found {
+                credentials: allowed,
+                remembered: true
+            },
+            "the next start signs in with the same switch"
+        );
+    }
+
+    #[test]
+    fn an_unusable_company_ca_file_is_refused_at_sign_in_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("company-ca.pem");
+        std::fs::write(&ca, "not a certificate").unwrap();
+        let refused = Credentials::from_request(&SignInRequest {
+            extra_ca_file: Some(ca.display().to_string()),
+            ..request("https://calls.example.com", "t0ken")
+        })
+        .unwrap_err();
+        assert!(refused.to_string().contains("company-ca.pem"), "{refused}");
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub struct CallBoard {
     /// Who is on the other end of each conversation the agent has seen (the inbox list and
     /// its updates), so a placed call shows the customer from its first moment.
     parties: HashMap<String, OtherEnd>,
+    /// The untrusted-certificate notice was shown since the last good connection (it is said
+    /// once, not at every retry).
+    untrusted_said: bool,
 }
 
 /// The customer and business number of one conversation.
@@ -55,6 +58,7 @@ impl Default for CallBoard {
             connection: ConnectionState::Disconnected,
             last_levels_ms: None,
             parties: HashMap::new(),
+            untrusted_said: false,
         }
     }
 }
@@ -198,10 +202,26 @@ impl CallBoard {
         let (state, extra) = match status {
             ConnectionStatus::Connecting => (ConnectionState::Connecting, None),
             ConnectionStatus::Connected { presence, .. } => {
+                self.untrusted_said = false;
                 self.chosen = presence.into();
                 (ConnectionState::Connected, self.presence_event())
             }
             ConnectionStatus::Reconnecting { .. } => (ConnectionState::Reconnecting, None),
+            ConnectionStatus::CertificateUntrusted { message } => {
+                tracing::warn!(%message, "the platform's certificate is not trusted");
+                let said = std::mem::replace(&mut self.untrusted_said, true);
+                (
+                    ConnectionState::Reconnecting,
+                    (!said).then(|| notice(
+                        "certificate_untrusted",
+                        format!(
+                            "The platform's security certificate is not trusted, so Ringdesk \
+                             will not send your token to it ({message}). Ask your administrator \
+                             for the company CA file, or check the platform address."
+                        ),
+                    )),
+                )
+            }
             ConnectionStatus::Unauthorized { message } => {
                 tracing::warn!(%message, "the platform refused the agent token");
                 (

@@ -109,7 +109,7 @@ pub async fn select_device(
 pub async fn call_history(app: AppHandle, query: CallQuery) -> CommandResult<Vec<CallRecord>> {
     let credentials = app.state::<AgentState>().credentials()?;
     let token = credentials.token.expose();
-    softphone::phone::call_history(&credentials.platform_url, token, &query)
+    softphone::phone::call_history(&credentials.link()?, token, &query)
         .await
         .map_err(CommandError::Phone)
 }

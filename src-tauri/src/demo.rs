@@ -34,6 +34,8 @@ impl DemoConfig {
         let request = SignInRequest {
             platform_url: platform,
             token,
+            extra_ca_file: None,
+            insecure_http: None,
         };
         let credentials = match Credentials::from_request(&request) {
             Ok(credentials) => credentials,

@@ -28,6 +28,8 @@ const FIRST_ANSWER: Duration = Duration::from_secs(8);
 enum FirstAnswer {
     Connected { display_name: String },
     Unauthorized,
+    /// The platform's certificate is not trusted: signing in fails with why.
+    Untrusted { message: String },
     Unreachable,
 }
 
@@ -62,6 +64,7 @@ impl Engine {
                 bind_ips: vec![default_route_ip().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))],
                 ..WebRtcConfig::default()
             },
+            tls: credentials.tls.clone(),
         };
         let (phone, events) = Phone::start(config).map_err(CommandError::Phone)?;
         *lock(&self.phone) = Some(phone);
@@ -73,6 +76,10 @@ impl Engine {
             Ok(Ok(FirstAnswer::Unauthorized)) => {
                 self.stop().await;
                 Err(CommandError::Phone(PhoneError::Unauthorized))
+            }
+            Ok(Ok(FirstAnswer::Untrusted { message })) => {
+                self.stop().await;
+                Err(CommandError::Phone(PhoneError::Certificate(message)))
             }
             Ok(Ok(FirstAnswer::Unreachable)) | Ok(Err(_)) | Err(_) => Ok("Agent".to_owned()),
         }
@@ -170,7 +177,7 @@ impl Engine {
         credentials: &Credentials,
     ) -> Result<Vec<Conversation>, CommandError> {
         let token = credentials.token.expose();
-        let list = softphone::phone::conversations(&credentials.platform_url, token)
+        let list = softphone::phone::conversations(&credentials.link()?, token)
             .await
             .map_err(CommandError::Phone)?;
         lock(&self.board).remember_conversations(&list);
@@ -325,12 +332,20 @@ async fn pump(
                     })
                 }
                 ConnectionStatus::Unauthorized { .. } => Some(FirstAnswer::Unauthorized),
+                ConnectionStatus::CertificateUntrusted { message } => {
+                    Some(FirstAnswer::Untrusted {
+                        message: message.clone(),
+                    })
+                }
                 ConnectionStatus::Reconnecting { .. } => Some(FirstAnswer::Unreachable),
                 ConnectionStatus::Connecting => None,
             };
             if let Some(answer) = answer {
                 if let Some(tx) = first.take() {
-                    let refused = matches!(answer, FirstAnswer::Unauthorized);
+                    let refused = matches!(
+                        answer,
+                        FirstAnswer::Unauthorized | FirstAnswer::Untrusted { .. }
+                    );
                     let _ = tx.send(answer);
                     if refused {
                         // Signing in fails with this reason: no notice on top of it.

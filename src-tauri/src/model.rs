@@ -87,6 +87,14 @@ pub struct SignInRequest {
     pub platform_url: String,
     /// Goes to the OS keyring only. Never logged.
     pub token: String,
+    /// A PEM file of extra CA certificates to trust (a company's own CA), besides the system's.
+    #[serde(default)]
+    #[ts(optional)]
+    pub extra_ca_file: Option<String>,
+    /// Allow plain http:// to another machine (token and customer data unencrypted).
+    #[serde(default)]
+    #[ts(optional)]
+    pub insecure_http: Option<bool>,
 }
 
 /// A call ringing for this agent, as the popup shows it (no SDP: that stays in the engine).

@@ -14,6 +14,11 @@ pub const FILE_NAME: &str = "settings.json";
 pub struct DeskSettings {
     /// The platform whose token the keyring holds; cleared on sign-out.
     pub platform_url: Option<String>,
+    /// The connection options the platform was signed in with (see `SignInRequest`).
+    #[serde(default)]
+    pub extra_ca_file: Option<String>,
+    #[serde(default)]
+    pub insecure_http: bool,
     /// Device names as the audio layer reports them; `None` means the system default.
     pub input_device: Option<String>,
     pub output_device: Option<String>,

@@ -7,6 +7,7 @@
 #[cfg(unix)]
 pub mod desktop;
 pub mod stack;
+pub mod test_ca;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};

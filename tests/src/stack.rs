@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::test_ca::TestCa;
 use crate::{binary, Running};
 
 /// The bound on every wait: generous, because a debug build on a loaded 2-core machine is slow.
@@ -28,6 +29,8 @@ pub struct Stack {
     pub sim_url: String,
     platform_bin: PathBuf,
     platform_port: u16,
+    /// With [`Stack::start_tls`]: the CA the platform's certificate chains to.
+    pub tls: Option<TestCa>,
     pub platform: Running,
     pub sim: Running,
 }
@@ -40,20 +43,40 @@ pub fn free_port() -> Result<u16, String> {
 }
 
 impl Stack {
+    /// The platform on plain HTTP (loopback).
     pub async fn start() -> Result<Self, String> {
+        Self::start_with(false).await
+    }
+
+    /// The platform serving HTTPS/WSS itself with a certificate from a fresh test CA, at
+    /// `https://localhost:PORT`; wa-sim posts its webhooks there trusting that CA.
+    pub async fn start_tls() -> Result<Self, String> {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(tls: bool) -> Result<Self, String> {
         let platform_bin = binary("ringdesk-platform")?;
         let sim_bin = binary("wa-sim")?;
         let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
         let (platform_port, sim_port) = (free_port()?, free_port()?);
-        let platform_url = format!("http://127.0.0.1:{platform_port}");
+        let tls = match tls {
+            true => Some(TestCa::create(dir.path(), "platform")?),
+            false => None,
+        };
+        let platform_url = match tls {
+            Some(_) => format!("https://localhost:{platform_port}"),
+            None => format!("http://127.0.0.1:{platform_port}"),
+        };
         let sim_url = format!("http://127.0.0.1:{sim_port}");
-        let mut platform = Running::spawn(
-            "ringdesk-platform",
-            platform_command(&platform_bin, &dir, platform_port, &sim_url).arg("serve"),
-        )?;
-        let mut sim = Running::spawn(
-            "wa-sim",
-            Command::new(&sim_bin).args([
+        let mut serve = platform_command(&platform_bin, &dir, platform_port, &sim_url);
+        if let Some(ca) = &tls {
+            serve
+                .env("RINGDESK_TLS_CERT", &ca.cert_file)
+                .env("RINGDESK_TLS_KEY", &ca.key_file);
+        }
+        let mut platform = Running::spawn("ringdesk-platform", serve.arg("serve"))?;
+        let mut sim_command = Command::new(&sim_bin);
+        sim_command.args([
                 "serve",
                 "--listen",
                 &format!("127.0.0.1:{sim_port}"),
@@ -69,9 +92,15 @@ impl Stack {
                 BUSINESS_NUMBER,
                 "--media-ip",
                 "127.0.0.1",
-            ]),
-        )?;
-        let http = reqwest::Client::new();
+            ]);
+        if let Some(ca) = &tls {
+            sim_command.arg("--webhook-ca").arg(&ca.ca_file);
+        }
+        let mut sim = Running::spawn("wa-sim", &mut sim_command)?;
+        let http = match &tls {
+            Some(ca) => trusting(&ca.ca_file)?,
+            None => reqwest::Client::new(),
+        };
         wait_healthy(&http, &format!("{platform_url}/healthz"), &mut platform).await?;
         wait_healthy(&http, &format!("{sim_url}/_sim/clock"), &mut sim).await?;
         Ok(Self {
@@ -81,13 +110,24 @@ impl Stack {
             sim_url,
             platform_bin,
             platform_port,
+            tls,
             platform,
             sim,
         })
     }
 
     /// `ringdesk-platform` with this stack's configuration, for its admin subcommands.
-    pub fn platform_command(&self) -> Command {
+    pub /// An HTTP client that trusts the CA in `ca_file` (besides the system's).
+pub fn trusting(ca_file: &std::path::Path) -> Result<reqwest::Client, String> {
+    let pem = std::fs::read(ca_file).map_err(|e| format!("{}: {e}", ca_file.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| e.to_string())?;
+    reqwest::Client::builder()
+        .tls_certs_merge(certs)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+fn platform_command(&self) -> Command {
         platform_command(
             &self.platform_bin,
             &self.dir,

@@ -162,26 +162,7 @@ impl Scene {
 /// Polls `GET /api/conversations` as `token` until the customer's conversation passes
 /// `wanted` (bounded by WAIT).
 async fn until(stack: &Stack, token: &str, wanted: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let all = stack
-            .platform_get("/api/conversations", token)
-            .await
-            .unwrap();
-        if let Some(c) = all
-            .as_array()
-            .and_then(|a| a.iter().find(|c| c["customer"]["number"] == CUSTOMER))
-        {
-            if wanted(c) {
-                return c.clone();
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "conversation never as wanted: {all}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::conversation_until(stack, token, CUSTOMER, wanted).await
 }
 
 /// Waits for the agent process to exit by itself; its exit code.

@@ -56,6 +56,30 @@ describe('sign-in', () => {
     expect(await platform.currentSession()).toBeNull();
   });
 
+  test('plain http to another machine is refused with why, unless explicitly allowed', async () => {
+    const { screen } = await renderSignedOut();
+    await screen.getByTestId('sign-in-url').fill('http://10.1.2.3:8080');
+    await screen.getByTestId('sign-in-token').fill('agent-token');
+    await screen.getByTestId('sign-in-submit').click();
+    await expect.element(screen.getByTestId('sign-in-error')).toHaveTextContent('unencrypted');
+    await expect.element(screen.getByTestId('main-window')).not.toBeInTheDocument();
+
+    await screen.getByText('Connection options').click();
+    await expect.element(screen.getByTestId('insecure-warning')).not.toBeInTheDocument();
+    await screen.getByTestId('sign-in-insecure').click();
+    await expect.element(screen.getByTestId('insecure-warning')).toHaveTextContent('unencrypted');
+    await screen.getByTestId('sign-in-submit').click();
+    await expect.element(screen.getByTestId('main-window')).toBeVisible();
+  });
+
+  test('plain http to this machine needs no switch (the demo)', async () => {
+    const { screen } = await renderSignedOut();
+    await screen.getByTestId('sign-in-url').fill('http://127.0.0.1:8080');
+    await screen.getByTestId('sign-in-token').fill('agent-token');
+    await screen.getByTestId('sign-in-submit').click();
+    await expect.element(screen.getByTestId('main-window')).toBeVisible();
+  });
+
   test('the connection badge follows the core', async () => {
     const { screen, platform, app } = await renderSignedOut();
     await app.signIn({ platformUrl: 'https://platform.test', token: 'agent-token' });

@@ -46,6 +46,8 @@ pub enum StartError {
     Timers(String),
     #[error("cannot set up the Graph API client")]
     Graph(#[from] GraphFailure),
+    #[error(transparent)]
+    Tls(#[from] crate::http::tls::TlsSetupError),
 }
 
 /// Resolves once the shutdown signal has fired (or its sender is gone, which also means stop).
@@ -81,6 +83,12 @@ impl Platform {
         graph: Arc<dyn Graph>,
     ) -> Result<Self, StartError> {
         let settings = Arc::new(settings);
+        // Unusable TLS files are refused before anything starts.
+        let tls = settings
+            .tls
+            .as_ref()
+            .map(crate::http::tls::server_config)
+            .transpose()?;
         let serve_lock = ServeLock::acquire(&settings.database_url)?;
         let store = Store::open(&settings.database_url).await?;
         let (stop, shutdown) = watch::channel(false);
@@ -151,19 +159,28 @@ impl Platform {
             heartbeat,
         });
         let mut http_shutdown = shutdown.clone();
-        tasks.push(critical(
-            "HTTP server",
-            Box::pin(async move {
-                let stopped = async move { stopped(&mut http_shutdown).await };
-                if let Err(error) = axum::serve(listener, app)
-                    .with_graceful_shutdown(stopped)
-                    .await
-                {
+        let stopped = async move { stopped(&mut http_shutdown).await };
+        let serving: CriticalTask = match tls {
+            Some(config) => {
+                let listener = crate::http::tls::TlsListener::new(listener, config)
+                    .map_err(|source| StartError::Listen { addr, source })?;
+                Box::pin(async move {
+                    let served = axum::serve(listener, app).with_graceful_shutdown(stopped);
+                    if let Err(error) = served.await {
+                        tracing::error!(%error, "HTTPS server failed");
+                    }
+                })
+            }
+            None => Box::pin(async move {
+                let served = axum::serve(listener, app).with_graceful_shutdown(stopped);
+                if let Err(error) = served.await {
                     tracing::error!(%error, "HTTP server failed");
                 }
             }),
-        ));
-        tracing::info!(%addr, "ringdesk-platform listening");
+        };
+        tasks.push(critical("HTTP server", serving));
+        let scheme = if settings.tls.is_some() { "https" } else { "http" };
+        tracing::info!(%addr, scheme, "ringdesk-platform listening");
         Ok(Self {
             addr,
             store,

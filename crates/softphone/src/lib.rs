@@ -11,6 +11,7 @@
 //! - [`audio_io`]: sound devices (cpal), lock-free rings to the media task, resampling to 48 kHz.
 //! - [`media`]: the WebRTC session with Meta's relay behind the `MediaSession` trait.
 //! - [`signaling`]: the WebSocket to the platform.
+//! - [`transport`]: the platform address rules and TLS (system trust + an optional extra CA).
 //! - [`phone`]: the engine the desktop app and the headless [`agent`] drive (commands in,
 //!   events out), plus the call-history REST client.
 //! - [`clock`], [`rtp`]: injected time and the RTP constants shared by all of the above.
@@ -58,3 +59,4 @@ pub mod quality;
 pub mod rtp;
 pub mod signal;
 pub mod signaling;
+pub mod transport;

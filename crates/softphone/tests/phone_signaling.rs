@@ -104,6 +104,7 @@ async fn phone(listener: &TcpListener) -> (Phone, Events) {
             })
         })),
         media: WebRtcConfig::default(),
+        tls: Default::default(),
     };
     let (phone, events) = Phone::start(config).unwrap();
     let mut events = Events(events);

@@ -21,6 +21,7 @@ use serde_json::Value;
 use softphone::media::CapturedAudio;
 use softphone::phone::{call_history, DeviceChoice, Direction, EndReason, PhoneError, PhoneEvent};
 use softphone::signal::{estimate_frequency, rms_dbfs, to_f32};
+use softphone::transport::{PlatformLink, TlsOptions};
 
 use phone_support::{assert_near, Rig, AGENT_HZ, BUSINESS_NUMBER, CUSTOMER, CUSTOMER_HZ};
 
@@ -115,7 +116,8 @@ async fn an_accepted_call_talks_both_ways_mutes_and_hangs_up() {
     );
 
     // The call is in the agent's history; a wrong token is refused as such.
-    let records = call_history(&rig.base, &rig.token, &CallQuery::default())
+    let link = PlatformLink::new(&rig.base, &TlsOptions::default()).unwrap();
+    let records = call_history(&link, &rig.token, &CallQuery::default())
         .await
         .unwrap();
     let record = records
@@ -124,7 +126,7 @@ async fn an_accepted_call_talks_both_ways_mutes_and_hangs_up() {
         .unwrap_or_else(|| panic!("{call_id} not in the history: {records:?}"));
     assert!(record.answered_at.is_some(), "{record:?}");
     assert_eq!(
-        call_history(&rig.base, "rdk_wrong", &CallQuery::default()).await,
+        call_history(&link, "rdk_wrong", &CallQuery::default()).await,
         Err(PhoneError::Unauthorized)
     );
 

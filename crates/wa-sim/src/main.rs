@@ -154,6 +154,9 @@ struct ServeArgs {
     listen: String,
     #[arg(long, env = "WA_SIM_WEBHOOK_URL")]
     webhook_url: String,
+    /// Extra CA certificates (PEM) to trust for an https:// webhook URL (a test CA).
+    #[arg(long, env = "WA_SIM_WEBHOOK_CA", value_name = "PEM")]
+    webhook_ca: Option<std::path::PathBuf>,
     #[arg(long, env = "WA_SIM_APP_SECRET", hide_env_values = true)]
     app_secret: String,
     #[arg(long, env = "WA_SIM_ACCESS_TOKEN", hide_env_values = true)]
@@ -309,6 +312,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             timeout: Duration::from_secs(args.webhook_timeout_secs),
             max_attempts: args.webhook_max_attempts,
             retry_base: Duration::from_millis(args.webhook_retry_ms),
+            webhook_ca: args.webhook_ca,
         },
         quirks: Quirks {
             duplicate_webhooks: args.duplicate_webhooks,
@@ -320,6 +324,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         id_seed: std::process::id().into(),
     };
+    // An unusable webhook CA file is refused now, not found out at the first webhook.
+    wa_sim::webhook::delivery::webhook_client(
+        config.delivery.timeout,
+        config.delivery.webhook_ca.as_deref(),
+    )
+    .map_err(anyhow::Error::msg)?;
     let clock = if args.manual_clock {
         ClockChoice::Manual(ManualClock::starting_now())
     } else {

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use ringdesk_e2e::stack::WAIT;
+use ringdesk_e2e::stack::{Stack, WAIT};
 use ringdesk_e2e::{binary, Running};
 use serde_json::Value;
 
@@ -102,4 +102,34 @@ pub async fn agent_exit_code(args: &[&str]) -> (Option<i32>, Vec<Value>) {
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
     (output.status.code(), events)
+}
+
+/// Polls `token`'s `/api/conversations` until the conversation with `customer` is as
+/// `wanted` (bounded by [`WAIT`]); returns it.
+pub async fn conversation_until(
+    stack: &Stack,
+    token: &str,
+    customer: &str,
+    wanted: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let all = stack
+            .platform_get("/api/conversations", token)
+            .await
+            .unwrap();
+        if let Some(c) = all
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["customer"]["number"] == customer))
+        {
+            if wanted(c) {
+                return c.clone();
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "conversation never as wanted: {all}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }

@@ -148,6 +148,14 @@ export class InBrowserBackend implements Backend {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw fail('invalid_platform_url', 'The platform URL must start with https:// or http://.');
     }
+    if (url.protocol === 'http:' && !isLoopback(url.hostname) && request.insecureHttp !== true) {
+      throw fail(
+        'insecure',
+        `platform URL ${request.platformUrl} is plain http:// to another machine: agent tokens ` +
+          'and customer data would cross the network unencrypted. Use https://, or turn on ' +
+          '"allow insecure http" if you really mean it.',
+      );
+    }
     if (request.token.trim() === '') throw fail('missing_token', 'Enter your agent token.');
     if (this.options.validToken !== undefined && request.token !== this.options.validToken) {
       throw fail('unauthorized', 'The platform did not accept this token.');
@@ -648,4 +656,12 @@ function factsOf(conversation: Conversation): PermissionFacts {
     lastRequestAtMs: nextRequest === null ? null : nextRequest - 24 * 3_600_000,
     lastCustomerActivityMs: ms(conversation.last_customer_activity_at),
   };
+}
+
+/** This machine only, as the engine's rule (`softphone::transport::is_loopback_host`). */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/\.$/, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === '[::1]' || host === '::1') return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

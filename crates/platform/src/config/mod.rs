@@ -48,6 +48,8 @@ pub enum ConfigError {
         "RINGDESK_PHONE_NUMBER_ID and RINGDESK_DISPLAY_PHONE_NUMBER must be set together (only {set} is set)"
     )]
     HalfNumber { set: &'static str },
+    #[error("RINGDESK_TLS_CERT and RINGDESK_TLS_KEY must be set together (only {set} is set)")]
+    HalfTls { set: &'static str },
     #[error("no data directory: set RINGDESK_DATABASE_URL, or HOME / XDG_DATA_HOME")]
     NoDataDir,
     #[error("{key} is invalid: {reason}")]
@@ -169,6 +171,19 @@ pub struct Settings {
     /// How often the platform looks for agents revoked while connected, to close their sockets
     /// (`revocation_check_ms`, default 5 s; never zero).
     pub revocation_check: Duration,
+    /// Serve HTTPS/WSS with this certificate and key (`[tls]`, or `RINGDESK_TLS_CERT` +
+    /// `RINGDESK_TLS_KEY`); `None` serves plain HTTP (behind a TLS terminator, or loopback).
+    pub tls: Option<TlsFiles>,
+}
+
+/// The PEM files the platform serves TLS with.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first (PEM).
+    pub certificate: PathBuf,
+    /// Its private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub private_key: PathBuf,
 }
 
 /// The TOML file's shape; every key optional.
@@ -191,6 +206,7 @@ struct FileSettings {
     webhook_body_limit: Option<usize>,
     process_inbox: Option<bool>,
     revocation_check_ms: Option<u64>,
+    tls: Option<TlsFiles>,
 }
 
 /// Default interval of the revoked-agent sweep: a revoked app is signed out within seconds,
@@ -290,6 +306,16 @@ impl Settings {
             (None, None) => {}
         }
 
+        let tls = match (var("RINGDESK_TLS_CERT"), var("RINGDESK_TLS_KEY")) {
+            (Some(certificate), Some(private_key)) => Some(TlsFiles {
+                certificate: PathBuf::from(certificate),
+                private_key: PathBuf::from(private_key),
+            }),
+            (None, None) => file.tls,
+            (Some(_), None) => return Err(ConfigError::HalfTls { set: "RINGDESK_TLS_CERT" }),
+            (None, Some(_)) => return Err(ConfigError::HalfTls { set: "RINGDESK_TLS_KEY" }),
+        };
+
         let defaults = Timers::default();
         let auto_responder = file.auto_responder.unwrap_or_default();
         let ms = |value: Option<u64>, default: Duration| {
@@ -331,6 +357,7 @@ impl Settings {
                 .unwrap_or(DEFAULT_WEBHOOK_BODY_LIMIT),
             process_inbox: file.process_inbox.unwrap_or(true),
             revocation_check: ms(file.revocation_check_ms, DEFAULT_REVOCATION_CHECK),
+            tls,
         };
         if settings.revocation_check.is_zero() {
             return Err(ConfigError::Invalid {

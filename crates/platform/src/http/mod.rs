@@ -2,7 +2,9 @@
 
 mod api;
 mod auth;
+pub mod frame_budget;
 mod health;
+pub mod tls;
 mod webhook;
 mod ws;
 mod ws_writer;

@@ -12,7 +12,9 @@
 //! is sent (its bounded outbox is full: 1008), sends a frame or message over [`MAX_FRAME_BYTES`]
 //! (1009, refused on the frame's declared length, before its payload is read), or its token was
 //! revoked (`unauthorized`, then 1008; found by the switchboard's periodic sweep, whatever the
-//! app sends). Either way the switchboard is then told, so a ringing call moves on to the
+//! app sends). Every frame spends from the connection's [`FrameBudget`] (20 a second, bursts
+//! of 60): a frame over it is refused with `rate_limited` and when to retry, and a client that
+//! keeps flooding after 200 refusals in a row is closed (1008). Either way the switchboard is then told, so a ringing call moves on to the
 //! next agent.
 
 use std::sync::atomic::Ordering;
@@ -23,6 +25,8 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::StreamExt;
+
+use crate::http::frame_budget::{FrameBudget, Verdict};
 use protocol::{
     decode_client, ClientMessage, ErrorCode, Pong, ProtocolError, Reply, ReplyResult,
     ServerMessage, HEARTBEAT_TIMEOUT_SECS, MAX_FRAME_BYTES,
@@ -79,6 +83,7 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
     let writer = tokio::spawn(ws_writer::write(sink, queued));
 
     let heartbeat = Duration::from_secs(u64::from(HEARTBEAT_TIMEOUT_SECS));
+    let mut budget = FrameBudget::standard(std::time::Instant::now());
     let mut shutdown = state.shutdown.clone();
     let closing = loop {
         let frame = tokio::select! {
@@ -109,6 +114,22 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
             }
             Ok(Some(Ok(message))) => message,
         };
+        let refusal = match budget.frame(std::time::Instant::now()) {
+            Verdict::Allowed => None,
+            Verdict::Refused { retry_after } => Some(retry_after),
+            Verdict::Close => {
+                outbox.push(ServerMessage::Error(ProtocolError::new(
+                    ErrorCode::RateLimited,
+                    "too many frames after being told to slow down; closing",
+                )));
+                outbox.close(CloseReason::RateLimited);
+                break Some(CloseReason::RateLimited);
+            }
+        };
+        if let Some(retry_after) = refusal {
+            outbox.push(rate_limited(&message, retry_after));
+            continue;
+        }
         let text = match message {
             Message::Text(text) => text,
             Message::Close(_) => break None,
@@ -192,4 +213,36 @@ fn too_large(error: axum::Error) -> bool {
         error.downcast_ref::<tungstenite::Error>(),
         Some(tungstenite::Error::Capacity(_))
     )
+}
+
+/// The refusal of a frame over the connection's budget: a request gets its `reply` (so the
+/// app's pending request ends), anything else an `error`; both say when to try again.
+fn rate_limited(message: &Message, retry_after: Duration) -> ServerMessage {
+    let retry_at = chrono::TimeDelta::from_std(retry_after)
+        .ok()
+        .and_then(|after| chrono::Utc::now().checked_add_signed(after));
+    let mut error = ProtocolError::new(
+        ErrorCode::RateLimited,
+        format!(
+            "too many frames from this connection (at most {} a second, {} at once); retry in {} ms",
+            crate::http::frame_budget::PER_SECOND,
+            crate::http::frame_budget::BURST,
+            retry_after.as_millis().max(1)
+        ),
+    );
+    if let Some(at) = retry_at {
+        error = error.retry_at(at);
+    }
+    let request_id = match message {
+        Message::Text(text) => decode_client(text.as_str())
+            .map_or_else(|e| e.request_id().cloned(), |m| m.request_id().cloned()),
+        _ => None,
+    };
+    match request_id {
+        Some(request_id) => ServerMessage::Reply(Reply {
+            request_id,
+            result: ReplyResult::Error(error),
+        }),
+        None => ServerMessage::Error(error),
+    }
 }

@@ -32,6 +32,9 @@ pub enum CloseReason {
     FrameTooLarge,
     /// The agent's token was revoked while connected.
     TokenRevoked,
+    /// The app kept sending after being refused with `rate_limited`
+    /// ([`crate::http::frame_budget`]).
+    RateLimited,
 }
 
 impl CloseReason {
@@ -39,7 +42,7 @@ impl CloseReason {
     pub fn code(self) -> u16 {
         match self {
             // 1008 policy violation: reading what one is sent is part of the protocol.
-            Self::TooSlow | Self::TokenRevoked => 1008,
+            Self::TooSlow | Self::TokenRevoked | Self::RateLimited => 1008,
             // 1009 message too big.
             Self::FrameTooLarge => 1009,
         }
@@ -51,6 +54,7 @@ impl CloseReason {
             Self::TooSlow => "too slow reading: the platform's queue for this socket is full",
             Self::FrameTooLarge => "frame too large: the limit is 1048576 bytes",
             Self::TokenRevoked => "token revoked: sign in again",
+            Self::RateLimited => "rate limited: too many frames after being told to slow down",
         }
     }
 

@@ -1,4 +1,4 @@
-//! Frames and messages over `MAX_FRAME_BYTES`, at the byte level: the platform closes the socket
+//! Frames and messages over `MAX_FRAME_BYTES`, and floods of frames, at the byte level: the platform closes the socket
 //! with 1009 and a reason (and says so in an `error` first), without buffering the payload.
 
 use platform::store::agents::Role;
@@ -157,5 +157,55 @@ async fn a_message_over_the_limit_in_small_fragments_is_refused_with_1009() {
     socket.tcp.write_all(&bytes).await.unwrap();
     let (texts, code, reason) = socket.until_close().await;
     assert_refused_as_too_large(&texts, code, &reason);
+    harness.platform.shutdown().await;
+}
+
+/// A masked client text frame.
+fn client_text(text: &str) -> Vec<u8> {
+    let mut frame = client_header(true, 0x1, text.len());
+    frame.extend_from_slice(text.as_bytes());
+    frame
+}
+
+#[tokio::test]
+async fn a_flood_is_refused_with_rate_limited_and_a_client_that_keeps_on_is_closed_with_1008() {
+    use platform::http::frame_budget::{BURST, REFUSALS_BEFORE_CLOSE};
+    let harness = Harness::start().await;
+    let (_, token) = harness.agent("alice", Role::Agent, None).await;
+    let mut socket = RawSocket::connect(&harness, &token).await;
+    // Far more pings than the burst, then a request: written at once, as a flood would be.
+    let mut flood = Vec::new();
+    let pings = BURST + REFUSALS_BEFORE_CLOSE + 50;
+    for n in 0..BURST + 20 {
+        flood.extend(client_text(&format!(r#"{{"v":1,"type":"ping","ping_id":{n}}}"#)));
+    }
+    flood.extend(client_text(
+        r#"{"v":1,"type":"set_presence","request_id":"flooded-1","presence":"away"}"#,
+    ));
+    for n in BURST + 20..pings {
+        flood.extend(client_text(&format!(r#"{{"v":1,"type":"ping","ping_id":{n}}}"#)));
+    }
+    socket.tcp.write_all(&flood).await.unwrap();
+    let (texts, code, reason) = socket.until_close().await;
+
+    assert_eq!(code, 1008, "close code; reason {reason:?}");
+    assert!(reason.contains("rate limited"), "{reason:?}");
+    let pongs = texts.iter().filter(|t| t.contains(r#""type":"pong""#)).count();
+    assert!(
+        pongs >= BURST as usize && pongs < (BURST + REFUSALS_BEFORE_CLOSE) as usize,
+        "the burst is answered, the flood is not: {pongs} pongs"
+    );
+    let refused = texts
+        .iter()
+        .filter(|t| t.contains("rate_limited") && t.contains("retry_at"))
+        .count();
+    assert!(refused > 0, "refusals say rate_limited and when to retry: {texts:?}");
+    // The request over the budget got its own reply (so the app's pending request ends).
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains(r#""request_id":"flooded-1""#) && t.contains("rate_limited")),
+        "the flooded request is answered: {texts:?}"
+    );
     harness.platform.shutdown().await;
 }

@@ -5,6 +5,7 @@
 use tokio::sync::mpsc;
 
 use crate::phone::{conversation_with, Phone, PhoneError};
+use crate::transport::PlatformLink;
 
 use super::Action;
 
@@ -42,17 +43,16 @@ fn message_of(error: &PhoneError) -> String {
     }
 }
 
-/// Run `action` for the agent signed in with `token` at `platform`; the outcome goes to
-/// `done`.
+/// Run `action` for the agent signed in with `token` at `link`; the outcome goes to `done`.
 pub(crate) fn start(
     phone: Phone,
-    platform: String,
+    link: PlatformLink,
     token: String,
     action: Action,
     done: mpsc::Sender<Outcome>,
 ) {
     tokio::spawn(async move {
-        let outcome = match run(&phone, &platform, &token, &action).await {
+        let outcome = match run(&phone, &link, &token, &action).await {
             Ok(outcome) => outcome,
             Err(e) => Outcome::Refused {
                 action: action.name(),
@@ -66,11 +66,11 @@ pub(crate) fn start(
 
 async fn run(
     phone: &Phone,
-    platform: &str,
+    link: &PlatformLink,
     token: &str,
     action: &Action,
 ) -> Result<Outcome, PhoneError> {
-    let conversation = conversation_with(platform, token, action.customer()).await?;
+    let conversation = conversation_with(link, token, action.customer()).await?;
     let conversation_id = conversation.id.to_string();
     match action {
         Action::RequestPermission { .. } => {

@@ -28,6 +28,14 @@ pub struct AgentOptions {
     /// The agent token (`ringdesk-platform agent add` prints it). Never printed.
     #[arg(long, env = "RINGDESK_TOKEN", hide_env_values = true)]
     pub token: String,
+    /// A PEM file of extra CA certificates to trust for an https:// platform (a company's own
+    /// CA), besides the system's.
+    #[arg(long, env = "RINGDESK_CA_FILE", value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Allow plain http:// to a host other than this machine (the token and customers' data
+    /// then cross the network unencrypted).
+    #[arg(long)]
+    pub insecure_http: bool,
     /// Answer every incoming call at once.
     #[arg(long)]
     pub auto_answer: bool,
@@ -203,6 +211,14 @@ impl AgentOptions {
             sink,
             packets: None,
         })
+    }
+
+    /// The transport choices for [`crate::transport::PlatformLink`].
+    pub fn tls_options(&self) -> crate::transport::TlsOptions {
+        crate::transport::TlsOptions {
+            extra_ca: self.ca_file.clone(),
+            insecure_http: self.insecure_http,
+        }
     }
 
     /// The media bind addresses: as given, else the default route's address.

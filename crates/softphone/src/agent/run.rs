@@ -8,6 +8,7 @@ use protocol::Presence;
 use tokio::sync::mpsc;
 
 use crate::media::WebRtcConfig;
+use crate::transport::PlatformLink;
 use crate::phone::{AudioPlan, ConnectionStatus, Phone, PhoneConfig, PhoneError, PhoneEvent};
 
 use super::action::{self, Outcome};
@@ -57,6 +58,10 @@ fn translate(event: &PhoneEvent) -> (Option<Report>, Next) {
         ),
         PhoneEvent::Connection(ConnectionStatus::Unauthorized { .. }) => {
             (None, Next::Fatal(PhoneError::Unauthorized))
+        }
+        // Retrying cannot fix an untrusted certificate; a headless agent stops and says why.
+        PhoneEvent::Connection(ConnectionStatus::CertificateUntrusted { message }) => {
+            (None, Next::Fatal(PhoneError::Certificate(message.clone())))
         }
         PhoneEvent::Connection(ConnectionStatus::Connecting) => (None, Next::Continue),
         PhoneEvent::PresenceChanged { presence } => (
@@ -169,8 +174,10 @@ pub async fn run(options: AgentOptions, reporter: Reporter) -> Result<(), AgentE
             bind_ips: options.media_bind_ips(),
             ..WebRtcConfig::default()
         },
+        tls: options.tls_options(),
     };
     let (phone, mut events) = Phone::start(config)?;
+    let link = PlatformLink::new(&options.platform, &options.tls_options()).map_err(PhoneError::from)?;
     let reporter = Arc::new(reporter);
     let mut ended = 0u32;
     let mut action = options.action();
@@ -226,8 +233,8 @@ pub async fn run(options: AgentOptions, reporter: Reporter) -> Result<(), AgentE
                 }
                 // Once, on the first sign-in.
                 if let Some(action) = action.take() {
-                    let (platform, token) = (options.platform.clone(), options.token.clone());
-                    action::start(phone.clone(), platform, token, action, done_tx.clone());
+                    let (link, token) = (link.clone(), options.token.clone());
+                    action::start(phone.clone(), link, token, action, done_tx.clone());
                 }
             }
             PhoneEvent::MediaConnected { call_id } if placed.as_ref() == Some(&call_id) => {

@@ -23,7 +23,12 @@ async fn main() -> std::process::ExitCode {
         // Reported already as a `refused` line.
         Err(agent::AgentError::Refused { .. }) => std::process::ExitCode::from(2),
         Err(e) => {
-            let line = serde_json::json!({"event": "error", "call_id": null, "code": "fatal", "message": e.to_string()});
+            // `fatal`, and the phone's own code when it has one (`unauthorized`, `certificate`…).
+            let reason = match &e {
+                agent::AgentError::Phone(phone) => Some(phone.code()),
+                _ => None,
+            };
+            let line = serde_json::json!({"event": "error", "call_id": null, "code": "fatal", "reason": reason, "message": e.to_string()});
             println!("{line}");
             eprintln!("ringdesk-agent: {e}");
             std::process::ExitCode::FAILURE

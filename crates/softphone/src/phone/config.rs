@@ -2,6 +2,7 @@
 
 use crate::audio_io::DeviceChoice;
 use crate::media::{CallAudio, WebRtcConfig};
+use crate::transport::TlsOptions;
 
 /// Everything [`super::Phone::start`] needs.
 pub struct PhoneConfig {
@@ -11,6 +12,8 @@ pub struct PhoneConfig {
     pub token: String,
     pub audio: AudioPlan,
     pub media: WebRtcConfig,
+    /// Extra CA and the "insecure http" switch ([`crate::transport`]).
+    pub tls: TlsOptions,
 }
 
 impl std::fmt::Debug for PhoneConfig {
@@ -19,6 +22,7 @@ impl std::fmt::Debug for PhoneConfig {
             .field("platform", &self.platform)
             .field("audio", &self.audio)
             .field("media", &self.media)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }

@@ -56,6 +56,12 @@ pub enum PhoneError {
     /// The platform could not be reached over HTTP.
     #[error("cannot reach the platform: {0}")]
     Network(String),
+    /// The platform's TLS certificate is not trusted (see [`crate::transport`]).
+    #[error("{0}")]
+    Certificate(String),
+    /// Plain `http://` to another machine without the explicit "insecure" switch.
+    #[error("{0}")]
+    Insecure(String),
     /// The platform's answer was not what the protocol says.
     #[error("unexpected answer from the platform: {0}")]
     BadResponse(String),
@@ -90,8 +96,19 @@ impl PhoneError {
             PhoneError::Config(_) => "config",
             PhoneError::Http { .. } => "http",
             PhoneError::Network(_) => "network",
+            PhoneError::Certificate(_) => "certificate",
+            PhoneError::Insecure(_) => "insecure",
             PhoneError::BadResponse(_) => "bad_response",
             PhoneError::Stopped => "stopped",
+        }
+    }
+}
+
+impl From<crate::transport::LinkError> for PhoneError {
+    fn from(e: crate::transport::LinkError) -> Self {
+        match e {
+            crate::transport::LinkError::InsecureRefused { .. } => PhoneError::Insecure(e.to_string()),
+            other => PhoneError::Config(other.to_string()),
         }
     }
 }
@@ -134,6 +151,8 @@ mod tests {
                 message: "m".into(),
             },
             PhoneError::Network("n".into()),
+            PhoneError::Certificate("c".into()),
+            PhoneError::Insecure("i".into()),
             PhoneError::BadResponse("b".into()),
             PhoneError::Stopped,
         ];

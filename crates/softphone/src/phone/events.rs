@@ -37,6 +37,10 @@ pub enum ConnectionStatus {
     /// The platform refused the agent token (HTTP 401). The engine keeps retrying with backoff;
     /// the owner should ask for a new token (and restart the phone with it).
     Unauthorized { message: String },
+    /// The platform's TLS certificate is not trusted (unknown issuer, expired, another name):
+    /// not a network problem. The engine keeps retrying with backoff; the fix is the
+    /// certificate, or the extra CA the owner configures.
+    CertificateUntrusted { message: String },
 }
 
 /// A call ringing for this agent.

@@ -4,6 +4,7 @@ use protocol::rest::{CallQuery, CallRecord};
 
 use super::rest::{endpoint, get_json};
 use super::PhoneError;
+use crate::transport::PlatformLink;
 
 fn snake<T: serde::Serialize>(value: &T) -> Option<String> {
     match serde_json::to_value(value).ok()? {
@@ -14,8 +15,11 @@ fn snake<T: serde::Serialize>(value: &T) -> Option<String> {
 
 /// The URL of the history query: `{platform}/api/calls?status=..&direction=..&agent=..&from=..&to=..`
 /// (only the filters given).
-pub(crate) fn history_url(platform: &str, query: &CallQuery) -> Result<reqwest::Url, PhoneError> {
-    let mut url = endpoint(platform, "/api/calls")?;
+pub(crate) fn history_url(
+    link: &PlatformLink,
+    query: &CallQuery,
+) -> Result<reqwest::Url, PhoneError> {
+    let mut url = endpoint(link, "/api/calls")?;
     let filters = [
         ("status", query.status.as_ref().and_then(snake)),
         ("direction", query.direction.as_ref().and_then(snake)),
@@ -38,14 +42,14 @@ pub(crate) fn history_url(platform: &str, query: &CallQuery) -> Result<reqwest::
 /// filtered by `query`. A refused token is [`PhoneError::Unauthorized`]; other error statuses
 /// are [`PhoneError::Http`] with the platform's code and message.
 pub async fn call_history(
-    platform: &str,
+    link: &PlatformLink,
     token: &str,
     query: &CallQuery,
 ) -> Result<Vec<CallRecord>, PhoneError> {
     query
         .validate()
         .map_err(|e| PhoneError::Config(e.to_string()))?;
-    get_json(history_url(platform, query)?, token).await
+    get_json(link, history_url(link, query)?, token).await
 }
 
 #[cfg(test)]
@@ -55,7 +59,7 @@ mod tests {
 
     #[test]
     fn filters_become_query_parameters() {
-        let url = history_url("http://127.0.0.1:8080/", &CallQuery::default()).unwrap();
+        let url = history_url(&link("http://127.0.0.1:8080/"), &CallQuery::default()).unwrap();
         assert_eq!(url.as_str(), "http://127.0.0.1:8080/api/calls");
         let from = chrono::DateTime::parse_from_rfc3339("2026-11-22T10:00:00+01:00")
             .unwrap()
@@ -66,7 +70,7 @@ mod tests {
             from: Some(from),
             ..CallQuery::default()
         };
-        let url = history_url("https://p.example", &query).unwrap();
+        let url = history_url(&link("http://[::1]:9"), &query).unwrap();
         let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
         assert_eq!(pairs[0], ("status".into(), "missed".into()));
         assert_eq!(pairs[1], ("direction".into(), "inbound".into()));
@@ -75,10 +79,7 @@ mod tests {
         assert_eq!(parsed, from);
     }
 
-    #[test]
-    fn unusable_platform_urls_are_refused() {
-        let e = history_url("ftp://x", &CallQuery::default()).unwrap_err();
-        assert_eq!(e.code(), "config");
-        assert!(history_url("not a url", &CallQuery::default()).is_err());
+    fn link(url: &str) -> PlatformLink {
+        PlatformLink::new(url, &crate::transport::TlsOptions::default()).unwrap()
     }
 }

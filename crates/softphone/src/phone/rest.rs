@@ -7,6 +7,7 @@ use protocol::ProtocolError;
 use serde::de::DeserializeOwned;
 
 use super::PhoneError;
+use crate::transport::{certificate_problem, PlatformLink};
 
 /// Bound on one REST request.
 const TIMEOUT: Duration = Duration::from_secs(15);
@@ -18,40 +19,42 @@ fn snake<T: serde::Serialize>(value: &T) -> Option<String> {
     }
 }
 
-/// `{platform}{path}`; only `http://` and `https://` platforms.
-pub(crate) fn endpoint(platform: &str, path: &str) -> Result<reqwest::Url, PhoneError> {
-    let base = platform.trim_end_matches('/');
-    let url = reqwest::Url::parse(&format!("{base}{path}"))
-        .map_err(|e| PhoneError::Config(format!("platform URL {platform:?}: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(PhoneError::Config(format!(
-            "platform URL {platform:?} must start with http:// or https://"
-        )));
-    }
-    Ok(url)
+/// `{platform}{path}` on `link`.
+pub(crate) fn endpoint(link: &PlatformLink, path: &str) -> Result<reqwest::Url, PhoneError> {
+    link.endpoint(path).map_err(PhoneError::from)
 }
 
-/// GET `url` with the agent token. A refused token is [`PhoneError::Unauthorized`]; other
-/// error statuses are [`PhoneError::Http`] with the platform's code and message.
+/// What went wrong with a request that got no HTTP answer: an untrusted certificate is said
+/// as such, everything else is "cannot reach".
+fn network_error(e: reqwest::Error) -> PhoneError {
+    match certificate_problem(&e) {
+        Some(reason) => {
+            PhoneError::Certificate(format!("the platform's certificate is not trusted: {reason}"))
+        }
+        None => PhoneError::Network(e.to_string()),
+    }
+}
+
+/// GET `url` (made by [`endpoint`] on `link`) with the agent token. A refused token is
+/// [`PhoneError::Unauthorized`]; other error statuses are [`PhoneError::Http`] with the
+/// platform's code and message.
 pub(crate) async fn get_json<T: DeserializeOwned>(
+    link: &PlatformLink,
     url: reqwest::Url,
     token: &str,
 ) -> Result<T, PhoneError> {
-    let client = reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .build()
-        .map_err(|e| PhoneError::Network(e.to_string()))?;
+    let client = link.http_client(TIMEOUT)?;
     let response = client
         .get(url)
         .bearer_auth(token)
         .send()
         .await
-        .map_err(|e| PhoneError::Network(e.to_string()))?;
+        .map_err(network_error)?;
     let status = response.status();
     let body = response
         .bytes()
         .await
-        .map_err(|e| PhoneError::Network(e.to_string()))?;
+        .map_err(network_error)?;
     if status == reqwest::StatusCode::UNAUTHORIZED {
         return Err(PhoneError::Unauthorized);
     }

@@ -8,7 +8,8 @@ use tokio::sync::{mpsc, watch, Notify};
 
 use super::backoff::{random_jitter, Backoff};
 use super::connection::{self, Outgoing};
-use super::{ws_url, SignalingError};
+use super::SignalingError;
+use crate::transport::{PlatformLink, TlsOptions};
 
 /// How to reach the platform.
 #[derive(Debug, Clone)]
@@ -20,6 +21,8 @@ pub struct SignalingConfig {
     pub backoff: Backoff,
     /// Silence after which the connection is considered dead.
     pub heartbeat_timeout: Duration,
+    /// Extra CA and the "insecure http" switch (see [`crate::transport`]).
+    pub tls: TlsOptions,
 }
 
 impl SignalingConfig {
@@ -29,6 +32,7 @@ impl SignalingConfig {
             token: token.into(),
             backoff: Backoff::default(),
             heartbeat_timeout: Duration::from_secs(u64::from(protocol::HEARTBEAT_TIMEOUT_SECS)),
+            tls: TlsOptions::default(),
         }
     }
 }
@@ -63,16 +67,16 @@ impl SignalingClient {
     pub fn start(
         config: SignalingConfig,
     ) -> Result<(Self, mpsc::Receiver<SignalingEvent>), SignalingError> {
-        let url = ws_url(&config.url)?;
         if !config.token.bytes().all(|b| b.is_ascii_graphic()) || config.token.is_empty() {
             return Err(SignalingError::BadToken);
         }
+        let link = PlatformLink::new(&config.url, &config.tls)?;
         let (events_tx, events) = mpsc::channel(256);
         let outgoing: Outgoing = Arc::new(Mutex::new(None));
         let reconnect = Arc::new(Notify::new());
         let (shutdown, shutdown_rx) = watch::channel(false);
         tokio::spawn(run(
-            url,
+            link,
             config,
             outgoing.clone(),
             reconnect.clone(),
@@ -121,7 +125,7 @@ impl Drop for SignalingClient {
 }
 
 async fn run(
-    url: String,
+    link: PlatformLink,
     config: SignalingConfig,
     outgoing: Outgoing,
     reconnect: Arc<Notify>,
@@ -131,7 +135,7 @@ async fn run(
     let mut attempt: u32 = 0;
     loop {
         let error = tokio::select! {
-            e = connection::run(&url, &config, &outgoing, &reconnect, &events, &mut attempt) => e,
+            e = connection::run(&link, &config, &outgoing, &reconnect, &events, &mut attempt) => e,
             _ = shutdown.wait_for(|s| *s) => return,
         };
         if *shutdown.borrow() {

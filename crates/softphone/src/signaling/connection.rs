@@ -8,11 +8,14 @@ use futures_util::{SinkExt, StreamExt};
 use protocol::{ClientMessage, Ping, PingId, ServerMessage};
 use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::{SignalingConfig, SignalingError, SignalingEvent};
+use crate::transport::{PlatformLink, CONNECT_TIMEOUT};
 
 /// The current connection's outgoing queue; `None` while disconnected.
 pub(crate) type Outgoing = Arc<Mutex<Option<mpsc::UnboundedSender<String>>>>;
@@ -30,36 +33,66 @@ fn connect_error(url: &str, e: tungstenite::Error) -> SignalingError {
             return SignalingError::Unauthorized;
         }
     }
+    if let Some(reason) = crate::transport::certificate_problem(&e) {
+        return SignalingError::Certificate {
+            url: url.to_owned(),
+            reason,
+        };
+    }
     SignalingError::Connect {
         url: url.to_owned(),
         reason: e.to_string(),
     }
 }
 
+/// TCP connect, TLS (for `wss://`) and the WebSocket upgrade, bounded by
+/// [`CONNECT_TIMEOUT`] as a whole.
+async fn open(
+    link: &PlatformLink,
+    url: &str,
+    token: &str,
+) -> Result<WebSocketStream<MaybeTlsStream<TcpStream>>, SignalingError> {
+    let mut request = url
+        .into_client_request()
+        .map_err(|e| connect_error(url, e))?;
+    let auth = HeaderValue::from_str(&format!("Bearer {token}"))
+        .map_err(|_| SignalingError::BadToken)?;
+    request.headers_mut().insert("Authorization", auth);
+    let connector = match link.tls() {
+        Some(config) => Connector::Rustls(config),
+        None => Connector::Plain,
+    };
+    let handshake = async {
+        tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector))
+            .await
+            .map(|(ws, _response)| ws)
+            .map_err(|e| connect_error(url, e))
+    };
+    match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
+        Ok(result) => result,
+        Err(_) => Err(SignalingError::ConnectTimeout {
+            url: url.to_owned(),
+            after: CONNECT_TIMEOUT,
+        }),
+    }
+}
+
 /// Connect and serve until the connection ends. Resets `attempt` once `hello` arrives.
 pub(crate) async fn run(
-    url: &str,
+    link: &PlatformLink,
     config: &SignalingConfig,
     outgoing: &Outgoing,
     reconnect: &Notify,
     events: &mpsc::Sender<SignalingEvent>,
     attempt: &mut u32,
 ) -> SignalingError {
-    let mut request = match url.into_client_request() {
-        Ok(r) => r,
-        Err(e) => return connect_error(url, e),
-    };
-    let auth = match HeaderValue::from_str(&format!("Bearer {}", config.token)) {
-        Ok(v) => v,
-        Err(_) => return SignalingError::BadToken,
-    };
-    request.headers_mut().insert("Authorization", auth);
-    let ws = match tokio::select! {
-        r = tokio_tungstenite::connect_async(request) => r,
+    let url = link.ws_url();
+    let ws = tokio::select! {
+        r = open(link, &url, &config.token) => match r {
+            Ok(ws) => ws,
+            Err(e) => return e,
+        },
         _ = reconnect.notified() => return SignalingError::ReconnectRequested,
-    } {
-        Ok((ws, _response)) => ws,
-        Err(e) => return connect_error(url, e),
     };
     let (mut sink, mut stream) = ws.split();
     let (tx, mut rx) = mpsc::unbounded_channel::<String>();
@@ -79,8 +112,7 @@ pub(crate) async fn run(
     ended
 }
 
-type WsStream =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 async fn serve(
     sink: &mut futures_util::stream::SplitSink<WsStream, Message>,

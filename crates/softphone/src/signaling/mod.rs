@@ -20,9 +20,7 @@ mod backoff;
 mod client;
 mod connection;
 mod error;
-mod url;
 
 pub use backoff::Backoff;
 pub use client::{SignalingClient, SignalingConfig, SignalingEvent};
 pub use error::SignalingError;
-pub use url::ws_url;

@@ -69,6 +69,7 @@ fn sim_config(webhook_url: &str) -> SimConfig {
             timeout: Duration::from_secs(5),
             max_attempts: 5,
             retry_base: Duration::from_millis(10),
+            webhook_ca: None,
         },
         quirks: Quirks::default(),
         default_answer_audio: Default::default(),
@@ -140,6 +141,7 @@ impl Rig {
             token: self.token.clone(),
             audio,
             media: WebRtcConfig::default(),
+            tls: Default::default(),
         };
         let (phone, events) = Phone::start(config).unwrap();
         let mut events = Events(events);

@@ -22,6 +22,25 @@ pub struct DeliveryConfig {
     pub max_attempts: u32,
     /// Wait before the first retry; doubles for each further retry.
     pub retry_base: Duration,
+    /// Extra CA certificates (PEM) to trust for an https:// webhook URL, besides the system's
+    /// (a test CA; Meta itself trusts only public CAs).
+    pub webhook_ca: Option<std::path::PathBuf>,
+}
+
+/// The HTTP client webhooks are posted with: `timeout` per request, plus the extra CA if any.
+pub fn webhook_client(
+    timeout: Duration,
+    extra_ca: Option<&std::path::Path>,
+) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder().timeout(timeout);
+    if let Some(path) = extra_ca {
+        let pem = std::fs::read(path)
+            .map_err(|e| format!("webhook CA file {}: {e}", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| format!("webhook CA file {}: {e}", path.display()))?;
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder.build().map_err(|e| e.to_string())
 }
 
 /// Misbehaviour on demand, as Meta shows it in production.
@@ -120,7 +139,7 @@ async fn deliver_all(
     log: DeliveryLog,
     quirks: Arc<Mutex<Quirks>>,
 ) {
-    let client = match reqwest::Client::builder().timeout(config.timeout).build() {
+    let client = match webhook_client(config.timeout, config.webhook_ca.as_deref()) {
         Ok(client) => client,
         Err(error) => {
             tracing::error!(%error, "cannot build the webhook HTTP client; no webhooks will be delivered");

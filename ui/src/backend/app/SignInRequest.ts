@@ -4,4 +4,12 @@ export type SignInRequest = { platformUrl: string,
 /**
  * Goes to the OS keyring only. Never logged.
  */
-token: string, };
+token: string, 
+/**
+ * A PEM file of extra CA certificates to trust (a company's own CA), besides the system's.
+ */
+extraCaFile?: string, 
+/**
+ * Allow plain http:// to another machine (token and customer data unencrypted).
+ */
+insecureHttp?: boolean, };

@@ -89,9 +89,15 @@ impl Phone {
                 "Phone::start must be called inside a tokio runtime".into(),
             ));
         }
-        let (signaling, signaling_events) =
-            SignalingClient::start(SignalingConfig::new(&config.platform, &config.token))
-                .map_err(|e| PhoneError::Config(e.to_string()))?;
+        let signaling_config = SignalingConfig {
+            tls: config.tls.clone(),
+            ..SignalingConfig::new(&config.platform, &config.token)
+        };
+        let (signaling, signaling_events) = SignalingClient::start(signaling_config)
+            .map_err(|e| match e {
+                SignalingError::Link(link) => PhoneError::from(link),
+                other => PhoneError::Config(other.to_string()),
+            })?;
         let (events, events_rx) = mpsc::channel(EVENTS_CAPACITY);
         let (commands, commands_rx) = mpsc::channel(64);
         let (notes, notes_rx) = mpsc::channel(64);

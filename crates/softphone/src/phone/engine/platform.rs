@@ -40,6 +40,9 @@ impl Engine {
                     SignalingError::Unauthorized => ConnectionStatus::Unauthorized {
                         message: error.to_string(),
                     },
+                    SignalingError::Certificate { .. } => ConnectionStatus::CertificateUntrusted {
+                        message: error.to_string(),
+                    },
                     _ => ConnectionStatus::Reconnecting {
                         reason: error.to_string(),
                         retry_in,
