@@ -45,7 +45,7 @@ fn start() -> Result<String, String> {
     if !cfg!(target_os = "linux") {
         return Err("not Linux".into());
     }
-    for tool in ["dbus-daemon", "gnome-keyring-daemon", "secret-tool"] {
+    for tool in ["dbus-daemon", "dbus-send", "gnome-keyring-daemon", "secret-tool"] {
         if !shell::on_path(tool) {
             return Err(format!("`{tool}` is not installed"));
         }
@@ -104,9 +104,20 @@ fn start() -> Result<String, String> {
     // `--unlock` forks the daemon and exits.
     let _ = child.wait();
 
-    // Ready when a secret goes in and comes back out (the daemon answers on the bus a moment
-    // after the launcher exits).
+    // Wait for our daemon to own the Secret Service name before anything asks for it: a
+    // request sent earlier makes the bus *activate* another gnome-keyring (its service file),
+    // one without our password, which then wins the name and refuses every secret (seen on a
+    // fresh machine: the first try failed for its whole deadline, the second worked at once).
+    // `NameHasOwner` itself never activates anything.
     let deadline = Instant::now() + Duration::from_secs(20);
+    while !secret_service_owned(&address) {
+        if Instant::now() > deadline {
+            return Err("gnome-keyring never took the Secret Service name on the bus".into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // Ready when a secret goes in and comes back out.
     loop {
         if round_trip(&env) {
             return Ok(address);
@@ -116,6 +127,21 @@ fn start() -> Result<String, String> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Whether some process owns `org.freedesktop.secrets` on the bus at `address`.
+fn secret_service_owned(address: &str) -> bool {
+    let mut ask = Command::new("dbus-send");
+    ask.args([
+        "--session",
+        "--print-reply",
+        "--dest=org.freedesktop.DBus",
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus.NameHasOwner",
+        "string:org.freedesktop.secrets",
+    ])
+    .env("DBUS_SESSION_BUS_ADDRESS", address);
+    shell::output(&mut ask).is_some_and(|reply| reply.contains("boolean true"))
 }
 
 fn round_trip(env: &dyn Fn(&mut Command)) -> bool {
