@@ -212,14 +212,16 @@ impl CallBoard {
                 let said = std::mem::replace(&mut self.untrusted_said, true);
                 (
                     ConnectionState::Reconnecting,
-                    (!said).then(|| notice(
-                        "certificate_untrusted",
-                        format!(
-                            "The platform's security certificate is not trusted, so Ringdesk \
+                    (!said).then(|| {
+                        notice(
+                            "certificate_untrusted",
+                            format!(
+                                "The platform's security certificate is not trusted, so Ringdesk \
                              will not send your token to it ({message}). Ask your administrator \
                              for the company CA file, or check the platform address."
-                        ),
-                    )),
+                            ),
+                        )
+                    }),
                 )
             }
             ConnectionStatus::Unauthorized { message } => {

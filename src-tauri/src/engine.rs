@@ -26,10 +26,14 @@ const FIRST_ANSWER: Duration = Duration::from_secs(8);
 /// What the first connection attempt said.
 #[derive(Debug)]
 enum FirstAnswer {
-    Connected { display_name: String },
+    Connected {
+        display_name: String,
+    },
     Unauthorized,
     /// The platform's certificate is not trusted: signing in fails with why.
-    Untrusted { message: String },
+    Untrusted {
+        message: String,
+    },
     Unreachable,
 }
 

@@ -77,22 +77,22 @@ impl Stack {
         let mut platform = Running::spawn("ringdesk-platform", serve.arg("serve"))?;
         let mut sim_command = Command::new(&sim_bin);
         sim_command.args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{sim_port}"),
-                "--webhook-url",
-                &format!("{platform_url}/webhooks/whatsapp"),
-                "--app-secret",
-                APP_SECRET,
-                "--access-token",
-                ACCESS_TOKEN,
-                "--phone-number-id",
-                PHONE_NUMBER_ID,
-                "--display-phone-number",
-                BUSINESS_NUMBER,
-                "--media-ip",
-                "127.0.0.1",
-            ]);
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{sim_port}"),
+            "--webhook-url",
+            &format!("{platform_url}/webhooks/whatsapp"),
+            "--app-secret",
+            APP_SECRET,
+            "--access-token",
+            ACCESS_TOKEN,
+            "--phone-number-id",
+            PHONE_NUMBER_ID,
+            "--display-phone-number",
+            BUSINESS_NUMBER,
+            "--media-ip",
+            "127.0.0.1",
+        ]);
         if let Some(ca) = &tls {
             sim_command.arg("--webhook-ca").arg(&ca.ca_file);
         }
@@ -117,17 +117,7 @@ impl Stack {
     }
 
     /// `ringdesk-platform` with this stack's configuration, for its admin subcommands.
-    pub /// An HTTP client that trusts the CA in `ca_file` (besides the system's).
-pub fn trusting(ca_file: &std::path::Path) -> Result<reqwest::Client, String> {
-    let pem = std::fs::read(ca_file).map_err(|e| format!("{}: {e}", ca_file.display()))?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| e.to_string())?;
-    reqwest::Client::builder()
-        .tls_certs_merge(certs)
-        .build()
-        .map_err(|e| e.to_string())
-}
-
-fn platform_command(&self) -> Command {
+    pub fn platform_command(&self) -> Command {
         platform_command(
             &self.platform_bin,
             &self.dir,
@@ -154,6 +144,30 @@ fn platform_command(&self) -> Command {
                 String::from_utf8_lossy(&added.stderr)
             )),
         }
+    }
+
+    /// Creates an admin (who sees every conversation); returns its token.
+    pub fn add_admin(&self, name: &str) -> Result<String, String> {
+        let added = self.admin(&["agent", "add", "--name", name, "--role", "admin"])?;
+        added
+            .lines()
+            .last()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| format!("agent add printed no token: {added}"))
+    }
+
+    /// Assigns the conversation with `customer` to the agent named `agent`.
+    pub fn assign(&self, customer: &str, agent: &str) -> Result<(), String> {
+        self.admin(&[
+            "conversation",
+            "assign",
+            "--customer",
+            customer,
+            "--agent",
+            agent,
+        ])
+        .map(drop)
     }
 
     /// A customer calls the business; `audio` is wa-sim's audio choice, e.g.
@@ -299,6 +313,16 @@ fn platform_command(&self) -> Command {
             .await
             .map_err(|e| format!("platform API reply: {e}"))
     }
+}
+
+/// An HTTP client that trusts the CA in `ca_file` (besides the system's).
+pub fn trusting(ca_file: &std::path::Path) -> Result<reqwest::Client, String> {
+    let pem = std::fs::read(ca_file).map_err(|e| format!("{}: {e}", ca_file.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| e.to_string())?;
+    reqwest::Client::builder()
+        .tls_certs_merge(certs)
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 fn platform_command(

@@ -38,10 +38,7 @@ impl Scene {
     async fn start() -> Self {
         let stack = Stack::start().await.expect("wa-sim and the platform start");
         let ann = stack.add_agent("ann").expect("ann's token");
-        let admin = stack
-            .admin(&["agent", "add", "--name", "boss", "--role", "admin"])
-            .expect("an admin");
-        let admin = admin.lines().last().unwrap().trim().to_owned();
+        let admin = stack.add_admin("boss").expect("an admin");
         stack
             .sim_post(
                 "/messages",
@@ -57,16 +54,7 @@ impl Scene {
         })
         .await;
         // ...and the conversation is ann's.
-        stack
-            .admin(&[
-                "conversation",
-                "assign",
-                "--customer",
-                CUSTOMER,
-                "--agent",
-                "ann",
-            ])
-            .unwrap();
+        stack.assign(CUSTOMER, "ann").unwrap();
         until(&stack, &ann, |_| true).await;
         Self { stack, ann }
     }

@@ -20,16 +20,36 @@ const AGENT_HZ: f64 = 1000.0;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_trusting_the_company_ca_works_over_wss_and_https() {
-    let stack = Stack::start_tls().await.expect("wa-sim and the TLS platform start");
-    let ca = stack.tls.as_ref().unwrap().ca_file.to_str().unwrap().to_owned();
-    assert!(stack.platform_url.starts_with("https://"), "{}", stack.platform_url);
+    let stack = Stack::start_tls()
+        .await
+        .expect("wa-sim and the TLS platform start");
+    let ca = stack
+        .tls
+        .as_ref()
+        .unwrap()
+        .ca_file
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        stack.platform_url.starts_with("https://"),
+        "{}",
+        stack.platform_url
+    );
     let ann = stack.add_agent("ann").expect("ann's token");
 
     // Signed in over wss://, a customer's call (webhooks over https) rings and is answered.
     let mut agent = Running::spawn(
         "ringdesk-agent",
         Command::new(binary("ringdesk-agent").unwrap())
-            .args(["--platform", &stack.platform_url, "--token", &ann, "--ca-file", &ca])
+            .args([
+                "--platform",
+                &stack.platform_url,
+                "--token",
+                &ann,
+                "--ca-file",
+                &ca,
+            ])
             .args(["--auto-answer", "--tone", "1000", "--presence", "available"])
             .args(["--media-ip", "127.0.0.1"])
             .stdout(Stdio::piped()),
@@ -42,8 +62,14 @@ async fn an_agent_trusting_the_company_ca_works_over_wss_and_https() {
         .customer_calls(CUSTOMER, "Ada Customer", json!({"kind": "tone", "hz": 440}))
         .await
         .expect("wa-sim places the call");
-    assert_eq!(events.wait_for("incoming_call")["call_id"], call_id.as_str());
-    assert_eq!(events.wait_for("media_connected")["call_id"], call_id.as_str());
+    assert_eq!(
+        events.wait_for("incoming_call")["call_id"],
+        call_id.as_str()
+    );
+    assert_eq!(
+        events.wait_for("media_connected")["call_id"],
+        call_id.as_str()
+    );
     let heard = stack.customer_heard(&call_id, 50).await.unwrap();
     assert_near(heard["audio"]["dominant_hz"].as_f64(), AGENT_HZ, "customer");
     stack.customer_hangs_up(&call_id).await.unwrap();
@@ -53,9 +79,15 @@ async fn an_agent_trusting_the_company_ca_works_over_wss_and_https() {
     // REST over https:// with the same trust: the customer writes, the conversation is ann's,
     // ann asks for call permission (GET /api/conversations, then the request on the socket).
     stack
-        .sim_post("/messages", json!({"from": CUSTOMER, "text": "Call me back, please"}))
+        .sim_post(
+            "/messages",
+            json!({"from": CUSTOMER, "text": "Call me back, please"}),
+        )
         .await
         .unwrap();
+    let admin = stack.add_admin("boss").expect("an admin");
+    conversation_until(&stack, &admin, CUSTOMER, |_| true).await;
+    stack.assign(CUSTOMER, "ann").unwrap();
     conversation_until(&stack, &ann, CUSTOMER, |_| true).await;
     let args = [
         "--platform",
@@ -77,7 +109,9 @@ async fn an_agent_trusting_the_company_ca_works_over_wss_and_https() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_untrusted_certificate_is_said_as_such_and_plain_http_elsewhere_is_refused() {
-    let stack = Stack::start_tls().await.expect("wa-sim and the TLS platform start");
+    let stack = Stack::start_tls()
+        .await
+        .expect("wa-sim and the TLS platform start");
     let ann = stack.add_agent("ann").expect("ann's token");
 
     // No --ca-file: the system does not trust the test CA. The agent stops and says so.
@@ -90,16 +124,28 @@ async fn an_untrusted_certificate_is_said_as_such_and_plain_http_elsewhere_is_re
         .unwrap_or_else(|| panic!("no error line: {events:?}"));
     assert_eq!(error["reason"], "certificate", "{error}");
     let message = error["message"].as_str().unwrap();
-    assert!(message.contains("not trusted") && message.contains("UnknownIssuer"), "{message}");
-    assert!(!events.iter().any(|e| e["event"] == "connected"), "{events:?}");
+    assert!(
+        message.contains("not trusted") && message.contains("UnknownIssuer"),
+        "{message}"
+    );
+    assert!(
+        !events.iter().any(|e| e["event"] == "connected"),
+        "{events:?}"
+    );
 
     // A CA file that is not one is refused up front, with the file named.
     let bogus = stack.dir.path().join("bogus.pem");
     std::fs::write(&bogus, "not a certificate").unwrap();
     let bogus = bogus.to_str().unwrap();
-    let (code, events) =
-        agent_exit_code(&["--platform", &stack.platform_url, "--token", &ann, "--ca-file", bogus])
-            .await;
+    let (code, events) = agent_exit_code(&[
+        "--platform",
+        &stack.platform_url,
+        "--token",
+        &ann,
+        "--ca-file",
+        bogus,
+    ])
+    .await;
     assert_eq!(code, Some(1), "{events:?}");
     let message = events[0]["message"].as_str().unwrap_or_default();
     assert!(message.contains("bogus.pem"), "{events:?}");
@@ -111,7 +157,10 @@ async fn an_untrusted_certificate_is_said_as_such_and_plain_http_elsewhere_is_re
     assert_eq!(code, Some(1), "{events:?}");
     assert_eq!(events[0]["reason"], "insecure", "{events:?}");
     assert!(
-        events[0]["message"].as_str().unwrap_or_default().contains("unencrypted"),
+        events[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("unencrypted"),
         "{events:?}"
     );
 }

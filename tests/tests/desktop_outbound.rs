@@ -56,10 +56,7 @@ async fn conversation_until(stack: &Stack, token: &str, wanted: impl Fn(&Value) 
 
 /// The customer wrote and the conversation is `agent`'s.
 async fn customer_writes_and_is_assigned_to(stack: &Stack, agent: &str, token: &str) {
-    let admin = stack
-        .admin(&["agent", "add", "--name", "boss", "--role", "admin"])
-        .unwrap();
-    let admin = admin.lines().last().unwrap().trim().to_owned();
+    let admin = stack.add_admin("boss").unwrap();
     stack
         .sim_post(
             "/messages",
@@ -73,16 +70,7 @@ async fn customer_writes_and_is_assigned_to(stack: &Stack, agent: &str, token: &
             .is_some_and(|m| !m.is_empty())
     })
     .await;
-    stack
-        .admin(&[
-            "conversation",
-            "assign",
-            "--customer",
-            CUSTOMER,
-            "--agent",
-            agent,
-        ])
-        .unwrap();
+    stack.assign(CUSTOMER, agent).unwrap();
     conversation_until(stack, token, |_| true).await;
 }
 

@@ -45,7 +45,12 @@ fn start() -> Result<String, String> {
     if !cfg!(target_os = "linux") {
         return Err("not Linux".into());
     }
-    for tool in ["dbus-daemon", "dbus-send", "gnome-keyring-daemon", "secret-tool"] {
+    for tool in [
+        "dbus-daemon",
+        "dbus-send",
+        "gnome-keyring-daemon",
+        "secret-tool",
+    ] {
         if !shell::on_path(tool) {
             return Err(format!("`{tool}` is not installed"));
         }

@@ -179,7 +179,11 @@ impl Platform {
             }),
         };
         tasks.push(critical("HTTP server", serving));
-        let scheme = if settings.tls.is_some() { "https" } else { "http" };
+        let scheme = if settings.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         tracing::info!(%addr, scheme, "ringdesk-platform listening");
         Ok(Self {
             addr,

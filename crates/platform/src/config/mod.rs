@@ -312,8 +312,16 @@ impl Settings {
                 private_key: PathBuf::from(private_key),
             }),
             (None, None) => file.tls,
-            (Some(_), None) => return Err(ConfigError::HalfTls { set: "RINGDESK_TLS_CERT" }),
-            (None, Some(_)) => return Err(ConfigError::HalfTls { set: "RINGDESK_TLS_KEY" }),
+            (Some(_), None) => {
+                return Err(ConfigError::HalfTls {
+                    set: "RINGDESK_TLS_CERT",
+                })
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::HalfTls {
+                    set: "RINGDESK_TLS_KEY",
+                })
+            }
         };
 
         let defaults = Timers::default();

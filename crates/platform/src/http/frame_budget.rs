@@ -28,8 +28,13 @@ pub struct FrameBudget {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Allowed,
-    /// Refuse it with `rate_limited`; one frame is allowed again after this long.
-    Refused { retry_after: Duration },
+    /// Refuse it with `rate_limited`; one frame is allowed again after this long. `first`:
+    /// the first refusal since the last allowed frame (the one worth an `error`: telling a
+    /// flood about every frame would only flood the other way).
+    Refused {
+        retry_after: Duration,
+        first: bool,
+    },
     /// Refused too often in a row: close the connection.
     Close,
 }
@@ -67,6 +72,7 @@ impl FrameBudget {
         let missing = 1.0 - self.tokens;
         Verdict::Refused {
             retry_after: Duration::from_secs_f64(missing / self.per_second),
+            first: self.refused_in_a_row == 1,
         }
     }
 }
@@ -82,14 +88,23 @@ mod tests {
         for _ in 0..5 {
             assert_eq!(budget.frame(t0), Verdict::Allowed);
         }
-        let Verdict::Refused { retry_after } = budget.frame(t0) else {
+        let Verdict::Refused { retry_after, first } = budget.frame(t0) else {
             panic!("the sixth frame at once is over the burst");
         };
+        assert!(first);
         assert!(retry_after <= Duration::from_millis(100), "{retry_after:?}");
-        // 100 ms later one more frame is allowed (10/s), not two.
+        assert!(matches!(
+            budget.frame(t0),
+            Verdict::Refused { first: false, .. }
+        ));
+        // 100 ms later one more frame is allowed (10/s; refusals spend nothing), not two, and
+        // the next refusal is a first one again.
         let later = t0 + Duration::from_millis(100);
         assert_eq!(budget.frame(later), Verdict::Allowed);
-        assert!(matches!(budget.frame(later), Verdict::Refused { .. }));
+        assert!(matches!(
+            budget.frame(later),
+            Verdict::Refused { first: true, .. }
+        ));
         // A long pause refills to the burst, not beyond.
         let much_later = later + Duration::from_secs(60);
         for _ in 0..5 {
@@ -110,7 +125,10 @@ mod tests {
                 assert_eq!(verdict, Verdict::Allowed, "minute {minute}");
             }
             for ping in 1..4u64 {
-                assert_eq!(budget.frame(at + Duration::from_secs(ping * 15)), Verdict::Allowed);
+                assert_eq!(
+                    budget.frame(at + Duration::from_secs(ping * 15)),
+                    Verdict::Allowed
+                );
             }
         }
     }

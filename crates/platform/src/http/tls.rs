@@ -73,7 +73,8 @@ fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsSetupError> {
         reason,
     };
     let pem = std::fs::read(path).map_err(|e| refuse(format!("cannot be read: {e}")))?;
-    PrivateKeyDer::from_pem_slice(&pem).map_err(|e| refuse(format!("holds no usable private key ({e})")))
+    PrivateKeyDer::from_pem_slice(&pem)
+        .map_err(|e| refuse(format!("holds no usable private key ({e})")))
 }
 
 /// A listener that hands axum connections whose TLS handshake is done.
@@ -164,11 +165,18 @@ mod tests {
             certificate: dir.path().join(cert),
             private_key: dir.path().join(key),
         };
-        let err = server_config(&files("none.pem", "none.key")).unwrap_err().to_string();
-        assert!(err.contains("certificate file") && err.contains("cannot be read"), "{err}");
+        let err = server_config(&files("none.pem", "none.key"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("certificate file") && err.contains("cannot be read"),
+            "{err}"
+        );
 
         std::fs::write(dir.path().join("text.pem"), "not a certificate\n").unwrap();
-        let err = server_config(&files("text.pem", "none.key")).unwrap_err().to_string();
+        let err = server_config(&files("text.pem", "none.key"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no CERTIFICATE"), "{err}");
     }
 }

@@ -116,7 +116,7 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
         };
         let refusal = match budget.frame(std::time::Instant::now()) {
             Verdict::Allowed => None,
-            Verdict::Refused { retry_after } => Some(retry_after),
+            Verdict::Refused { retry_after, first } => Some((retry_after, first)),
             Verdict::Close => {
                 outbox.push(ServerMessage::Error(ProtocolError::new(
                     ErrorCode::RateLimited,
@@ -126,8 +126,10 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
                 break Some(CloseReason::RateLimited);
             }
         };
-        if let Some(retry_after) = refusal {
-            outbox.push(rate_limited(&message, retry_after));
+        if let Some((retry_after, first)) = refusal {
+            if let Some(refused) = rate_limited(&message, retry_after, first) {
+                outbox.push(refused);
+            }
             continue;
         }
         let text = match message {
@@ -216,8 +218,9 @@ fn too_large(error: axum::Error) -> bool {
 }
 
 /// The refusal of a frame over the connection's budget: a request gets its `reply` (so the
-/// app's pending request ends), anything else an `error`; both say when to try again.
-fn rate_limited(message: &Message, retry_after: Duration) -> ServerMessage {
+/// app's pending request ends), anything else an `error` on the `first` refusal of a run
+/// only; both say when to try again.
+fn rate_limited(message: &Message, retry_after: Duration, first: bool) -> Option<ServerMessage> {
     let retry_at = chrono::TimeDelta::from_std(retry_after)
         .ok()
         .and_then(|after| chrono::Utc::now().checked_add_signed(after));
@@ -239,10 +242,10 @@ fn rate_limited(message: &Message, retry_after: Duration) -> ServerMessage {
         _ => None,
     };
     match request_id {
-        Some(request_id) => ServerMessage::Reply(Reply {
+        Some(request_id) => Some(ServerMessage::Reply(Reply {
             request_id,
             result: ReplyResult::Error(error),
-        }),
-        None => ServerMessage::Error(error),
+        })),
+        None => first.then_some(ServerMessage::Error(error)),
     }
 }

@@ -8,8 +8,8 @@ use protocol::Presence;
 use tokio::sync::mpsc;
 
 use crate::media::WebRtcConfig;
-use crate::transport::PlatformLink;
 use crate::phone::{AudioPlan, ConnectionStatus, Phone, PhoneConfig, PhoneError, PhoneEvent};
+use crate::transport::PlatformLink;
 
 use super::action::{self, Outcome};
 use super::{Action, AgentError, AgentOptions, Report, Reporter};
@@ -177,7 +177,8 @@ pub async fn run(options: AgentOptions, reporter: Reporter) -> Result<(), AgentE
         tls: options.tls_options(),
     };
     let (phone, mut events) = Phone::start(config)?;
-    let link = PlatformLink::new(&options.platform, &options.tls_options()).map_err(PhoneError::from)?;
+    let link =
+        PlatformLink::new(&options.platform, &options.tls_options()).map_err(PhoneError::from)?;
     let reporter = Arc::new(reporter);
     let mut ended = 0u32;
     let mut action = options.action();

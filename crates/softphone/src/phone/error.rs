@@ -107,7 +107,9 @@ impl PhoneError {
 impl From<crate::transport::LinkError> for PhoneError {
     fn from(e: crate::transport::LinkError) -> Self {
         match e {
-            crate::transport::LinkError::InsecureRefused { .. } => PhoneError::Insecure(e.to_string()),
+            crate::transport::LinkError::InsecureRefused { .. } => {
+                PhoneError::Insecure(e.to_string())
+            }
             other => PhoneError::Config(other.to_string()),
         }
     }

@@ -28,9 +28,9 @@ pub(crate) fn endpoint(link: &PlatformLink, path: &str) -> Result<reqwest::Url, 
 /// as such, everything else is "cannot reach".
 fn network_error(e: reqwest::Error) -> PhoneError {
     match certificate_problem(&e) {
-        Some(reason) => {
-            PhoneError::Certificate(format!("the platform's certificate is not trusted: {reason}"))
-        }
+        Some(reason) => PhoneError::Certificate(format!(
+            "the platform's certificate is not trusted: {reason}"
+        )),
         None => PhoneError::Network(e.to_string()),
     }
 }
@@ -51,10 +51,7 @@ pub(crate) async fn get_json<T: DeserializeOwned>(
         .await
         .map_err(network_error)?;
     let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(network_error)?;
+    let body = response.bytes().await.map_err(network_error)?;
     if status == reqwest::StatusCode::UNAUTHORIZED {
         return Err(PhoneError::Unauthorized);
     }

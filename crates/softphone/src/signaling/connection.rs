@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use protocol::{ClientMessage, Ping, PingId, ServerMessage};
+use tokio::net::TcpStream;
 use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use super::{SignalingConfig, SignalingError, SignalingEvent};
 use crate::transport::{PlatformLink, CONNECT_TIMEOUT};
@@ -55,8 +55,8 @@ async fn open(
     let mut request = url
         .into_client_request()
         .map_err(|e| connect_error(url, e))?;
-    let auth = HeaderValue::from_str(&format!("Bearer {token}"))
-        .map_err(|_| SignalingError::BadToken)?;
+    let auth =
+        HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| SignalingError::BadToken)?;
     request.headers_mut().insert("Authorization", auth);
     let connector = match link.tls() {
         Some(config) => Connector::Rustls(config),

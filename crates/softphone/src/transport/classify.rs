@@ -36,7 +36,8 @@ mod tests {
 
     #[test]
     fn a_wrapped_invalid_certificate_is_found() {
-        let rustls_error = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let rustls_error =
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
         let io = std::io::Error::new(std::io::ErrorKind::InvalidData, rustls_error);
         let found = certificate_problem(&io).expect("a certificate problem");
         assert!(found.contains("UnknownIssuer"), "{found}");

@@ -37,7 +37,9 @@ pub(super) fn check(
     };
     let trimmed = platform.trim();
     let Some((scheme, rest)) = trimmed.split_once("://") else {
-        return Err(bad("no scheme (expected https:// or, for this machine only, http://)"));
+        return Err(bad(
+            "no scheme (expected https:// or, for this machine only, http://)",
+        ));
     };
     let (scheme, rest) = match scheme.to_ascii_lowercase().as_str() {
         "http" => ("http", rest),
@@ -53,7 +55,9 @@ pub(super) fn check(
         _ => return Err(bad("no host")),
     };
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("credentials in the URL are not allowed (the token is sent as a header)"));
+        return Err(bad(
+            "credentials in the URL are not allowed (the token is sent as a header)",
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(bad("a platform URL has no query or fragment"));
@@ -81,10 +85,25 @@ mod tests {
 
     #[test]
     fn loopback_hosts_are_this_machine_only() {
-        for host in ["localhost", "LOCALHOST.", "app.localhost", "127.0.0.1", "127.9.9.9", "[::1]", "::1"] {
+        for host in [
+            "localhost",
+            "LOCALHOST.",
+            "app.localhost",
+            "127.0.0.1",
+            "127.9.9.9",
+            "[::1]",
+            "::1",
+        ] {
             assert!(is_loopback_host(host), "{host}");
         }
-        for host in ["localhost.example.com", "10.0.0.1", "192.168.1.2", "ring.example", "[::2]", "127.0.0.1.nip.io"] {
+        for host in [
+            "localhost.example.com",
+            "10.0.0.1",
+            "192.168.1.2",
+            "ring.example",
+            "[::2]",
+            "127.0.0.1.nip.io",
+        ] {
             assert!(!is_loopback_host(host), "{host}");
         }
     }
@@ -92,13 +111,25 @@ mod tests {
     #[test]
     fn plain_http_is_refused_off_this_machine_unless_asked_for() {
         assert_eq!(security("https://ring.example", false), Ok(Security::Tls));
-        assert_eq!(security("http://127.0.0.1:8080", false), Ok(Security::PlainLoopback));
-        assert_eq!(security("ws://localhost:1/ws", false), Ok(Security::PlainLoopback));
+        assert_eq!(
+            security("http://127.0.0.1:8080", false),
+            Ok(Security::PlainLoopback)
+        );
+        assert_eq!(
+            security("ws://localhost:1/ws", false),
+            Ok(Security::PlainLoopback)
+        );
         let refused = security("http://ring.example:8080", false).unwrap_err();
         assert!(matches!(refused, LinkError::InsecureRefused { .. }));
         assert!(refused.to_string().contains("unencrypted"), "{refused}");
-        assert_eq!(security("http://ring.example:8080", true), Ok(Security::PlainInsecure));
-        assert_eq!(security("ws://10.1.2.3/ws", true), Ok(Security::PlainInsecure));
+        assert_eq!(
+            security("http://ring.example:8080", true),
+            Ok(Security::PlainInsecure)
+        );
+        assert_eq!(
+            security("ws://10.1.2.3/ws", true),
+            Ok(Security::PlainInsecure)
+        );
     }
 
     #[test]

@@ -25,16 +25,19 @@ fn extra_roots(path: &Path) -> Result<Vec<CertificateDer<'static>>, LinkError> {
     Ok(certs)
 }
 
-pub(super) fn client_config(extra_ca: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, LinkError> {
+pub(super) fn client_config(
+    extra_ca: Option<&Path>,
+) -> Result<Arc<rustls::ClientConfig>, LinkError> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier = match extra_ca {
-        Some(path) => {
-            rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots(path)?, provider.clone())
-                .map_err(|e| LinkError::ExtraCa {
-                    path: path.display().to_string(),
-                    reason: format!("was refused as a trust anchor: {e}"),
-                })?
-        }
+        Some(path) => rustls_platform_verifier::Verifier::new_with_extra_roots(
+            extra_roots(path)?,
+            provider.clone(),
+        )
+        .map_err(|e| LinkError::ExtraCa {
+            path: path.display().to_string(),
+            reason: format!("was refused as a trust anchor: {e}"),
+        })?,
         None => rustls_platform_verifier::Verifier::new(provider.clone())
             .map_err(|e| LinkError::Tls(format!("the system's trust store: {e}")))?,
     };
@@ -64,7 +67,11 @@ mod tests {
         assert!(err.contains("no CERTIFICATE"), "{err}");
 
         let broken = dir.path().join("broken.pem");
-        std::fs::write(&broken, "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n").unwrap();
+        std::fs::write(
+            &broken,
+            "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
         let err = client_config(Some(&broken)).unwrap_err().to_string();
         assert!(err.contains("broken.pem"), "{err}");
     }

@@ -34,8 +34,8 @@ pub fn webhook_client(
 ) -> Result<reqwest::Client, String> {
     let mut builder = reqwest::Client::builder().timeout(timeout);
     if let Some(path) = extra_ca {
-        let pem = std::fs::read(path)
-            .map_err(|e| format!("webhook CA file {}: {e}", path.display()))?;
+        let pem =
+            std::fs::read(path).map_err(|e| format!("webhook CA file {}: {e}", path.display()))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
             .map_err(|e| format!("webhook CA file {}: {e}", path.display()))?;
         builder = builder.tls_certs_merge(certs);

@@ -93,8 +93,8 @@ impl Phone {
             tls: config.tls.clone(),
             ..SignalingConfig::new(&config.platform, &config.token)
         };
-        let (signaling, signaling_events) = SignalingClient::start(signaling_config)
-            .map_err(|e| match e {
+        let (signaling, signaling_events) =
+            SignalingClient::start(signaling_config).map_err(|e| match e {
                 SignalingError::Link(link) => PhoneError::from(link),
                 other => PhoneError::Config(other.to_string()),
             })?;
