@@ -353,3 +353,78 @@ async fn an_accept_lost_with_the_connection_ends_the_call_here_and_it_is_offered
         "events close after shutdown"
     );
 }
+
+/// Meta's answer overtaking `place_call`'s reply (a platform that sends them from different
+/// tasks, or a reordering proxy) is kept and applied once the reply names the call: media
+/// still connects. The answer is real: wa-sim's customer phone answered our offer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_that_overtakes_the_place_call_reply_is_kept_and_media_connects() {
+    use protocol::{CallId, RemoteAnswer, Reply, ReplyResult, ServerMessage, StartMedia};
+    use wa_sim::device::{AudioChoice, CustomerDevice};
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (phone, mut events) = phone(&listener).await;
+    let mut ws = accept_ws(&listener).await;
+    ws.send(Message::text(hello(vec![]))).await.unwrap();
+    connected_with(events.next().await, 0);
+
+    let placing = tokio::spawn({
+        let phone = phone.clone();
+        async move { phone.place_call("conv-1").await }
+    });
+    let request = next_request(&mut ws).await;
+    let ClientMessage::PlaceCall(place) = &request else {
+        panic!("expected place_call, got {request:?}");
+    };
+    let device = wa_sim::phone_device::PhoneDevice {
+        base: wa_sim::phone::PhoneConfig::default(),
+    };
+    let customer = device
+        .answer(place.sdp_offer.as_str(), &AudioChoice::Tone { hz: 440.0 })
+        .await
+        .expect("the customer's phone answers our offer");
+    let call_id = CallId::new("wacid.EARLY").unwrap();
+    let send = |message: ServerMessage| Message::text(protocol::encode(&message).unwrap());
+    // The answer first, then the reply that names the call.
+    ws.send(send(ServerMessage::RemoteAnswer(RemoteAnswer {
+        call_id: call_id.clone(),
+        sdp_answer: protocol::Sdp::new(customer.sdp.clone()).unwrap(),
+    })))
+    .await
+    .unwrap();
+    ws.send(send(ServerMessage::Reply(Reply {
+        request_id: request.request_id().unwrap().clone(),
+        result: ReplyResult::Ok {
+            call_id: Some(call_id.clone()),
+        },
+    })))
+    .await
+    .unwrap();
+    assert_eq!(placing.await.unwrap(), Ok("wacid.EARLY".to_owned()));
+
+    // The customer picks up: media starts on both sides and our phone hears them.
+    ws.send(send(ServerMessage::StartMedia(StartMedia {
+        call_id: call_id.clone(),
+    })))
+    .await
+    .unwrap();
+    customer.leg.start_media().await.unwrap();
+    // Level events keep coming meanwhile: the bound is on the whole wait.
+    timeout(WAIT, async {
+        loop {
+            match events.next().await {
+                PhoneEvent::MediaConnected { call_id } => {
+                    assert_eq!(call_id, "wacid.EARLY");
+                    break;
+                }
+                PhoneEvent::Error { message, .. } => panic!("media failed: {message}"),
+                PhoneEvent::Ended { reason, .. } => panic!("the call ended: {reason:?}"),
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("media never connected: Meta's answer was not applied");
+    customer.leg.hang_up().await;
+    phone.shutdown().await;
+}

@@ -14,7 +14,7 @@ mod user;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use protocol::{ClientMessage, Hangup, Presence, RejectCall, RequestId};
+use protocol::{ClientMessage, Hangup, Presence, RejectCall, RemoteAnswer, RequestId};
 use tokio::sync::mpsc;
 
 use crate::media::WebRtcStack;
@@ -70,6 +70,9 @@ pub(crate) struct Engine {
     next_request: u64,
     /// Requests awaiting their reply, by request id.
     pending: HashMap<String, Pending>,
+    /// Meta's answers for calls not known yet, kept while a `place_call` awaits its reply
+    /// (the platform sends the reply first, but nothing here should depend on that).
+    early_answers: Vec<RemoteAnswer>,
 }
 
 fn snake<T: serde::Serialize>(value: &T) -> String {
@@ -120,6 +123,7 @@ impl Phone {
             offers,
             next_request: 0,
             pending: HashMap::new(),
+            early_answers: Vec::new(),
         };
         tokio::spawn(engine.run(commands_rx, signaling_events, notes_rx, offers_rx));
         Ok((Phone { commands }, events_rx))

@@ -14,6 +14,10 @@ use crate::phone::{PhoneError, PhoneEvent};
 
 use super::{snake, Audio, Engine, Pending};
 
+/// Answers kept for calls whose `place_call` reply has not come (a bound, not an expectation:
+/// one agent places one call at a time).
+const MAX_EARLY_ANSWERS: usize = 8;
+
 /// An offer made for `place_call`, back from its side task.
 pub(crate) struct Offered {
     conversation_id: String,
@@ -146,6 +150,7 @@ impl Engine {
         let call_id = match result {
             ReplyResult::Ok { call_id: Some(id) } => id.to_string(),
             ReplyResult::Ok { call_id: None } => {
+                self.forget_early_answers_if_idle();
                 session.close().await;
                 let _ = reply.send(Err(PhoneError::BadResponse(
                     "place_call succeeded but the reply names no call id".into(),
@@ -153,6 +158,7 @@ impl Engine {
                 return;
             }
             ReplyResult::Error(e) => {
+                self.forget_early_answers_if_idle();
                 session.close().await;
                 let _ = reply.send(Err(PhoneError::Refused {
                     code: snake(&e.code),
@@ -183,10 +189,31 @@ impl Engine {
         }
         let _ = reply.send(Ok(call_id.clone()));
         self.emit(PhoneEvent::Dialing {
-            call_id,
+            call_id: call_id.clone(),
             conversation_id,
         })
         .await;
+        // An answer that overtook the reply.
+        let early = std::mem::take(&mut self.early_answers);
+        let (mine, others): (Vec<_>, Vec<_>) = early
+            .into_iter()
+            .partition(|a| a.call_id.as_str() == call_id);
+        self.early_answers = others;
+        self.forget_early_answers_if_idle();
+        for answer in mine {
+            self.on_remote_answer(answer);
+        }
+    }
+
+    /// Kept answers can only be for a `place_call` still awaiting its reply.
+    pub(super) fn forget_early_answers_if_idle(&mut self) {
+        if !self
+            .pending
+            .values()
+            .any(|p| matches!(p, Pending::Place(_)))
+        {
+            self.early_answers.clear();
+        }
     }
 
     /// Signaling dropped before the platform answered `place_call`.
@@ -203,7 +230,16 @@ impl Engine {
     pub(super) fn on_remote_answer(&mut self, answer: RemoteAnswer) {
         let call_id = answer.call_id.to_string();
         let Some(entry) = self.calls.by_id.get(&call_id) else {
-            tracing::debug!(call_id, "remote_answer for a call this phone does not hold");
+            let placing = self
+                .pending
+                .values()
+                .any(|p| matches!(p, Pending::Place(_)));
+            if placing && self.early_answers.len() < MAX_EARLY_ANSWERS {
+                tracing::info!(call_id, "remote_answer before place_call's reply: kept");
+                self.early_answers.push(answer);
+            } else {
+                tracing::warn!(call_id, "remote_answer for a call this phone does not hold");
+            }
             return;
         };
         let (session, serial, notes) = (entry.session.clone(), entry.serial, self.notes.clone());

@@ -27,6 +27,7 @@ impl Engine {
                 self.connected = false;
                 // Replies to requests sent on the lost connection will never come.
                 let lost: Vec<Pending> = self.pending.drain().map(|(_, p)| p).collect();
+                self.early_answers.clear();
                 for pending in lost {
                     match pending {
                         Pending::Presence { reply, .. } | Pending::Ask { reply } => {
