@@ -428,3 +428,34 @@ async fn an_answer_that_overtakes_the_place_call_reply_is_kept_and_media_connect
     customer.leg.hang_up().await;
     phone.shutdown().await;
 }
+
+/// The platform's snapshot has us on a call this phone does not hold (the app restarted
+/// mid-call, or ended it while disconnected): the phone hangs it up, so the agent is not left
+/// busy until a terminate from Meta that may never come.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_the_platform_lists_but_this_phone_does_not_hold_is_hung_up() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (phone, mut events) = phone(&listener).await;
+    let mut ws = accept_ws(&listener).await;
+    let mut snapshot: Value = serde_json::from_str(&hello(vec![])).unwrap();
+    snapshot["active"] = json!([{
+        "call_id": "wacid.ORPHAN",
+        "direction": "inbound",
+        "business_number": "+15550001111",
+        "customer": {"number": "+14085551234", "profile_name": "Bo"},
+        "phase": "on_call",
+        "offered_at": "2026-11-22T09:59:00Z",
+        "answered_at": "2026-11-22T09:59:05Z",
+    }]);
+    ws.send(Message::text(snapshot.to_string())).await.unwrap();
+    match events.next().await {
+        PhoneEvent::Connection(ConnectionStatus::Connected { active, .. }) => assert_eq!(active, 1),
+        other => panic!("expected connected, got {other:?}"),
+    }
+    let request = next_request(&mut ws).await;
+    match &request {
+        ClientMessage::Hangup(hangup) => assert_eq!(hangup.call_id.as_str(), "wacid.ORPHAN"),
+        other => panic!("expected a hangup of the orphan call, got {other:?}"),
+    }
+    phone.shutdown().await;
+}

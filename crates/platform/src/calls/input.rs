@@ -161,6 +161,9 @@ pub enum TimerKind {
     MediaReady,
     /// A business-initiated call was not picked up in time: terminated, missed.
     OutboundNoAnswer,
+    /// A call has been on for [`crate::config::Timers::max_call_duration`]: its terminate is
+    /// taken to be lost; the platform ends it.
+    MaxDuration,
 }
 
 /// A timer armed for a call's phase: it acts only if the call is still in that phase

@@ -211,6 +211,9 @@ impl CallMachine {
             (TimerKind::OutboundNoAnswer, Phase::Placed { .. }) => {
                 self.outbound_unanswered(&timer.call_id, now, out);
             }
+            (TimerKind::MaxDuration, Phase::OnCall { .. }) => {
+                self.reap(&timer.call_id, now, out);
+            }
             (TimerKind::MediaReady, Phase::Connecting { .. }) => {
                 tracing::info!(
                     call_id = timer.call_id,
@@ -262,7 +265,11 @@ impl CallMachine {
                         step,
                     });
                 }
-                LeftOpen::OnCall(row) => self.resume_on_call(row),
+                LeftOpen::OnCall(row) => {
+                    let call_id = row.id.clone();
+                    self.resume_on_call(row);
+                    self.arm_reaper(&call_id, out);
+                }
             }
         }
     }

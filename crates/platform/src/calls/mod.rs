@@ -12,6 +12,7 @@ mod live;
 mod machine;
 mod meta_events;
 mod outbound;
+mod reaper;
 mod ringing;
 
 #[cfg(test)]

@@ -416,6 +416,7 @@ impl CallMachine {
                 );
                 out.write(fact);
                 tracing::info!(call_id, agent_id, "the customer picked up");
+                self.arm_reaper(call_id, out);
             }
             OutboundStatus::Rejected => {
                 let Some(call) = self.live.calls.remove(call_id) else {

@@ -302,6 +302,7 @@ impl CallMachine {
                     call.phone_number_id.clone(),
                     call.customer.number.as_str().to_owned(),
                 );
+                self.arm_reaper(call_id, out);
                 self.customer_call_connected(&phone_number_id, &customer, call_id, now, out);
             }
             (

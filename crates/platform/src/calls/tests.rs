@@ -997,3 +997,77 @@ fn meta_refusing_the_connect_keeps_a_failed_record_with_metas_code() {
     );
     assert!(!rig.machine.is_busy("id-ana"));
 }
+
+/// Ana answers c1 (pre_accept at 0 s, media_ready, Meta's accept at 1 s); the reaper armed.
+fn on_call(rig: &mut Rig) -> (Timer, Timestamp) {
+    let conn = rig.sign_in("ana");
+    rig.connect("c1", t0());
+    rig.accept("ana", conn, "c1");
+    rig.graph_ok(
+        "c1",
+        GraphStep::PreAccept {
+            answer: ANSWER.into(),
+        },
+    );
+    rig.from(
+        "ana",
+        conn,
+        ClientMessage::MediaReady(MediaReady {
+            request_id: RequestId::new("m1").unwrap(),
+            call_id: protocol::CallId::new("c1").unwrap(),
+        }),
+    );
+    rig.at(1.0);
+    let effects = rig.graph_ok(
+        "c1",
+        GraphStep::Accept {
+            answer: ANSWER.into(),
+        },
+    );
+    armed(&effects, TimerKind::MaxDuration).expect("the reaper is armed")
+}
+
+#[test]
+fn a_call_whose_terminate_never_comes_is_ended_at_the_longest_a_call_may_last() {
+    let mut rig = Rig::new();
+    let (reaper, at) = on_call(&mut rig);
+    assert_eq!(at, t0() + TimeDelta::seconds(1) + TimeDelta::hours(6));
+    assert!(rig.machine.is_busy("id-ana"));
+
+    // Six hours on and no terminate from Meta: the platform ends the call.
+    rig.at(1.0 + 6.0 * 3600.0);
+    let effects = rig.feed(Input::Timer(reaper.clone()));
+    let end = &finished(&effects)[0];
+    assert_eq!(
+        (end.status, end.duration_secs, end.ended_by),
+        (CallStatus::Completed, Some(6 * 3600), Some(Party::System))
+    );
+    assert_eq!(graph(&effects), vec![GraphStep::Terminate]);
+    assert!(sent(&effects, "id-ana").iter().any(|m| matches!(
+        m,
+        ServerMessage::CallUpdate(u) if matches!(u.state, CallState::Ended { by: Party::System, .. })
+    )));
+    assert!(!rig.machine.is_busy("id-ana"), "the agent is free again");
+    // Firing again (a duplicate timer) does nothing more.
+    assert!(finished(&rig.feed(Input::Timer(reaper))).is_empty());
+}
+
+#[test]
+fn a_call_that_ended_normally_is_not_reaped() {
+    let mut rig = Rig::new();
+    let (reaper, _) = on_call(&mut rig);
+    rig.at(60.0);
+    rig.feed(hung_up(
+        "c1",
+        protocol::Direction::Inbound,
+        rig.now,
+        Some(true),
+    ));
+    assert!(!rig.machine.is_busy("id-ana"));
+    rig.at(6.0 * 3600.0 + 60.0);
+    let effects = rig.feed(Input::Timer(reaper));
+    assert!(
+        finished(&effects).is_empty() && graph(&effects).is_empty(),
+        "{effects:?}"
+    );
+}

@@ -138,6 +138,10 @@ pub struct Timers {
     pub accept_window: Duration,
     /// After `pre_accept`, how long to wait for the app's `media_ready` before `accept`ing anyway.
     pub media_ready_bound: Duration,
+    /// A call still on after this long is ended by the platform (`max_call_duration_ms`,
+    /// default 6 h): Meta has no limit, so this only frees an agent whose call's terminate
+    /// never arrived (the webhook lost for good).
+    pub max_call_duration: Duration,
 }
 
 impl Default for Timers {
@@ -146,6 +150,7 @@ impl Default for Timers {
             ring_timeout: Duration::from_secs(20),
             accept_window: Duration::from_secs(40),
             media_ready_bound: Duration::from_secs(5),
+            max_call_duration: Duration::from_secs(6 * 3600),
         }
     }
 }
@@ -171,6 +176,11 @@ pub struct Settings {
     /// How often the platform looks for agents revoked while connected, to close their sockets
     /// (`revocation_check_ms`, default 5 s; never zero).
     pub revocation_check: Duration,
+    /// Frames per second one agent connection may keep sending, and in a burst (`ws_frame_rate`,
+    /// `ws_frame_burst`; defaults 20 and 60, far above an app's needs). See
+    /// [`crate::http::frame_budget`].
+    pub ws_frame_rate: u32,
+    pub ws_frame_burst: u32,
     /// Serve HTTPS/WSS with this certificate and key (`[tls]`, or `RINGDESK_TLS_CERT` +
     /// `RINGDESK_TLS_KEY`); `None` serves plain HTTP (behind a TLS terminator, or loopback).
     pub tls: Option<TlsFiles>,
@@ -202,10 +212,13 @@ struct FileSettings {
     ring_timeout_ms: Option<u64>,
     accept_window_ms: Option<u64>,
     media_ready_bound_ms: Option<u64>,
+    max_call_duration_ms: Option<u64>,
     auto_responder: Option<AutoResponder>,
     webhook_body_limit: Option<usize>,
     process_inbox: Option<bool>,
     revocation_check_ms: Option<u64>,
+    ws_frame_rate: Option<u32>,
+    ws_frame_burst: Option<u32>,
     tls: Option<TlsFiles>,
 }
 
@@ -358,6 +371,7 @@ impl Settings {
                 ring_timeout: ms(file.ring_timeout_ms, defaults.ring_timeout),
                 accept_window: ms(file.accept_window_ms, defaults.accept_window),
                 media_ready_bound: ms(file.media_ready_bound_ms, defaults.media_ready_bound),
+                max_call_duration: ms(file.max_call_duration_ms, defaults.max_call_duration),
             },
             auto_responder,
             webhook_body_limit: file
@@ -365,8 +379,20 @@ impl Settings {
                 .unwrap_or(DEFAULT_WEBHOOK_BODY_LIMIT),
             process_inbox: file.process_inbox.unwrap_or(true),
             revocation_check: ms(file.revocation_check_ms, DEFAULT_REVOCATION_CHECK),
+            ws_frame_rate: file
+                .ws_frame_rate
+                .unwrap_or(crate::http::frame_budget::PER_SECOND),
+            ws_frame_burst: file
+                .ws_frame_burst
+                .unwrap_or(crate::http::frame_budget::BURST),
             tls,
         };
+        if settings.ws_frame_rate == 0 || settings.ws_frame_burst == 0 {
+            return Err(ConfigError::Invalid {
+                key: "ws_frame_rate",
+                reason: "ws_frame_rate and ws_frame_burst must be at least 1 (frames an agent connection may send)".into(),
+            });
+        }
         if settings.revocation_check.is_zero() {
             return Err(ConfigError::Invalid {
                 key: "revocation_check_ms",

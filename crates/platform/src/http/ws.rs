@@ -12,8 +12,8 @@
 //! is sent (its bounded outbox is full: 1008), sends a frame or message over [`MAX_FRAME_BYTES`]
 //! (1009, refused on the frame's declared length, before its payload is read), or its token was
 //! revoked (`unauthorized`, then 1008; found by the switchboard's periodic sweep, whatever the
-//! app sends). Every frame spends from the connection's [`FrameBudget`] (20 a second, bursts
-//! of 60): a frame over it is refused with `rate_limited` and when to retry, and a client that
+//! app sends). Every frame spends from the connection's [`FrameBudget`] (by default 20 a
+//! second, bursts of 60): a frame over it is refused with `rate_limited` and when to retry, and a client that
 //! keeps flooding after 200 refusals in a row is closed (1008). Either way the switchboard is then told, so a ringing call moves on to the
 //! next agent.
 
@@ -83,7 +83,8 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
     let writer = tokio::spawn(ws_writer::write(sink, queued));
 
     let heartbeat = Duration::from_secs(u64::from(HEARTBEAT_TIMEOUT_SECS));
-    let mut budget = FrameBudget::standard(std::time::Instant::now());
+    let (rate, burst) = (state.settings.ws_frame_rate, state.settings.ws_frame_burst);
+    let mut budget = FrameBudget::new(burst, rate, std::time::Instant::now());
     let mut shutdown = state.shutdown.clone();
     let closing = loop {
         let frame = tokio::select! {
@@ -127,7 +128,7 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
             }
         };
         if let Some((retry_after, first)) = refusal {
-            if let Some(refused) = rate_limited(&message, retry_after, first) {
+            if let Some(refused) = rate_limited(&message, retry_after, first, (rate, burst)) {
                 outbox.push(refused);
             }
             continue;
@@ -220,16 +221,19 @@ fn too_large(error: axum::Error) -> bool {
 /// The refusal of a frame over the connection's budget: a request gets its `reply` (so the
 /// app's pending request ends), anything else an `error` on the `first` refusal of a run
 /// only; both say when to try again.
-fn rate_limited(message: &Message, retry_after: Duration, first: bool) -> Option<ServerMessage> {
+fn rate_limited(
+    message: &Message,
+    retry_after: Duration,
+    first: bool,
+    (rate, burst): (u32, u32),
+) -> Option<ServerMessage> {
     let retry_at = chrono::TimeDelta::from_std(retry_after)
         .ok()
         .and_then(|after| chrono::Utc::now().checked_add_signed(after));
     let mut error = ProtocolError::new(
         ErrorCode::RateLimited,
         format!(
-            "too many frames from this connection (at most {} a second, {} at once); retry in {} ms",
-            crate::http::frame_budget::PER_SECOND,
-            crate::http::frame_budget::BURST,
+            "too many frames from this connection (at most {rate} a second, {burst} at once); retry in {} ms",
             retry_after.as_millis().max(1)
         ),
     );

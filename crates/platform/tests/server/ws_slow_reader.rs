@@ -26,6 +26,10 @@ async fn an_app_that_never_reads_is_disconnected_and_its_ringing_call_moves_to_a
     let harness = Harness::start_with(|settings| {
         settings.timers.ring_timeout = Duration::from_secs(600);
         settings.timers.accept_window = Duration::from_secs(1200);
+        // The ping flood is only the means of making pongs it never reads; the frame budget
+        // (tested in ws_frame_limit.rs) would close it first.
+        settings.ws_frame_rate = u32::MAX;
+        settings.ws_frame_burst = u32::MAX;
     })
     .await;
     let (_, slow_token) = harness.agent("slow", Role::Agent, None).await;

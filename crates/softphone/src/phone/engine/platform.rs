@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use protocol::{CallState, IncomingCall, ServerMessage};
+use protocol::{CallState, ClientMessage, IncomingCall, ServerMessage};
 
 use crate::call::{Call, CallEvent, FailureCause, Phase};
 use crate::clock::Clock;
@@ -99,6 +99,27 @@ impl Engine {
                     None,
                 )
                 .await;
+            }
+        }
+        // A call the platform has us on that this phone does not hold (the app restarted, or
+        // ended it while the platform could not hear): no media can exist for it here, so it
+        // is hung up — otherwise the agent stays busy until Meta's terminate, if that ever
+        // comes.
+        for call_id in &active {
+            if !self.calls.by_id.contains_key(call_id) {
+                tracing::info!(
+                    call_id,
+                    "the platform lists a call this phone does not hold: hanging it up"
+                );
+                let sent = self.call_request(call_id, |request_id, call_id| {
+                    ClientMessage::Hangup(protocol::Hangup {
+                        request_id,
+                        call_id,
+                    })
+                });
+                if let Err(e) = sent {
+                    tracing::debug!(call_id, error = %e, "could not hang up a call this phone does not hold");
+                }
             }
         }
         for incoming in hello.ringing {
