@@ -196,6 +196,7 @@ impl Simulator {
             verify_token,
             &challenge,
             delivery.timeout,
+            delivery.webhook_ca.as_deref(),
         )
         .await
     }

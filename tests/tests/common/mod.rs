@@ -32,7 +32,8 @@ impl AgentEvents {
         Self(rx)
     }
 
-    /// Waits for the next event named `name` (earlier other events are skipped, errors fail).
+    /// Waits for the next event named `name` (earlier other events are skipped; an error, or a
+    /// call's end while waiting for something else, fails at once).
     pub fn wait_for(&self, name: &str) -> Value {
         let deadline = Instant::now() + WAIT;
         loop {
@@ -47,6 +48,11 @@ impl AgentEvents {
             assert_ne!(
                 event["event"], "error",
                 "agent error while waiting for {name}: {event}"
+            );
+            // A call that ended early would otherwise only show as a timeout a minute later.
+            assert!(
+                event["event"] != "ended" || name == "connected",
+                "the call ended while waiting for {name}: {event}"
             );
         }
     }

@@ -22,8 +22,10 @@ pub async fn verify_endpoint(
     verify_token: &str,
     challenge: &str,
     timeout: Duration,
+    extra_ca: Option<&std::path::Path>,
 ) -> VerificationOutcome {
-    let client = match reqwest::Client::builder().timeout(timeout).build() {
+    // The same trust as webhook deliveries (an https:// URL signed by a test CA).
+    let client = match super::delivery::webhook_client(timeout, extra_ca) {
         Ok(client) => client,
         Err(error) => return failed(None, format!("cannot build HTTP client: {error}")),
     };
