@@ -17,7 +17,13 @@ use std::process::Command;
 use crate::shell;
 
 /// Every target in `fuzz/fuzz_targets/`, in the order they run.
-pub const TARGETS: &[&str] = &["webhook_envelope", "sdp", "protocol_decode", "signature"];
+pub const TARGETS: &[&str] = &[
+    "webhook_envelope",
+    "sdp",
+    "protocol_decode",
+    "signature",
+    "graph",
+];
 
 /// The cargo-fuzz release installed when it is missing.
 const CARGO_FUZZ_VERSION: &str = "0.13.2";
