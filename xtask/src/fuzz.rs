@@ -4,7 +4,7 @@
 //! single libFuzzer process each, so it never uses more than one core for fuzzing. Each run starts
 //! from the committed corpus `fuzz/corpus/<target>/` and writes what it discovers to a scratch
 //! corpus under `<target dir>/fuzz/`; afterwards the scratch inputs that add coverage are merged
-//! into the committed corpus (libFuzzer `-merge=1`), so the corpus only grows by what is new. A
+//! into the committed corpus (libFuzzer `-set_cover_merge=1`), so it only grows by what is new. A
 //! crash stops that target's run, leaves its input in `fuzz/artifacts/<target>/` and fails the
 //! command.
 //!
@@ -183,7 +183,19 @@ fn build() -> Result<(), String> {
 fn fuzz_one(target: &str, seconds: u64, corpus: Corpus) -> Result<(), String> {
     let root = shell::workspace_root();
     let committed = root.join("fuzz").join("corpus").join(target);
-    let scratch = fuzz_target_dir().join("corpus").join(target);
+    // Long runs keep their scratch corpus between runs (it is the growth not yet merged); the
+    // brief CI run starts from an empty one, so its start-up does not grow with every CI run.
+    let scratch = match corpus {
+        Corpus::Grow => fuzz_target_dir().join("corpus").join(target),
+        Corpus::ReadOnly => {
+            let dir = fuzz_target_dir().join("brief-corpus").join(target);
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)
+                    .map_err(|e| format!("cannot empty {}: {e}", dir.display()))?;
+            }
+            dir
+        }
+    };
     for dir in [&committed, &scratch] {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -204,14 +216,15 @@ fn fuzz_one(target: &str, seconds: u64, corpus: Corpus) -> Result<(), String> {
     Ok(())
 }
 
-/// Adds to `committed` only the inputs of `scratch` that cover something new.
+/// Adds to `committed` only inputs of `scratch` that cover something new: libFuzzer's set-cover
+/// merge, which picks a small subset (plain `-merge=1` keeps hundreds of near-duplicates).
 fn merge(target: &str, committed: &Path, scratch: &Path) -> Result<(), String> {
     let mut cmd = nightly_cargo();
     cmd.args(["fuzz", "run", target]);
     with_common_flags(&mut cmd)
         .arg(committed)
         .arg(scratch)
-        .args(["--", "-merge=1"]);
+        .args(["--", "-set_cover_merge=1"]);
     shell::run(&mut cmd)
 }
 
