@@ -6,6 +6,8 @@
 //!   run shows every problem; the exit code is non-zero if any step failed.
 //! * `cargo xtask run`   — the demo: starts what exists on embedded defaults and says what it started.
 //! * `cargo xtask bench` — the benchmarks in a release build (`bench.rs`; docs/BENCHMARKS.md).
+//! * `cargo xtask fuzz`  — the cargo-fuzz targets, 60 s each or `[TARGET] [--seconds N]`
+//!   (`fuzz.rs`; docs/FUZZING.md).
 //! * `cargo xtask setup` — only the install step (system packages, npm packages).
 //!
 //! Installing is idempotent: each step checks first and does nothing when all is present.
@@ -14,6 +16,7 @@
 mod audio_env;
 mod bench;
 mod demo;
+mod fuzz;
 mod keyring_env;
 mod prerequisites;
 mod shell;
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(&args[1..]),
         Some("run") => demo::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("setup") => prerequisites::ensure_all().and_then(|()| ui::ensure_packages()),
         Some("help") | Some("--help") | Some("-h") | None => {
             print_usage();
@@ -52,6 +56,7 @@ fn print_usage() {
          \x20 run     start the demo (platform + simulator + app) on embedded defaults\n\
          \x20 test    install what is missing, then fmt, clippy, Rust tests, UI tests\n\
          \x20 bench   run the benchmarks (release build); results go to <target>/bench/\n\
+         \x20 fuzz    run the fuzz targets (nightly): [TARGET] [--seconds N], default all, 60 s each\n\
          \x20 setup   only install what is missing (system and npm packages)\n"
     );
 }

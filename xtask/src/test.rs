@@ -3,8 +3,11 @@
 //! Steps run even after an earlier one failed (except when a build prerequisite is missing), so
 //! a single run reports every problem. The summary at the end lists each step's outcome.
 
-use crate::{audio_env, keyring_env, prerequisites, shell, ui};
+use crate::{audio_env, fuzz, keyring_env, prerequisites, shell, ui};
 use std::time::Instant;
+
+/// How long `fuzz (brief)` runs each target: enough to replay the corpus and mutate a little.
+const FUZZ_SECONDS_PER_TARGET: u64 = 5;
 
 struct Outcome {
     step: &'static str,
@@ -89,6 +92,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
         shell::run(&mut cmd)
     });
+    // Every fuzz target briefly on its committed corpus: a regression on a past finding or a
+    // seed shows here (docs/FUZZING.md). Skipped, with a message, without a nightly toolchain.
+    step("fuzz (brief)", &mut || fuzz::brief(FUZZ_SECONDS_PER_TARGET));
     step("ui check", &mut || {
         if ui::exists() {
             ui::run_script_if_present("check").map(drop)

@@ -10,7 +10,8 @@
 //! - [`error_code`]: Meta's calling error codes with their meaning.
 //! - [`signature`] and [`verification`]: `X-Hub-Signature-256` and the `hub.*` GET handshake.
 //! - [`sdp`]: Meta's SDP rules — parse, validate (every violation reported), shape.
-//! - [`client`]: the only I/O here — an HTTP client for the Graph API.
+//! - [`client`]: the only I/O here — an HTTP client for the Graph API (feature `client`, on by
+//!   default).
 //!
 //! Everything but [`client`] is pure: no sockets, no clocks except [`UnixTimestamp::now`].
 //!
@@ -21,6 +22,7 @@
 
 mod wire_enum;
 
+#[cfg(feature = "client")]
 pub mod client;
 pub mod error_code;
 pub mod graph;

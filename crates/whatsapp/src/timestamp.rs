@@ -49,9 +49,14 @@ impl UnixTimestamp {
         })
     }
 
-    /// The instant this timestamp names.
+    /// The instant this timestamp names; an error, not a panic, when it is past what
+    /// `SystemTime` can hold (`UNIX_EPOCH + Duration` panics on overflow).
     pub fn system_time(&self) -> Result<SystemTime, TimestampError> {
-        Ok(UNIX_EPOCH + Duration::from_secs(self.secs()?))
+        UNIX_EPOCH
+            .checked_add(Duration::from_secs(self.secs()?))
+            .ok_or_else(|| TimestampError {
+                raw: self.0.clone(),
+            })
     }
 }
 
@@ -175,6 +180,20 @@ mod tests {
         let refusal = placeholder.secs().unwrap_err();
         assert_eq!(refusal.raw, "{timestamp}");
         assert!(refusal.to_string().contains("not a whole number"));
+    }
+
+    /// A webhook timestamp of u64::MAX seconds parses as seconds but is no `SystemTime`: it
+    /// panicked (overflow when adding duration to instant) instead of refusing.
+    #[test]
+    fn system_time_refuses_seconds_past_what_the_clock_holds() {
+        let huge: UnixTimestamp = serde_json::from_str("\"18446744073709551615\"").unwrap();
+        assert_eq!(huge.secs(), Ok(u64::MAX));
+        assert_eq!(
+            huge.system_time(),
+            Err(TimestampError {
+                raw: "18446744073709551615".into()
+            })
+        );
     }
 
     #[test]

@@ -11,6 +11,13 @@ const DOC_OFFER: &str = include_str!("fixtures/meta-offer-doc.sdp");
 const LIVE_OFFER: &str = include_str!("fixtures/meta-offer-live.sdp");
 const OUR_ANSWER: &str = include_str!("fixtures/business-answer.sdp");
 
+const ROLES: [SdpRole; 4] = [
+    SdpRole::OfferFromMeta,
+    SdpRole::AnswerFromMeta,
+    SdpRole::OfferToMeta,
+    SdpRole::AnswerToMeta,
+];
+
 fn codes(sdp: &str, role: SdpRole) -> Vec<&'static str> {
     violations_for_meta(sdp, role)
         .iter()
@@ -339,6 +346,17 @@ fn shaping_is_idempotent_and_keeps_valid_sdps_unchanged() {
     assert_eq!(shape_for_meta(&once, SdpRole::AnswerToMeta), once);
 }
 
+/// Fuzz finding (`fuzz/corpus/sdp/crash-da39a3ee…`, the empty input): shaping an empty or
+/// blank-only SDP gave "\r\n", a blank line, which shaping promises never to produce.
+#[test]
+fn shaping_blank_text_gives_no_blank_line() {
+    for role in ROLES {
+        for blank in ["", "\r\n", "\n\n", "  \r\n\t\n"] {
+            assert_eq!(shape_for_meta(blank, role), "", "{role:?} {blank:?}");
+        }
+    }
+}
+
 #[test]
 fn shaping_meta_sdp_only_normalises_line_ends_and_fingerprints() {
     let lf_offer = DOC_OFFER.replace("\r\n", "\n");
@@ -471,4 +489,28 @@ fn thousands_of_random_sdp_like_texts_never_panic() {
             );
         }
     }
+}
+
+/// Shaping never turns an SDP that validates into one that does not (a property the `sdp` fuzz
+/// target checks on every input). Two ways it did, found while writing that property:
+/// - an rtpmap for telephone-event whose payload type is not on the m= line satisfied the
+///   validator, and shaping pruned it (now the validator wants it on the m= line, where it must
+///   be to be offered at all);
+/// - a non-ASCII space in an rtpmap split differently in the validator and in the pruning, which
+///   then dropped the Opus line.
+#[test]
+fn shaping_keeps_a_valid_sdp_valid() {
+    let dtmf_not_offered = OUR_ANSWER.replace("SAVPF 111 126", "SAVPF 111");
+    assert_eq!(
+        codes(&dtmf_not_offered, SdpRole::AnswerToMeta),
+        vec!["sdp.telephone_event_missing"]
+    );
+    let ideographic_space = OUR_ANSWER.replace("a=rtpmap:111 opus", "a=rtpmap:111\u{3000}opus");
+    assert_eq!(
+        validate_for_meta(&ideographic_space, SdpRole::AnswerToMeta),
+        Ok(())
+    );
+    let shaped = shape_for_meta(&ideographic_space, SdpRole::AnswerToMeta);
+    assert_eq!(validate_for_meta(&shaped, SdpRole::AnswerToMeta), Ok(()));
+    assert!(shaped.contains("a=rtpmap:111\u{3000}opus/48000/2\r\n"));
 }

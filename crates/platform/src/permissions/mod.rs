@@ -7,6 +7,8 @@
 //! where one exists, the date from which it becomes possible.
 
 mod ledger;
+#[cfg(test)]
+mod ledger_props;
 mod limits;
 mod number_budget;
 mod reconcile;

@@ -11,6 +11,8 @@ mod call_hours;
 mod decision;
 mod number_config;
 mod ring_sequence;
+#[cfg(test)]
+mod ring_sequence_props;
 mod snapshot;
 #[cfg(test)]
 mod tests;

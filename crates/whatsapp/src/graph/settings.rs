@@ -181,7 +181,8 @@ pub struct AudioSettings {
     pub additional_codecs: Vec<String>,
 }
 
-/// `calling.voicemail` (the announcement audio is kept as raw JSON).
+/// `calling.voicemail` (the announcement audio is kept as raw JSON: a number beyond 64-bit
+/// integers becomes the nearest `f64`, which then survives any number of round trips).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoicemailSettings {
     /// On/off.
@@ -273,6 +274,18 @@ pub struct SettingsResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fuzz finding (`fuzz/corpus/graph/crash-b6a8528b…`): an integer too large for 64 bits in
+    /// the raw voicemail JSON is read as an f64; serde_json's default parsing of such a long
+    /// number is 1 ulp off, so writing and re-reading the settings gave another value.
+    #[test]
+    fn raw_numbers_survive_a_round_trip() {
+        let body = r#"{"calling":{"voicemail":{"status":"ENABLED","audio":{"default":{"announcement_media_id":877769038027328777777777777777777777777777777777777777777777777777777777777777}}}}}"#;
+        let parsed: SettingsUpdate = serde_json::from_str(body).unwrap();
+        let written = serde_json::to_string(&parsed).unwrap();
+        let reparsed: SettingsUpdate = serde_json::from_str(&written).unwrap();
+        assert_eq!(reparsed, parsed, "{written}");
+    }
 
     #[test]
     fn hhmm_accepts_both_documented_forms() {

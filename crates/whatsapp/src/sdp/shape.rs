@@ -33,6 +33,10 @@ pub fn shape_for_meta(sdp: &str, role: SdpRole) -> String {
             lines.splice(start..start, section);
         }
     }
+    if lines.is_empty() {
+        // Nothing but blank lines: stay empty rather than become one blank line.
+        return String::new();
+    }
     let mut shaped = lines.join("\r\n");
     shaped.push_str("\r\n");
     shaped
@@ -105,12 +109,18 @@ fn audio_section(lines: &[String]) -> Option<(usize, usize)> {
     Some((start, end))
 }
 
-/// The payload type an `a=rtpmap:`/`a=fmtp:`/`a=rtcp-fb:` line is about.
+/// The payload type an `a=rtpmap:`/`a=fmtp:`/`a=rtcp-fb:` line is about. Split at any Unicode
+/// whitespace, as [`parse_rtpmap`] (and so the validator) reads it: with ASCII-only splitting,
+/// `a=rtpmap:111\u{3000}opus/48000/2` named "payload type `111\u{3000}opus/48000/2`" here and
+/// 111 there, and pruning dropped the Opus line of a valid SDP.
 fn payload_type_of(line: &str) -> Option<&str> {
     ["a=rtpmap:", "a=fmtp:", "a=rtcp-fb:"]
         .iter()
         .find_map(|prefix| line.strip_prefix(prefix))
-        .and_then(|rest| rest.split_ascii_whitespace().next())
+        .and_then(|rest| {
+            rest.split(char::is_whitespace)
+                .find(|token| !token.is_empty())
+        })
 }
 
 fn prune_unsupported_codecs(section: Vec<String>) -> Vec<String> {

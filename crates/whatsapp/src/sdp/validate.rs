@@ -141,8 +141,12 @@ fn check_codecs(section: &MediaSection<'_>, role: SdpRole, found: &mut Vec<SdpVi
             None => found.push(SdpViolation::OpusMissing),
         },
     }
+    // Only a payload type listed on the m= line is offered; an rtpmap for another one is inert
+    // (and `shape_for_meta` prunes it).
     let has_dtmf_8000 = rtpmaps.iter().any(|map| {
-        map.encoding.eq_ignore_ascii_case("telephone-event") && map.clock_rate == Some(8000)
+        map.encoding.eq_ignore_ascii_case("telephone-event")
+            && map.clock_rate == Some(8000)
+            && section.formats.contains(&map.payload_type)
     });
     if !has_dtmf_8000 && role != SdpRole::AnswerFromMeta {
         found.push(SdpViolation::TelephoneEventMissing);

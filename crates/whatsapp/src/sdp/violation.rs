@@ -54,7 +54,7 @@ pub enum SdpViolation {
         /// The value found.
         value: String,
     },
-    /// No `telephone-event/8000`.
+    /// No `telephone-event/8000` payload type listed on the `m=audio` line.
     TelephoneEventMissing,
     /// A codec Meta does not support (only Opus, PCMA, PCMU, telephone-event/8000).
     UnsupportedCodec {
@@ -158,7 +158,7 @@ impl fmt::Display for SdpViolation {
             Self::OpusNotOnMediaLine => write!(f, "payload type 111 (Opus) is not listed on the m=audio line"),
             Self::PtimeMissing => write!(f, "a=ptime:20 is required (Meta's Opus ptime is 20 ms)"),
             Self::PtimeNot20 { value } => write!(f, "a=ptime must be 20, found {value}"),
-            Self::TelephoneEventMissing => write!(f, "telephone-event/8000 (DTMF) is missing"),
+            Self::TelephoneEventMissing => write!(f, "telephone-event/8000 (DTMF) is missing from the m=audio line"),
             Self::UnsupportedCodec { payload_type, codec } => write!(
                 f,
                 "payload type {payload_type} ({codec}) is not supported by Meta (Opus/48000, PCMA, PCMU, telephone-event/8000 only)"
