@@ -58,8 +58,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     if failed.is_empty() {
         println!(
-            "\nno findings; new inputs were merged into fuzz/corpus/ (check `git status`; \
-             minimise with `cargo +nightly fuzz cmin <target>` before committing a large change)"
+            "\nno findings; inputs reaching new code were merged into fuzz/corpus/ (check \
+             `git status`; docs/FUZZING.md says how to re-minimise a corpus after long runs)"
         );
         Ok(())
     } else {
