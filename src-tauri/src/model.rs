@@ -80,7 +80,7 @@ pub struct ShortcutKeys {
     pub toggle_mute: String,
 }
 
-#[derive(Debug, Clone, Deserialize, TS)]
+#[derive(Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export_to = TS_DIR)]
 pub struct SignInRequest {
@@ -95,6 +95,18 @@ pub struct SignInRequest {
     #[serde(default)]
     #[ts(optional)]
     pub insecure_http: Option<bool>,
+}
+
+/// Leaves the token out: it goes to the keyring only.
+impl std::fmt::Debug for SignInRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInRequest")
+            .field("platform_url", &self.platform_url)
+            .field("token", &"<redacted>")
+            .field("extra_ca_file", &self.extra_ca_file)
+            .field("insecure_http", &self.insecure_http)
+            .finish()
+    }
 }
 
 /// A call ringing for this agent, as the popup shows it (no SDP: that stays in the engine).
@@ -260,6 +272,19 @@ pub enum CoreEvent {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_sign_in_request_never_shows_its_token_in_debug_output() {
+        let request: SignInRequest = serde_json::from_value(
+            json!({ "platformUrl": "https://p.example", "token": "rdk_secret_123" }),
+        )
+        .unwrap();
+        let shown = format!("{request:?}");
+        assert!(
+            !shown.contains("rdk_secret_123") && shown.contains("p.example"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn events_are_tagged_the_way_the_ui_reads_them() {

@@ -22,12 +22,7 @@ pub async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<Agent, R
             "missing Authorization: Bearer <agent token>",
         ));
     };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|text| text.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|token| !token.is_empty());
+    let token = value.to_str().ok().and_then(bearer_token);
     let Some(token) = token else {
         return Err(error_response(
             StatusCode::UNAUTHORIZED,
@@ -49,6 +44,43 @@ pub async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<Agent, R
                 ErrorCode::InternalError,
                 "could not check the token; retry",
             ))
+        }
+    }
+}
+
+/// The token of an `Authorization` value: the scheme is case-insensitive (RFC 9110 §11.1:
+/// `bearer`, `BEARER` and `Bearer` are the same), separated from the token by whitespace.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.trim_start().split_once([' ', '\t'])?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    Some(rest.trim()).filter(|token| !token.is_empty() && !token.contains([' ', '\t']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_scheme_is_case_insensitive_and_the_token_exact() {
+        for value in [
+            "Bearer rdk_1",
+            "bearer rdk_1",
+            "BEARER  rdk_1",
+            "Bearer\trdk_1 ",
+        ] {
+            assert_eq!(bearer_token(value), Some("rdk_1"), "{value:?}");
+        }
+        for value in [
+            "Basic rdk_1",
+            "Bearer",
+            "Bearer ",
+            "Bearerrdk_1",
+            "Bearer a b",
+            "rdk_1",
+        ] {
+            assert_eq!(bearer_token(value), None, "{value:?}");
         }
     }
 }

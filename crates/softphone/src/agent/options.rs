@@ -16,7 +16,7 @@ use super::AgentError;
 /// Level of the `--tone` voice, dBFS RMS.
 const TONE_DBFS: f64 = -20.0;
 
-#[derive(Debug, Clone, Parser)]
+#[derive(Clone, Parser)]
 #[command(
     name = "ringdesk-agent",
     about = "Headless Ringdesk agent: takes WhatsApp calls, prints one JSON line per event"
@@ -69,6 +69,21 @@ pub struct AgentOptions {
     /// With --call: hang up this many seconds after the customer's audio arrives.
     #[arg(long, value_name = "SECONDS", requires = "call")]
     pub hangup_after: Option<f64>,
+}
+
+/// Leaves the token out (it never expires: a log line must not carry it).
+impl std::fmt::Debug for AgentOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentOptions")
+            .field("platform", &self.platform)
+            .field("token", &"<redacted>")
+            .field("ca_file", &self.ca_file)
+            .field("insecure_http", &self.insecure_http)
+            .field("auto_answer", &self.auto_answer)
+            .field("call", &self.call)
+            .field("request_permission", &self.request_permission)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the agent does by itself once signed in, besides taking calls.
@@ -246,6 +261,29 @@ mod tests {
         let mut all = vec!["ringdesk-agent", "--platform", "http://p", "--token", "t"];
         all.extend_from_slice(args);
         AgentOptions::try_parse_from(all)
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_token() {
+        let options = AgentOptions::try_parse_from([
+            "ringdesk-agent",
+            "--platform",
+            "https://p.example",
+            "--token",
+            "rdk_secret_123",
+        ])
+        .unwrap();
+        let shown = format!("{options:?}");
+        assert!(
+            !shown.contains("rdk_secret_123") && shown.contains("p.example"),
+            "{shown}"
+        );
+        let config = crate::signaling::SignalingConfig::new("https://p.example", "rdk_secret_123");
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("rdk_secret_123") && shown.contains("p.example"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -11,8 +11,8 @@ use super::connection::{self, Outgoing};
 use super::SignalingError;
 use crate::transport::{PlatformLink, TlsOptions};
 
-/// How to reach the platform.
-#[derive(Debug, Clone)]
+/// How to reach the platform. `Debug` leaves the token out.
+#[derive(Clone)]
 pub struct SignalingConfig {
     /// The platform's base URL (`http://host:port`) or its `ws://` endpoint.
     pub url: String,
@@ -23,6 +23,18 @@ pub struct SignalingConfig {
     pub heartbeat_timeout: Duration,
     /// Extra CA and the "insecure http" switch (see [`crate::transport`]).
     pub tls: TlsOptions,
+}
+
+impl std::fmt::Debug for SignalingConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignalingConfig")
+            .field("url", &self.url)
+            .field("token", &"<redacted>")
+            .field("backoff", &self.backoff)
+            .field("heartbeat_timeout", &self.heartbeat_timeout)
+            .field("tls", &self.tls)
+            .finish()
+    }
 }
 
 impl SignalingConfig {
