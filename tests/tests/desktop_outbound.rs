@@ -18,6 +18,8 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is the failure report
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use ringdesk_e2e::desktop::webdriver::Session;
@@ -34,24 +36,7 @@ const CUSTOMER_HZ: f64 = 440.0;
 
 /// Polls `GET /api/conversations` as `token` until the customer's conversation passes `wanted`.
 async fn conversation_until(stack: &Stack, token: &str, wanted: impl Fn(&Value) -> bool) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let all = stack
-            .platform_get("/api/conversations", token)
-            .await
-            .unwrap();
-        let found = all
-            .as_array()
-            .and_then(|a| a.iter().find(|c| c["customer"]["number"] == CUSTOMER));
-        if found.is_some_and(&wanted) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "conversation never as wanted: {all}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::conversation_until(stack, token, CUSTOMER, wanted).await;
 }
 
 /// The customer wrote and the conversation is `agent`'s.
