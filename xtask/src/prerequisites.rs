@@ -46,6 +46,10 @@ const DEBIAN_PACKAGES: &[(&str, &[&str])] = &[
         "Secret Service for keyring tests (D-Bus session, gnome-keyring)",
         &["dbus", "dbus-x11", "gnome-keyring", "libsecret-tools"],
     ),
+    (
+        "calls through a firewall (coturn TURN server, nftables, iproute2 namespaces)",
+        &["coturn", "nftables", "iproute2"],
+    ),
 ];
 
 /// Ensures every system prerequisite is present; installs what is missing where we can.

@@ -63,8 +63,8 @@ pub use ids::{
 };
 pub use server::{
     ActiveCall, ActivePhase, AgentProfile, CallCancelled, CallState, CallUpdate, CancelReason,
-    ConversationUpdated, Hello, IncomingCall, PermissionChanged, Pong, RemoteAnswer, Reply,
-    ReplyResult, ServerMessage, StartMedia,
+    ConversationUpdated, Hello, IceServer, IncomingCall, PermissionChanged, Pong, RemoteAnswer,
+    Reply, ReplyResult, ServerMessage, StartMedia,
 };
 
 /// An instant, UTC, RFC 3339 on the wire (`"2026-11-22T10:00:00Z"`).

@@ -62,6 +62,35 @@ pub struct Hello {
     pub ringing: Vec<IncomingCall>,
     /// Calls this agent is connecting or talking on.
     pub active: Vec<ActiveCall>,
+    /// STUN/TURN servers for the calls' media (the platform's `[ice]`), TURN credentials
+    /// short-lived and fresh on every hello. Empty: host candidates only. Absent on the wire
+    /// from older platforms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<IceServer>>")]
+    pub ice_servers: Vec<IceServer>,
+}
+
+/// One STUN or TURN server (WebRTC's `RTCIceServer`): `stun:host:port`,
+/// `turn:host:port?transport=udp|tcp`, `turns:host:port?transport=tcp`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    /// TURN only; for the platform's shared-secret credentials `EXPIRY:AGENT_ID`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub username: String,
+    /// TURN only.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub credential: String,
+}
+
+impl std::fmt::Debug for IceServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IceServer")
+            .field("urls", &self.urls)
+            .field("username", &self.username)
+            .field("credential", &"<redacted>")
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -212,9 +212,19 @@ fn hello() -> impl Strategy<Value = Hello> {
         vec(business_number(), 0..3),
         vec(incoming_call(), 0..3),
         vec(active_call(), 0..3),
+        vec(ice_server(), 0..3),
     )
         .prop_map(
-            |(server_time, heartbeat_interval_secs, agent, presence, numbers, ringing, active)| {
+            |(
+                server_time,
+                heartbeat_interval_secs,
+                agent,
+                presence,
+                numbers,
+                ringing,
+                active,
+                ice_servers,
+            )| {
                 Hello {
                     server_time,
                     heartbeat_interval_secs,
@@ -223,9 +233,18 @@ fn hello() -> impl Strategy<Value = Hello> {
                     numbers,
                     ringing,
                     active,
+                    ice_servers,
                 }
             },
         )
+}
+
+fn ice_server() -> impl Strategy<Value = IceServer> {
+    (vec(text(), 1..3), text(), text()).prop_map(|(urls, username, credential)| IceServer {
+        urls,
+        username,
+        credential,
+    })
 }
 
 fn call_state() -> impl Strategy<Value = CallState> {

@@ -65,6 +65,7 @@ fn hello_golden_carries_ringing_snapshot() {
         }],
         ringing: vec![incoming_call()],
         active: vec![],
+        ice_servers: vec![],
     };
     assert_server_golden(
         ServerMessage::Hello(hello),
@@ -74,6 +75,43 @@ fn hello_golden_carries_ringing_snapshot() {
             r#""numbers":[{"number":"15550001111","display_name":"Support","calling_enabled":true,"recording_enabled":false}],"#,
             r#""ringing":[{"call_id":"wacid.ABC","customer":{"number":"4915112345678","profile_name":"Jana"},"business_number":"15550001111","routed_because":"contact_owner","ring_deadline":"2026-11-22T10:00:20Z","sdp_offer":"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"}],"#,
             r#""active":[]}"#
+        ),
+    );
+}
+
+#[test]
+fn hello_golden_with_ice_servers() {
+    let hello = Hello {
+        server_time: at(10, 0, 5),
+        heartbeat_interval_secs: 15,
+        agent: AgentProfile {
+            id: AgentId::new("agent-1").unwrap(),
+            display_name: "Ana".into(),
+        },
+        presence: Presence::Available,
+        numbers: vec![],
+        ringing: vec![],
+        active: vec![],
+        ice_servers: vec![
+            IceServer {
+                urls: vec!["stun:stun.example.com:3478".into()],
+                username: String::new(),
+                credential: String::new(),
+            },
+            IceServer {
+                urls: vec!["turns:turn.example.com:443?transport=tcp".into()],
+                username: "1764842400:agent-1".into(),
+                credential: "c2VjcmV0".into(),
+            },
+        ],
+    };
+    assert_server_golden(
+        ServerMessage::Hello(hello),
+        concat!(
+            r#"{"v":1,"type":"hello","server_time":"2026-11-22T10:00:05Z","heartbeat_interval_secs":15,"#,
+            r#""agent":{"id":"agent-1","display_name":"Ana"},"presence":"available","numbers":[],"ringing":[],"active":[],"#,
+            r#""ice_servers":[{"urls":["stun:stun.example.com:3478"]},"#,
+            r#"{"urls":["turns:turn.example.com:443?transport=tcp"],"username":"1764842400:agent-1","credential":"c2VjcmV0"}]}"#
         ),
     );
 }

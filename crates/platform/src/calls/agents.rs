@@ -128,6 +128,7 @@ impl CallMachine {
             numbers,
             ringing,
             active,
+            ice_servers: self.settings.ice.servers_for(agent_id, now),
         })
     }
 

@@ -7,9 +7,11 @@
 //! Secrets (access token, app secret, verify token) are held in [`Secret`], whose `Debug` prints
 //! `<redacted>`, so logging a `Settings` never leaks them.
 
+pub mod ice;
 mod number_routing;
 mod secret;
 
+pub use ice::IceSettings;
 pub use number_routing::{number_routing, ring_timing, CallHoursSettings};
 pub use secret::Secret;
 
@@ -184,6 +186,9 @@ pub struct Settings {
     /// Serve HTTPS/WSS with this certificate and key (`[tls]`, or `RINGDESK_TLS_CERT` +
     /// `RINGDESK_TLS_KEY`); `None` serves plain HTTP (behind a TLS terminator, or loopback).
     pub tls: Option<TlsFiles>,
+    /// STUN/TURN servers for the apps' call media (`[ice]`, `RINGDESK_ICE_URLS`,
+    /// `RINGDESK_TURN_SECRET`), sent in every `hello`.
+    pub ice: IceSettings,
 }
 
 /// The PEM files the platform serves TLS with.
@@ -220,6 +225,7 @@ struct FileSettings {
     ws_frame_rate: Option<u32>,
     ws_frame_burst: Option<u32>,
     tls: Option<TlsFiles>,
+    ice: Option<ice::FileIce>,
 }
 
 /// Default interval of the revoked-agent sweep: a revoked app is signed out within seconds,
@@ -386,6 +392,12 @@ impl Settings {
                 .ws_frame_burst
                 .unwrap_or(crate::http::frame_budget::BURST),
             tls,
+            ice: IceSettings::check(
+                file.ice.unwrap_or_default(),
+                var("RINGDESK_ICE_URLS"),
+                var("RINGDESK_TURN_SECRET"),
+            )
+            .map_err(|reason| ConfigError::Invalid { key: "ice", reason })?,
         };
         if settings.ws_frame_rate == 0 || settings.ws_frame_burst == 0 {
             return Err(ConfigError::Invalid {

@@ -38,6 +38,7 @@
 pub mod answer_sdp;
 pub mod audio;
 mod error;
+pub mod ice;
 mod levels;
 mod offer;
 mod outbound;

@@ -16,7 +16,7 @@ use whatsapp::sdp::{shape_for_meta, validate_for_meta, SdpRole};
 
 use super::answer_sdp::{self, LocalFacts};
 use super::offer::OfferFacts;
-use super::session::{random_u64, release_on_end, Events};
+use super::session::{await_gathering, random_u64, release_on_end, Events};
 use super::state::{MediaState, Shared};
 use super::{peer, sender, AudioSource, CallAudio, MediaError, WebRtcConfig, WebRtcSession};
 
@@ -85,12 +85,9 @@ impl WebRtcSession {
             gathered: gathered_tx,
             telephone_event_pt: codecs.telephone_event_pt,
         });
-        let bind: Vec<std::net::SocketAddr> = config
-            .bind_ips
-            .iter()
-            .map(|ip| std::net::SocketAddr::new(*ip, 0))
-            .collect();
-        let pc = peer::build(&codecs, &bind, events).await?;
+        let ice = config.ice_plan().await;
+        let with_servers = !ice.servers.is_empty();
+        let pc = peer::build(&codecs, &config.bind_addrs(), ice.servers, events).await?;
         let stream_id = format!("ringdesk-{:016x}", random_u64());
         let ssrc = (random_u64() >> 32) as u32;
         let track = peer::audio_track(&stream_id, ssrc, &codecs.opus_fmtp);
@@ -105,10 +102,7 @@ impl WebRtcSession {
             pc.set_local_description(offer)
                 .await
                 .map_err(MediaError::webrtc("set local offer"))?;
-            match tokio::time::timeout(config.gathering_timeout, gathered.wait_for(|g| *g)).await {
-                Ok(Ok(_)) => {}
-                _ => return Err(MediaError::GatheringTimeout(config.gathering_timeout)),
-            }
+            await_gathering(&mut gathered, config.gathering_timeout, with_servers).await?;
             let local = pc.local_description().await.ok_or_else(|| {
                 MediaError::LocalSdp("no local description after gathering".into())
             })?;
@@ -132,13 +126,19 @@ impl WebRtcSession {
             }
         };
         let (released_tx, released) = watch::channel(false);
-        tokio::spawn(release_on_end(shared.clone(), pc.clone(), released_tx));
+        tokio::spawn(release_on_end(
+            shared.clone(),
+            pc.clone(),
+            ice.bridges,
+            released_tx,
+        ));
         let session = Self {
             shared,
             pc,
             offer: codecs,
             stream_id,
             gathering_timeout: config.gathering_timeout,
+            with_servers,
             gathered,
             released,
             created: Mutex::new(None),

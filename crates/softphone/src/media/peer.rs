@@ -10,6 +10,7 @@ use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::media_engine::{
     MIME_TYPE_OPUS, MIME_TYPE_TELEPHONE_EVENT,
 };
+use rtc::peer_connection::configuration::{RTCConfigurationBuilder, RTCIceServer};
 use rtc::peer_connection::transport::RTCDtlsRole;
 use rtc::rtp_transceiver::rtp_sender::{
     RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters, RTCRtpEncodingParameters,
@@ -64,10 +65,12 @@ fn media_engine(offer: &OfferFacts) -> Result<MediaEngine, MediaError> {
     Ok(engine)
 }
 
-/// Build the peer connection, bound to `bind` (host candidates), events to `handler`.
+/// Build the peer connection, bound to `bind` (host candidates), with `ice_servers` (STUN/TURN
+/// as webrtc-rs can use them, see [`super::ice::plan`]), events to `handler`.
 pub(crate) async fn build(
     offer: &OfferFacts,
     bind: &[SocketAddr],
+    ice_servers: Vec<RTCIceServer>,
     handler: Arc<dyn PeerConnectionEventHandler>,
 ) -> Result<Arc<dyn PeerConnection>, MediaError> {
     let settings = SettingEngineBuilder::new()
@@ -79,6 +82,11 @@ pub(crate) async fn build(
     let pc = PeerConnectionBuilder::new()
         .with_media_engine(media_engine(offer)?)
         .with_setting_engine(settings)
+        .with_configuration(
+            RTCConfigurationBuilder::new()
+                .with_ice_servers(ice_servers)
+                .build(),
+        )
         .with_handler(handler)
         .with_runtime(Arc::new(TokioRuntime))
         .with_udp_addrs(bind.to_vec())

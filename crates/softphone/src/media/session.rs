@@ -20,16 +20,79 @@ use super::answer_sdp::{self, LocalFacts};
 use super::levels::AudioLevels;
 use super::offer::OfferFacts;
 use super::state::{MediaEnd, MediaState, MediaStats, Shared};
-use super::{peer, receiver, sender, CallAudio, MediaError, MediaSession, MediaStack};
+use super::{ice, peer, receiver, sender, CallAudio, MediaError, MediaSession, MediaStack};
 
 /// Settings of the WebRTC stack.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WebRtcConfig {
     /// Local addresses for host candidates (port 0 = ephemeral). Meta's format: at most one
     /// IPv4 and one IPv6.
     pub bind_ips: Vec<IpAddr>,
-    /// Bound on ICE gathering before the answer is returned.
+    /// Bound on ICE gathering before the answer is returned. With ICE servers configured, a
+    /// server that has not answered by then is left out (host candidates are used); without,
+    /// running out of time fails the call.
     pub gathering_timeout: Duration,
+    /// STUN/TURN servers (the platform's, from `hello`); empty = host candidates only.
+    pub ice_servers: Vec<ice::IceServer>,
+    /// How `turns:` servers are verified (the app's trust: system store + extra CA); `None`
+    /// skips `turns:` URLs.
+    pub turn_tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl std::fmt::Debug for WebRtcConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebRtcConfig")
+            .field("bind_ips", &self.bind_ips)
+            .field("gathering_timeout", &self.gathering_timeout)
+            .field("ice_servers", &self.ice_servers)
+            .field("turn_tls", &self.turn_tls.is_some())
+            .finish()
+    }
+}
+
+impl WebRtcConfig {
+    /// The addresses webrtc-rs binds, port chosen by the system.
+    pub(super) fn bind_addrs(&self) -> Vec<SocketAddr> {
+        self.bind_ips
+            .iter()
+            .map(|ip| SocketAddr::new(*ip, 0))
+            .collect()
+    }
+
+    /// The ICE servers as webrtc-rs takes them, bridges started for TURN over TCP/TLS. The
+    /// bridges listen on loopback of the family webrtc-rs binds (it pairs a TURN server only
+    /// with local sockets of the same family).
+    pub(super) async fn ice_plan(&self) -> ice::IcePlan {
+        if self.ice_servers.is_empty() {
+            return ice::IcePlan::default();
+        }
+        let bridge_ip = match self.bind_ips.iter().any(IpAddr::is_ipv4) {
+            true => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            false => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        };
+        ice::plan(&self.ice_servers, bridge_ip, self.turn_tls.clone()).await
+    }
+}
+
+/// Wait for ICE gathering to complete. With ICE servers, a server still silent at the bound is
+/// given up on (its candidate left out) rather than failing the call: where UDP is open the
+/// host candidate is enough, and a dead TURN server must not stop every call.
+pub(super) async fn await_gathering(
+    gathered: &mut watch::Receiver<bool>,
+    timeout: Duration,
+    with_servers: bool,
+) -> Result<(), MediaError> {
+    match tokio::time::timeout(timeout, gathered.wait_for(|g| *g)).await {
+        Ok(Ok(_)) => Ok(()),
+        Err(_) if with_servers => {
+            tracing::warn!(
+                ?timeout,
+                "ICE servers did not answer in time: using the candidates gathered so far"
+            );
+            Ok(())
+        }
+        _ => Err(MediaError::GatheringTimeout(timeout)),
+    }
 }
 
 impl Default for WebRtcConfig {
@@ -37,6 +100,8 @@ impl Default for WebRtcConfig {
         Self {
             bind_ips: vec![IpAddr::V4(Ipv4Addr::LOCALHOST)],
             gathering_timeout: Duration::from_secs(5),
+            ice_servers: Vec::new(),
+            turn_tls: None,
         }
     }
 }
@@ -101,6 +166,8 @@ pub struct WebRtcSession {
     pub(super) offer: OfferFacts,
     pub(super) stream_id: String,
     pub(super) gathering_timeout: Duration,
+    /// ICE servers were configured (see [`await_gathering`]).
+    pub(super) with_servers: bool,
     pub(super) gathered: watch::Receiver<bool>,
     pub(super) released: watch::Receiver<bool>,
     /// The answer webrtc-rs created at prepare time; applied locally on `answer()`.
@@ -153,12 +220,9 @@ impl WebRtcSession {
             gathered: gathered_tx,
             telephone_event_pt: offer.telephone_event_pt,
         });
-        let bind: Vec<SocketAddr> = config
-            .bind_ips
-            .iter()
-            .map(|ip| SocketAddr::new(*ip, 0))
-            .collect();
-        let pc = peer::build(&offer, &bind, events).await?;
+        let ice = config.ice_plan().await;
+        let with_servers = !ice.servers.is_empty();
+        let pc = peer::build(&offer, &config.bind_addrs(), ice.servers, events).await?;
         let stream_id = format!("ringdesk-{:016x}", random_u64());
         let ssrc = (random_u64() >> 32) as u32;
         let track = peer::audio_track(&stream_id, ssrc, &offer.opus_fmtp);
@@ -192,13 +256,19 @@ impl WebRtcSession {
         };
         tokio::spawn(sender::run(shared.clone(), track, audio.source, rtp));
         let (released_tx, released) = watch::channel(false);
-        tokio::spawn(release_on_end(shared.clone(), pc.clone(), released_tx));
+        tokio::spawn(release_on_end(
+            shared.clone(),
+            pc.clone(),
+            ice.bridges,
+            released_tx,
+        ));
         Ok(Self {
             shared,
             pc,
             offer,
             stream_id,
             gathering_timeout: config.gathering_timeout,
+            with_servers,
             gathered,
             released,
             created: Mutex::new(Some(created)),
@@ -215,10 +285,12 @@ impl WebRtcSession {
     }
 }
 
-/// Waits for the end, then closes the peer connection and finishes the sink.
+/// Waits for the end, then closes the peer connection (and after it the TURN bridges it used)
+/// and finishes the sink.
 pub(super) async fn release_on_end(
     shared: Arc<Shared>,
     pc: Arc<dyn PeerConnection>,
+    bridges: Vec<ice::StreamBridge>,
     released: watch::Sender<bool>,
 ) {
     let mut state = shared.state.subscribe();
@@ -226,6 +298,7 @@ pub(super) async fn release_on_end(
     if let Err(e) = pc.close().await {
         tracing::debug!(error = %e, "closing the media peer connection");
     }
+    drop(bridges);
     shared.finish_sink();
     released.send_replace(true);
 }
@@ -257,10 +330,7 @@ impl MediaSession for WebRtcSession {
             .map_err(MediaError::webrtc("set local answer"))?;
         self.shared.advance(MediaState::Connecting);
         let mut gathered = self.gathered.clone();
-        match tokio::time::timeout(self.gathering_timeout, gathered.wait_for(|g| *g)).await {
-            Ok(Ok(_)) => {}
-            _ => return Err(MediaError::GatheringTimeout(self.gathering_timeout)),
-        }
+        await_gathering(&mut gathered, self.gathering_timeout, self.with_servers).await?;
         let local =
             self.pc.local_description().await.ok_or_else(|| {
                 MediaError::LocalSdp("no local description after gathering".into())

@@ -43,6 +43,12 @@ pub enum LinkError {
     Tls(String),
 }
 
+/// The TLS client configuration the app trusts servers with (system store + the extra CA),
+/// for connections besides the platform's own: `turns:` TURN servers.
+pub fn client_config(options: &TlsOptions) -> Result<Arc<rustls::ClientConfig>, LinkError> {
+    tls::client_config(options.extra_ca.as_deref())
+}
+
 /// A checked platform address with the TLS configuration to reach it.
 #[derive(Clone)]
 pub struct PlatformLink {

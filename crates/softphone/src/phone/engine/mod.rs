@@ -112,11 +112,16 @@ impl Phone {
             AudioPlan::PerCall(factory) => Audio::PerCall(std::sync::Mutex::new(factory)),
         };
         let _ = events.try_send(PhoneEvent::Connection(ConnectionStatus::Connecting));
+        let mut media = config.media;
+        if media.turn_tls.is_none() {
+            // The same trust as the platform link (checked above, so this does not fail).
+            media.turn_tls = crate::transport::client_config(&config.tls).ok();
+        }
         let engine = Engine {
             events,
             signaling,
             connected: false,
-            stack: WebRtcStack::new(config.media),
+            stack: WebRtcStack::new(media),
             audio,
             calls: Calls::new(),
             notes,
