@@ -6,8 +6,11 @@
 
 #[cfg(unix)]
 pub mod desktop;
+#[cfg(target_os = "linux")]
+pub mod netns;
 pub mod stack;
 pub mod test_ca;
+pub mod turn;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};

@@ -3,7 +3,7 @@
 //!
 //! Every wait is on a condition (a health endpoint, a call report) and bounded by [`WAIT`].
 
-use std::net::TcpListener;
+use std::net::{IpAddr, Ipv4Addr, TcpListener};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -29,6 +29,7 @@ pub struct Stack {
     pub sim_url: String,
     platform_bin: PathBuf,
     platform_port: u16,
+    listen_ip: IpAddr,
     /// With [`Stack::start_tls`]: the CA the platform's certificate chains to.
     pub tls: Option<TestCa>,
     pub platform: Running,
@@ -42,33 +43,51 @@ pub fn free_port() -> Result<u16, String> {
         .map_err(|e| format!("no free port: {e}"))
 }
 
+/// How [`Stack::start_with`] sets the stack up; the default is plain HTTP on loopback.
+#[derive(Debug, Clone, Default)]
+pub struct StackOptions {
+    /// Serve HTTPS/WSS with a certificate from a fresh test CA (see [`Stack::start_tls`]).
+    pub tls: bool,
+    /// Where the platform listens and wa-sim's media binds, instead of 127.0.0.1: an address
+    /// another network namespace can reach (see [`crate::netns`]).
+    pub host: Option<Ipv4Addr>,
+    /// More environment for the platform (e.g. `RINGDESK_ICE_URLS`).
+    pub platform_env: Vec<(String, String)>,
+}
+
 impl Stack {
     /// The platform on plain HTTP (loopback).
     pub async fn start() -> Result<Self, String> {
-        Self::start_with(false).await
+        Self::start_with(StackOptions::default()).await
     }
 
     /// The platform serving HTTPS/WSS itself with a certificate from a fresh test CA, at
     /// `https://localhost:PORT`; wa-sim posts its webhooks there trusting that CA.
     pub async fn start_tls() -> Result<Self, String> {
-        Self::start_with(true).await
+        Self::start_with(StackOptions {
+            tls: true,
+            ..StackOptions::default()
+        })
+        .await
     }
 
-    async fn start_with(tls: bool) -> Result<Self, String> {
+    pub async fn start_with(options: StackOptions) -> Result<Self, String> {
         let platform_bin = binary("ringdesk-platform")?;
         let sim_bin = binary("wa-sim")?;
         let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
         let (platform_port, sim_port) = (free_port()?, free_port()?);
-        let tls = match tls {
+        let host = IpAddr::V4(options.host.unwrap_or(Ipv4Addr::LOCALHOST));
+        let tls = match options.tls {
             true => Some(TestCa::create(dir.path(), "platform")?),
             false => None,
         };
         let platform_url = match tls {
             Some(_) => format!("https://localhost:{platform_port}"),
-            None => format!("http://127.0.0.1:{platform_port}"),
+            None => format!("http://{host}:{platform_port}"),
         };
         let sim_url = format!("http://127.0.0.1:{sim_port}");
-        let mut serve = platform_command(&platform_bin, &dir, platform_port, &sim_url);
+        let mut serve = platform_command(&platform_bin, &dir, host, platform_port, &sim_url);
+        serve.envs(options.platform_env.iter().map(|(k, v)| (k, v)));
         if let Some(ca) = &tls {
             serve
                 .env("RINGDESK_TLS_CERT", &ca.cert_file)
@@ -91,7 +110,7 @@ impl Stack {
             "--display-phone-number",
             BUSINESS_NUMBER,
             "--media-ip",
-            "127.0.0.1",
+            &host.to_string(),
         ]);
         if let Some(ca) = &tls {
             sim_command.arg("--webhook-ca").arg(&ca.ca_file);
@@ -110,6 +129,7 @@ impl Stack {
             sim_url,
             platform_bin,
             platform_port,
+            listen_ip: host,
             tls,
             platform,
             sim,
@@ -121,6 +141,7 @@ impl Stack {
         platform_command(
             &self.platform_bin,
             &self.dir,
+            self.listen_ip,
             self.platform_port,
             &self.sim_url,
         )
@@ -328,6 +349,7 @@ pub fn trusting(ca_file: &std::path::Path) -> Result<reqwest::Client, String> {
 fn platform_command(
     bin: &std::path::Path,
     dir: &tempfile::TempDir,
+    ip: IpAddr,
     port: u16,
     sim_url: &str,
 ) -> Command {
@@ -336,7 +358,7 @@ fn platform_command(
         "RINGDESK_DATABASE_URL",
         format!("sqlite://{}", dir.path().join("platform.db").display()),
     )
-    .env("RINGDESK_LISTEN", format!("127.0.0.1:{port}"))
+    .env("RINGDESK_LISTEN", format!("{ip}:{port}"))
     .env("RINGDESK_GRAPH_BASE_URL", sim_url)
     .env("RINGDESK_ACCESS_TOKEN", ACCESS_TOKEN)
     .env("RINGDESK_APP_SECRET", APP_SECRET)

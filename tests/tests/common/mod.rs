@@ -56,6 +56,25 @@ impl AgentEvents {
             );
         }
     }
+
+    /// Every event up to and including the next one named `name` (bounded by [`WAIT`]),
+    /// errors and ends included: for tests of what happened on the way.
+    pub fn until(&self, name: &str) -> Vec<Value> {
+        let deadline = Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let event = self
+                .0
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("the agent never reported {name:?}; saw {seen:?}"));
+            let done = event["event"] == name;
+            seen.push(event);
+            if done {
+                return seen;
+            }
+        }
+    }
 }
 
 pub fn dominant_hz_of_wav(path: &Path) -> (Option<f64>, usize) {

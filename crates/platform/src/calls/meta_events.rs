@@ -126,9 +126,16 @@ impl CallMachine {
                 CallStatus::Missed
             }
         };
+        // A FAILED terminate is the call breaking (no media, network), not the customer
+        // hanging up: the agent must not be told "the customer hung up" for a call that never
+        // had audio.
+        let by = match facts.failed {
+            true => Party::System,
+            false => Party::Customer,
+        };
         let end_by_customer = |answered: bool| CallEnd {
             status: status_if(answered),
-            ended_by: Some(Party::Customer),
+            ended_by: Some(by),
             ended_at: millis(ended_at),
             duration_secs: facts.duration_secs,
             meta_error_code: facts.meta_error_code,
@@ -172,7 +179,7 @@ impl CallMachine {
                         CallState::Ended {
                             at: ended_at,
                             duration_secs,
-                            by: Party::Customer,
+                            by,
                         },
                     );
                     if let Phase::PreAccepting { request_id, .. } = &live.phase {

@@ -1071,3 +1071,26 @@ fn a_call_that_ended_normally_is_not_reaped() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn a_call_meta_ends_as_failed_is_not_reported_as_the_customer_hanging_up() {
+    let mut rig = Rig::new();
+    on_call(&mut rig);
+    rig.at(21.0);
+    // Meta's client drops a call without media after 20 s: terminate with status FAILED.
+    let Input::Terminate(mut facts) = hung_up("c1", protocol::Direction::Inbound, t0(), None)
+    else {
+        unreachable!()
+    };
+    facts.failed = true;
+    let effects = rig.feed(Input::Terminate(facts));
+    let end = &finished(&effects)[0];
+    assert_eq!(
+        (end.status, end.ended_by),
+        (CallStatus::Failed, Some(Party::System))
+    );
+    assert!(sent(&effects, "id-ana").iter().any(|m| matches!(
+        m,
+        ServerMessage::CallUpdate(u) if matches!(u.state, CallState::Ended { by: Party::System, .. })
+    )));
+}

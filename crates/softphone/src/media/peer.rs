@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use rtc::ice::mdns::MulticastDnsMode;
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::media_engine::{
     MIME_TYPE_OPUS, MIME_TYPE_TELEPHONE_EVENT,
@@ -78,6 +79,10 @@ pub(crate) async fn build(
         .with_lite(false)
         // Meta: "the business side should be the DTLS client" → a=setup:active.
         .with_answering_dtls_role(RTCDtlsRole::Client)
+        // No mDNS: Meta neither sends nor resolves `.local` candidates, and joining the mDNS
+        // multicast group fails outright (ENODEV) on a machine without a multicast or default
+        // route — a VPN-only laptop, a locked-down network — which failed every call there.
+        .with_multicast_dns_mode(MulticastDnsMode::Disabled)
         .build();
     let pc = PeerConnectionBuilder::new()
         .with_media_engine(media_engine(offer)?)

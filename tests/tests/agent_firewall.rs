@@ -1,0 +1,148 @@
+//! An agent behind a firewall that lets no UDP through — the most reported failure of WhatsApp
+//! calling stacks in production ("answers, no audio, drops after ~20 s") — as real processes:
+//! `ringdesk-agent` runs in its own network namespace whose link drops every UDP packet both
+//! ways; `ringdesk-platform`, `wa-sim` (Meta's media relay and the customer's phone) and a real
+//! TURN server (Debian's coturn) run outside. The platform hands out the TURN server in `hello`
+//! with credentials minted from the secret it shares with coturn.
+//!
+//! With TURN over TCP the call has audio both ways (media relayed by coturn); without it the
+//! same call gets no media at all — proof that the firewall is real and TURN is what helped.
+//! Linux only (network namespaces, nftables); needs root, as `cargo xtask test` runs in CI.
+#![cfg(target_os = "linux")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is the failure report
+
+mod common;
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use common::{assert_near, dominant_hz_of_wav, AgentEvents};
+use ringdesk_e2e::netns::Host;
+use ringdesk_e2e::stack::{Stack, StackOptions};
+use ringdesk_e2e::turn::Coturn;
+use ringdesk_e2e::{binary, Running};
+use serde_json::json;
+
+const CUSTOMER: &str = "14085551234";
+const AGENT_HZ: f64 = 1000.0;
+const CUSTOMER_HZ: f64 = 440.0;
+const TURN_SECRET: &str = "e2e-turn-shared-secret";
+
+/// The agent inside `host`, signed in to `stack`, answering with a 1000 Hz tone and recording
+/// what it hears.
+fn agent_behind(host: &Host, stack: &Stack, recording: &PathBuf) -> (Running, AgentEvents) {
+    let token = stack.add_agent("ann").expect("ann's token");
+    let mut agent = Running::spawn(
+        "ringdesk-agent",
+        host.command(&binary("ringdesk-agent").unwrap())
+            .args(["--platform", &stack.platform_url, "--token", &token])
+            // The platform is another host here, reached over plain http on the test link.
+            .arg("--insecure-http")
+            .args(["--auto-answer", "--tone", "1000", "--presence", "available"])
+            .args(["--media-ip", &host.inside.to_string()])
+            .arg("--record")
+            .arg(recording)
+            .stdout(Stdio::piped()),
+    )
+    .expect("agent starts in its namespace");
+    let events = AgentEvents::follow(&mut agent);
+    events.wait_for("connected");
+    events.wait_for("presence");
+    (agent, events)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_crosses_a_firewall_that_blocks_udp_through_turn_over_tcp() {
+    let host = Host::create(true).expect("a firewalled host (needs root, ip, nft)");
+    let dir = tempfile::tempdir().unwrap();
+    let outside = IpAddr::V4(host.outside);
+    let turn = Coturn::start(outside, TURN_SECRET, dir.path()).expect("coturn starts");
+    let stack = Stack::start_with(StackOptions {
+        host: Some(host.outside),
+        platform_env: vec![
+            (
+                "RINGDESK_ICE_URLS".into(),
+                format!("turn:{outside}:{}?transport=tcp", turn.port),
+            ),
+            ("RINGDESK_TURN_SECRET".into(), TURN_SECRET.into()),
+        ],
+        ..StackOptions::default()
+    })
+    .await
+    .expect("wa-sim and the platform start");
+    let recording = dir.path().join("agent-heard.wav");
+    let (_agent, events) = agent_behind(&host, &stack, &recording);
+
+    let call_id = stack
+        .customer_calls(
+            CUSTOMER,
+            "Ada Customer",
+            json!({"kind": "tone", "hz": CUSTOMER_HZ}),
+        )
+        .await
+        .expect("wa-sim places the call");
+    assert_eq!(
+        events.wait_for("incoming_call")["call_id"],
+        call_id.as_str()
+    );
+    assert_eq!(
+        events.wait_for("media_connected")["call_id"],
+        call_id.as_str()
+    );
+    let heard = stack.customer_heard(&call_id, 75).await.unwrap();
+    assert_near(heard["audio"]["dominant_hz"].as_f64(), AGENT_HZ, "customer");
+
+    stack.customer_hangs_up(&call_id).await.unwrap();
+    assert_eq!(events.wait_for("ended")["reason"], "hangup_by_customer");
+    let (hz, samples) = dominant_hz_of_wav(&recording);
+    assert!(
+        samples >= 75 * 960,
+        "agent recording too short: {samples} samples"
+    );
+    assert_near(hz, CUSTOMER_HZ, "agent recording");
+    drop(turn);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_turn_the_same_firewall_leaves_the_call_without_media() {
+    let host = Host::create(true).expect("a firewalled host (needs root, ip, nft)");
+    let dir = tempfile::tempdir().unwrap();
+    let stack = Stack::start_with(StackOptions {
+        host: Some(host.outside),
+        ..StackOptions::default()
+    })
+    .await
+    .expect("wa-sim and the platform start");
+    let recording = dir.path().join("agent-heard.wav");
+    let (_agent, events) = agent_behind(&host, &stack, &recording);
+
+    let call_id = stack
+        .customer_calls(
+            CUSTOMER,
+            "Ada Customer",
+            json!({"kind": "tone", "hz": CUSTOMER_HZ}),
+        )
+        .await
+        .expect("wa-sim places the call");
+    assert_eq!(
+        events.wait_for("incoming_call")["call_id"],
+        call_id.as_str()
+    );
+    // Signalling crosses (TCP), media cannot: the call ends without media ever connecting.
+    let seen = events.until("ended");
+    assert!(
+        seen.iter().all(|e| e["event"] != "media_connected"),
+        "media connected through a firewall that drops UDP: {seen:?}"
+    );
+    // Meta (wa-sim) drops a call without media after 20 s as FAILED: the agent is told the
+    // call broke, not that the customer hung up.
+    let ended = seen.last().unwrap();
+    assert_eq!(ended["reason"], "ended_by_system", "{ended}");
+    let report = stack.call_report(&call_id).await.unwrap();
+    assert_eq!(
+        report["audio"]["packets_received"].as_u64(),
+        Some(0),
+        "the customer received media: {report}"
+    );
+}
