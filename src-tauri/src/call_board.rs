@@ -81,7 +81,7 @@ impl CallBoard {
                 }
             }
             PhoneEvent::Answered { call_id } => self.answered(&call_id, now_ms),
-            PhoneEvent::MediaConnected { call_id } => self.update_active(&call_id, |call| {
+            PhoneEvent::MediaConnected { call_id, .. } => self.update_active(&call_id, |call| {
                 match (call.direction, call.phase) {
                     // A placed call's timer runs from the pickup, not from the first audio.
                     (CallDirection::Outbound, CallPhase::Connected) => {}
@@ -551,6 +551,7 @@ mod tests {
         let media = board.apply(
             PhoneEvent::MediaConnected {
                 call_id: "c1".into(),
+                path: None,
             },
             1_500,
         );
@@ -762,6 +763,7 @@ mod tests {
         let media = board.apply(
             PhoneEvent::MediaConnected {
                 call_id: "out-1".into(),
+                path: None,
             },
             5_600,
         );

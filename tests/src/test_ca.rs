@@ -19,6 +19,11 @@ pub struct TestCa {
 impl TestCa {
     /// A new CA named `name` in `dir`, with a server certificate for localhost/127.0.0.1.
     pub fn create(dir: &Path, name: &str) -> Result<Self, String> {
+        Self::create_for(dir, name, &["localhost", "127.0.0.1"])
+    }
+
+    /// Like [`TestCa::create`], the server certificate for `hosts` (names or IP addresses).
+    pub fn create_for(dir: &Path, name: &str, hosts: &[&str]) -> Result<Self, String> {
         let fail = |e: rcgen::Error| format!("test CA: {e}");
         let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(fail)?;
         ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -32,12 +37,12 @@ impl TestCa {
         let ca =
             CertifiedIssuer::self_signed(ca, KeyPair::generate().map_err(fail)?).map_err(fail)?;
 
-        let mut server =
-            CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-                .map_err(fail)?;
-        server
-            .distinguished_name
-            .push(DnType::CommonName, "localhost");
+        let sans: Vec<String> = hosts.iter().map(|h| (*h).to_owned()).collect();
+        let mut server = CertificateParams::new(sans).map_err(fail)?;
+        server.distinguished_name.push(
+            DnType::CommonName,
+            hosts.first().copied().unwrap_or("localhost"),
+        );
         let server_key = KeyPair::generate().map_err(fail)?;
         let server_cert = server.signed_by(&server_key, &ca).map_err(fail)?;
 

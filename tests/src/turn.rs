@@ -1,5 +1,6 @@
 //! A real TURN server for the tests: Debian's coturn, with the shared-secret credentials the
-//! platform mints (`use-auth-secret`), TCP and UDP on one port, no TLS, its own temp files.
+//! platform mints (`use-auth-secret`), TCP and UDP on one port, TLS on a second one when given
+//! a certificate, its own temp files.
 
 use std::net::{IpAddr, TcpStream};
 use std::path::Path;
@@ -12,16 +13,29 @@ use crate::Running;
 /// The realm coturn authenticates in (any value; clients learn it from the 401).
 pub const REALM: &str = "ringdesk.test";
 
-/// coturn listening on `ip:port`, killed on drop.
+/// coturn listening on `ip:port` (and `ip:tls_port`), killed on drop.
 pub struct Coturn {
     pub port: u16,
+    /// TURN over TLS (`turns:`), when started with a certificate.
+    pub tls_port: Option<u16>,
     pub process: Running,
 }
 
+/// A certificate chain and key (PEM) for coturn's TLS listener.
+pub struct TurnCertificate<'a> {
+    pub cert: &'a Path,
+    pub key: &'a Path,
+}
+
 impl Coturn {
-    /// Start coturn on `ip` (listening and relaying there) with `secret`; wait until it
-    /// accepts TCP connections.
-    pub fn start(ip: IpAddr, secret: &str, dir: &Path) -> Result<Self, String> {
+    /// Start coturn on `ip` (listening and relaying there) with `secret`, and TLS with
+    /// `certificate` if given; wait until it accepts TCP connections on every port.
+    pub fn start(
+        ip: IpAddr,
+        secret: &str,
+        dir: &Path,
+        certificate: Option<TurnCertificate<'_>>,
+    ) -> Result<Self, String> {
         let binary = Path::new("/usr/bin/turnserver");
         if !binary.exists() {
             return Err(
@@ -40,7 +54,7 @@ impl Coturn {
             .arg("--use-auth-secret")
             .arg(format!("--static-auth-secret={secret}"))
             .arg(format!("--realm={REALM}"))
-            .args(["--fingerprint", "--no-tls", "--no-dtls", "--no-cli"])
+            .args(["--fingerprint", "--no-dtls", "--no-cli"])
             .args(["--no-multicast-peers", "--log-file=stdout", "--simple-log"])
             .arg(format!(
                 "--pidfile={}",
@@ -49,6 +63,20 @@ impl Coturn {
             .arg(format!("--db={}", dir.join("turndb").display()))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
+        let tls_port = match certificate {
+            Some(certificate) => {
+                let tls_port = free_port()?;
+                command
+                    .arg(format!("--tls-listening-port={tls_port}"))
+                    .arg(format!("--cert={}", certificate.cert.display()))
+                    .arg(format!("--pkey={}", certificate.key.display()));
+                Some(tls_port)
+            }
+            None => {
+                command.arg("--no-tls");
+                None
+            }
+        };
         let mut process = Running::spawn("turnserver", &mut command)?;
         if let Some(stdout) = process.child.stdout.take() {
             std::thread::spawn(move || {
@@ -62,15 +90,23 @@ impl Coturn {
             });
         }
         let deadline = Instant::now() + WAIT;
-        while TcpStream::connect_timeout(&(ip, port).into(), Duration::from_millis(200)).is_err() {
-            if let Ok(Some(status)) = process.child.try_wait() {
-                return Err(format!("turnserver exited with {status} before listening"));
+        for port in std::iter::once(port).chain(tls_port) {
+            while TcpStream::connect_timeout(&(ip, port).into(), Duration::from_millis(200))
+                .is_err()
+            {
+                if let Ok(Some(status)) = process.child.try_wait() {
+                    return Err(format!("turnserver exited with {status} before listening"));
+                }
+                if Instant::now() > deadline {
+                    return Err(format!("turnserver never listened on {ip}:{port}"));
+                }
+                std::thread::sleep(Duration::from_millis(50));
             }
-            if Instant::now() > deadline {
-                return Err(format!("turnserver never listened on {ip}:{port}"));
-            }
-            std::thread::sleep(Duration::from_millis(50));
         }
-        Ok(Self { port, process })
+        Ok(Self {
+            port,
+            tls_port,
+            process,
+        })
     }
 }

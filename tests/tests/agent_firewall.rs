@@ -14,13 +14,14 @@
 mod common;
 
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::Stdio;
 
 use common::{assert_near, dominant_hz_of_wav, AgentEvents};
 use ringdesk_e2e::netns::Host;
 use ringdesk_e2e::stack::{Stack, StackOptions};
-use ringdesk_e2e::turn::Coturn;
+use ringdesk_e2e::test_ca::TestCa;
+use ringdesk_e2e::turn::{Coturn, TurnCertificate};
 use ringdesk_e2e::{binary, Running};
 use serde_json::json;
 
@@ -30,12 +31,21 @@ const CUSTOMER_HZ: f64 = 440.0;
 const TURN_SECRET: &str = "e2e-turn-shared-secret";
 
 /// The agent inside `host`, signed in to `stack`, answering with a 1000 Hz tone and recording
-/// what it hears.
-fn agent_behind(host: &Host, stack: &Stack, recording: &PathBuf) -> (Running, AgentEvents) {
+/// what it hears; trusting `ca` besides the system's CAs.
+fn agent_behind(
+    host: &Host,
+    stack: &Stack,
+    recording: &Path,
+    ca: Option<&Path>,
+) -> (Running, AgentEvents) {
     let token = stack.add_agent("ann").expect("ann's token");
+    let mut command = host.command(&binary("ringdesk-agent").unwrap());
+    if let Some(ca) = ca {
+        command.arg("--ca-file").arg(ca);
+    }
     let mut agent = Running::spawn(
         "ringdesk-agent",
-        host.command(&binary("ringdesk-agent").unwrap())
+        command
             .args(["--platform", &stack.platform_url, "--token", &token])
             // The platform is another host here, reached over plain http on the test link.
             .arg("--insecure-http")
@@ -52,19 +62,31 @@ fn agent_behind(host: &Host, stack: &Stack, recording: &PathBuf) -> (Running, Ag
     (agent, events)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_call_crosses_a_firewall_that_blocks_udp_through_turn_over_tcp() {
+/// A call to the agent behind the UDP-dropping firewall, TURN reached over TCP or TLS: audio
+/// both ways, the customer hangs up.
+async fn call_through_turn(tls: bool) {
     let host = Host::create(true).expect("a firewalled host (needs root, ip, nft)");
     let dir = tempfile::tempdir().unwrap();
     let outside = IpAddr::V4(host.outside);
-    let turn = Coturn::start(outside, TURN_SECRET, dir.path()).expect("coturn starts");
+    let ca = match tls {
+        true => Some(
+            TestCa::create_for(dir.path(), "turn", &[&outside.to_string()]).expect("a test CA"),
+        ),
+        false => None,
+    };
+    let certificate = ca.as_ref().map(|ca| TurnCertificate {
+        cert: &ca.cert_file,
+        key: &ca.key_file,
+    });
+    let turn = Coturn::start(outside, TURN_SECRET, dir.path(), certificate).expect("coturn starts");
+    let url = match turn.tls_port {
+        Some(port) => format!("turns:{outside}:{port}?transport=tcp"),
+        None => format!("turn:{outside}:{}?transport=tcp", turn.port),
+    };
     let stack = Stack::start_with(StackOptions {
         host: Some(host.outside),
         platform_env: vec![
-            (
-                "RINGDESK_ICE_URLS".into(),
-                format!("turn:{outside}:{}?transport=tcp", turn.port),
-            ),
+            ("RINGDESK_ICE_URLS".into(), url),
             ("RINGDESK_TURN_SECRET".into(), TURN_SECRET.into()),
         ],
         ..StackOptions::default()
@@ -72,7 +94,8 @@ async fn a_call_crosses_a_firewall_that_blocks_udp_through_turn_over_tcp() {
     .await
     .expect("wa-sim and the platform start");
     let recording = dir.path().join("agent-heard.wav");
-    let (_agent, events) = agent_behind(&host, &stack, &recording);
+    let ca_file = ca.as_ref().map(|ca| ca.ca_file.as_path());
+    let (_agent, events) = agent_behind(&host, &stack, &recording, ca_file);
 
     let call_id = stack
         .customer_calls(
@@ -105,6 +128,17 @@ async fn a_call_crosses_a_firewall_that_blocks_udp_through_turn_over_tcp() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_crosses_a_firewall_that_blocks_udp_through_turn_over_tcp() {
+    call_through_turn(false).await;
+}
+
+/// `turns:` — what gets through firewalls that only let TLS out (port 443 in production).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_crosses_a_firewall_that_blocks_udp_through_turn_over_tls() {
+    call_through_turn(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_turn_the_same_firewall_leaves_the_call_without_media() {
     let host = Host::create(true).expect("a firewalled host (needs root, ip, nft)");
     let dir = tempfile::tempdir().unwrap();
@@ -115,7 +149,7 @@ async fn without_turn_the_same_firewall_leaves_the_call_without_media() {
     .await
     .expect("wa-sim and the platform start");
     let recording = dir.path().join("agent-heard.wav");
-    let (_agent, events) = agent_behind(&host, &stack, &recording);
+    let (_agent, events) = agent_behind(&host, &stack, &recording, None);
 
     let call_id = stack
         .customer_calls(

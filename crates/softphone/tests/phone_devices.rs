@@ -35,7 +35,7 @@ async fn a_call_on_the_devices_plays_the_customer_and_sends_the_microphone() {
     assert!(matches!(events.next().await, PhoneEvent::Answered { .. }));
     // Device errors would come here instead.
     match events.next().await {
-        PhoneEvent::MediaConnected { call_id: id } => assert_eq!(id, call_id),
+        PhoneEvent::MediaConnected { call_id: id, .. } => assert_eq!(id, call_id),
         other => panic!("expected media connected, got {other:?}"),
     }
 

@@ -413,7 +413,7 @@ async fn an_answer_that_overtakes_the_place_call_reply_is_kept_and_media_connect
     timeout(WAIT, async {
         loop {
             match events.next().await {
-                PhoneEvent::MediaConnected { call_id } => {
+                PhoneEvent::MediaConnected { call_id, .. } => {
                     assert_eq!(call_id, "wacid.EARLY");
                     break;
                 }

@@ -52,7 +52,9 @@ async fn an_accepted_call_talks_both_ways_mutes_and_hangs_up() {
     assert_eq!(
         events.next().await,
         PhoneEvent::MediaConnected {
-            call_id: call_id.clone()
+            call_id: call_id.clone(),
+            // Both on loopback, no ICE servers: straight from the host address.
+            path: Some(softphone::media::MediaPath::Host),
         }
     );
     // Accepting twice is refused with the reason.

@@ -61,8 +61,13 @@ pub enum Report {
     },
     /// The agent accepted: the SDP answer (candidates gathered) was sent.
     Answered { call_id: String },
-    /// Meta accepted the call and the first audio from the customer was decoded.
-    MediaConnected { call_id: String },
+    /// Meta accepted the call and the first audio from the customer was decoded. `path`:
+    /// `host`, `srflx`, `prflx` or `relay` (through the TURN server), when known.
+    MediaConnected {
+        call_id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        path: Option<&'static str>,
+    },
     Ended {
         call_id: String,
         /// `hangup_by_customer`, `hangup_by_agent`, `cancelled_<reason>`, `rejected_by_...`,

@@ -86,9 +86,10 @@ fn translate(event: &PhoneEvent) -> (Option<Report>, Next) {
             }),
             Next::Continue,
         ),
-        PhoneEvent::MediaConnected { call_id } => (
+        PhoneEvent::MediaConnected { call_id, path } => (
             Some(Report::MediaConnected {
                 call_id: call_id.clone(),
+                path: path.map(|p| p.as_str()),
             }),
             Next::Continue,
         ),
@@ -238,7 +239,7 @@ pub async fn run(options: AgentOptions, reporter: Reporter) -> Result<(), AgentE
                     action::start(phone.clone(), link, token, action, done_tx.clone());
                 }
             }
-            PhoneEvent::MediaConnected { call_id } if placed.as_ref() == Some(&call_id) => {
+            PhoneEvent::MediaConnected { call_id, .. } if placed.as_ref() == Some(&call_id) => {
                 if let Some(after) = hangup_after {
                     hang_up_later(&phone, call_id, after, &reporter);
                 }

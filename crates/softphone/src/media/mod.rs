@@ -42,6 +42,7 @@ pub mod ice;
 mod levels;
 mod offer;
 mod outbound;
+mod path;
 mod peer;
 mod receiver;
 mod sender;
@@ -54,6 +55,7 @@ pub use audio::{
 };
 pub use error::{AudioError, MediaError};
 pub use levels::{AudioLevels, SILENCE_DBFS};
+pub use path::MediaPath;
 pub use session::{WebRtcConfig, WebRtcSession, WebRtcStack};
 pub use state::{MediaEnd, MediaState, MediaStats};
 
@@ -108,6 +110,10 @@ pub trait MediaSession: Send + Sync {
     async fn apply_answer(&self, sdp: &str) -> Result<(), MediaError>;
     /// Wait until ICE + DTLS are connected; `Err` with why if the session ended first.
     async fn connected(&self) -> Result<(), MediaError>;
+    /// Which way the media goes (host, through a NAT, through TURN) once ICE has chosen.
+    async fn path(&self) -> Option<MediaPath> {
+        None
+    }
     /// Meta accepted the call: send audio from now on (idempotent).
     fn start_media(&self);
     /// Mute (send silence frames) or unmute.

@@ -358,6 +358,17 @@ impl MediaSession for WebRtcSession {
         }
     }
 
+    async fn path(&self) -> Option<super::MediaPath> {
+        let report = self
+            .pc
+            .get_stats(
+                std::time::Instant::now(),
+                webrtc::peer_connection::StatsSelector::None,
+            )
+            .await;
+        super::path::selected(&report)
+    }
+
     fn start_media(&self) {
         self.shared.media_started.send_replace(true);
     }

@@ -158,6 +158,8 @@ pub enum PhoneEvent {
     /// The first audio from the customer arrived: the in-call timer starts here.
     MediaConnected {
         call_id: String,
+        /// Which way the media goes (`Relay`: through the TURN server), when known.
+        path: Option<crate::media::MediaPath>,
     },
     MuteChanged {
         call_id: String,

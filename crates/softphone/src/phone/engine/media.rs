@@ -110,9 +110,13 @@ impl Engine {
             return;
         }
         entry.media_reported = true;
+        let session = entry.session.clone();
         self.calls.apply(call_id, CallEvent::MediaConnected);
+        let path = session.path().await;
+        tracing::info!(call_id, path = path.map(|p| p.as_str()), "media connected");
         self.emit(PhoneEvent::MediaConnected {
             call_id: call_id.to_owned(),
+            path,
         })
         .await;
     }
