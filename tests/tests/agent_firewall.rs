@@ -62,6 +62,23 @@ fn agent_behind(
     (agent, events)
 }
 
+/// A customer calls saying 440 Hz; returns once the agent reports it ringing.
+async fn customer_rings(stack: &Stack, events: &AgentEvents) -> String {
+    let call_id = stack
+        .customer_calls(
+            CUSTOMER,
+            "Ada Customer",
+            json!({"kind": "tone", "hz": CUSTOMER_HZ}),
+        )
+        .await
+        .expect("wa-sim places the call");
+    assert_eq!(
+        events.wait_for("incoming_call")["call_id"],
+        call_id.as_str()
+    );
+    call_id
+}
+
 /// A call to the agent behind the UDP-dropping firewall, TURN reached over TCP or TLS: audio
 /// both ways, the customer hangs up.
 async fn call_through_turn(tls: bool) {
@@ -97,21 +114,12 @@ async fn call_through_turn(tls: bool) {
     let ca_file = ca.as_ref().map(|ca| ca.ca_file.as_path());
     let (_agent, events) = agent_behind(&host, &stack, &recording, ca_file);
 
-    let call_id = stack
-        .customer_calls(
-            CUSTOMER,
-            "Ada Customer",
-            json!({"kind": "tone", "hz": CUSTOMER_HZ}),
-        )
-        .await
-        .expect("wa-sim places the call");
+    let call_id = customer_rings(&stack, &events).await;
+    let connected = events.wait_for("media_connected");
+    assert_eq!(connected["call_id"], call_id.as_str());
     assert_eq!(
-        events.wait_for("incoming_call")["call_id"],
-        call_id.as_str()
-    );
-    assert_eq!(
-        events.wait_for("media_connected")["call_id"],
-        call_id.as_str()
+        connected["path"], "relay",
+        "through the TURN server: {connected}"
     );
     let heard = stack.customer_heard(&call_id, 75).await.unwrap();
     assert_near(heard["audio"]["dominant_hz"].as_f64(), AGENT_HZ, "customer");
@@ -151,18 +159,7 @@ async fn without_turn_the_same_firewall_leaves_the_call_without_media() {
     let recording = dir.path().join("agent-heard.wav");
     let (_agent, events) = agent_behind(&host, &stack, &recording, None);
 
-    let call_id = stack
-        .customer_calls(
-            CUSTOMER,
-            "Ada Customer",
-            json!({"kind": "tone", "hz": CUSTOMER_HZ}),
-        )
-        .await
-        .expect("wa-sim places the call");
-    assert_eq!(
-        events.wait_for("incoming_call")["call_id"],
-        call_id.as_str()
-    );
+    let call_id = customer_rings(&stack, &events).await;
     // Signalling crosses (TCP), media cannot: the call ends without media ever connecting.
     let seen = events.until("ended");
     assert!(

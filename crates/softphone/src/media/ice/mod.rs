@@ -23,23 +23,8 @@ use rtc::peer_connection::configuration::RTCIceServer;
 
 pub use bridge::{StreamBridge, StreamTarget};
 
-/// One STUN or TURN server: its URLs and, for TURN, the (usually short-lived) credentials.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct IceServer {
-    pub urls: Vec<String>,
-    pub username: String,
-    pub credential: String,
-}
-
-impl std::fmt::Debug for IceServer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IceServer")
-            .field("urls", &self.urls)
-            .field("username", &self.username)
-            .field("credential", &"<redacted>")
-            .finish()
-    }
-}
+/// One STUN or TURN server as the platform hands it out (credentials redacted in `Debug`).
+pub use protocol::IceServer;
 
 /// How one URL is used.
 #[derive(Debug, Clone, PartialEq, Eq)]

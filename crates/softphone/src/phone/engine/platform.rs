@@ -57,15 +57,7 @@ impl Engine {
     pub(super) async fn on_hello(&mut self, hello: protocol::Hello) {
         self.connected = true;
         // Fresh TURN credentials with every hello; calls from now on use them.
-        self.stack.config.ice_servers = hello
-            .ice_servers
-            .iter()
-            .map(|server| crate::media::ice::IceServer {
-                urls: server.urls.clone(),
-                username: server.username.clone(),
-                credential: server.credential.clone(),
-            })
-            .collect();
+        self.stack.config.ice_servers = hello.ice_servers.clone();
         if !hello.ice_servers.is_empty() {
             tracing::info!(servers = ?self.stack.config.ice_servers, "ICE servers from the platform");
         }
