@@ -62,6 +62,17 @@ fn agent_behind(
     (agent, events)
 }
 
+/// Whether to run: `cargo xtask test` sets `RINGDESK_NETNS_TEST=1` where it can make network
+/// namespaces (Linux, root, ip, nft, coturn); there a failure is a failure. Elsewhere (a plain
+/// `cargo test` as a user) the tests say they were skipped.
+fn enabled() -> bool {
+    let on = std::env::var("RINGDESK_NETNS_TEST").as_deref() == Ok("1");
+    if !on {
+        eprintln!("skipped: set RINGDESK_NETNS_TEST=1 as root with ip, nft and coturn (cargo xtask test does)");
+    }
+    on
+}
+
 /// A customer calls saying 440 Hz; returns once the agent reports it ringing.
 async fn customer_rings(stack: &Stack, events: &AgentEvents) -> String {
     let call_id = stack
@@ -82,6 +93,9 @@ async fn customer_rings(stack: &Stack, events: &AgentEvents) -> String {
 /// A call to the agent behind the UDP-dropping firewall, TURN reached over TCP or TLS: audio
 /// both ways, the customer hangs up.
 async fn call_through_turn(tls: bool) {
+    if !enabled() {
+        return;
+    }
     let host = Host::create(true).expect("a firewalled host (needs root, ip, nft)");
     let dir = tempfile::tempdir().unwrap();
     let outside = IpAddr::V4(host.outside);
@@ -148,6 +162,9 @@ async fn a_call_crosses_a_firewall_that_blocks_udp_through_turn_over_tls() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_turn_the_same_firewall_leaves_the_call_without_media() {
+    if !enabled() {
+        return;
+    }
     let host = Host::create(true).expect("a firewalled host (needs root, ip, nft)");
     let dir = tempfile::tempdir().unwrap();
     let stack = Stack::start_with(StackOptions {

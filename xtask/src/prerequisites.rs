@@ -104,6 +104,30 @@ fn ensure_tauri_driver() -> Result<(), String> {
     shell::run(shell::cargo().args(["install", "tauri-driver", "--locked"]))
 }
 
+/// Whether the tests may make network namespaces with a firewall and a TURN server (Linux,
+/// root, `ip`, `nft`, coturn's `turnserver`); if not, why.
+pub fn network_namespaces() -> Result<(), String> {
+    if !cfg!(target_os = "linux") {
+        return Err("network namespaces are Linux only".into());
+    }
+    let uid = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    if uid != "0" {
+        return Err("they need root (ip netns, nftables)".into());
+    }
+    for tool in ["/usr/sbin/ip", "/usr/sbin/nft", "/usr/bin/turnserver"] {
+        if !std::path::Path::new(tool).exists() {
+            return Err(format!(
+                "{tool} is missing (`cargo xtask setup` installs it)"
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn tauri_driver_installed() -> bool {
     shell::on_path("tauri-driver") || cargo_home_bin("tauri-driver").is_file()
 }

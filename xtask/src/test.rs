@@ -90,6 +90,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
         if cfg!(target_os = "linux") && prerequisites::tauri_driver_installed() {
             cmd.env("RINGDESK_DESKTOP_TEST", "1");
         }
+        match prerequisites::network_namespaces() {
+            Ok(()) => {
+                cmd.env("RINGDESK_NETNS_TEST", "1");
+            }
+            Err(why) => println!(
+                "note: the firewall tests (tests/tests/agent_firewall.rs) will be SKIPPED: {why}"
+            ),
+        }
         shell::run(&mut cmd)
     });
     // Every fuzz target briefly on its committed corpus: a regression on a past finding or a
