@@ -10,6 +10,7 @@ pub mod batch;
 pub mod calls;
 pub mod conversations;
 pub mod health;
+pub mod history;
 pub mod inbox;
 pub mod outreach;
 pub mod permissions;
@@ -139,6 +140,13 @@ fn migrator() -> Migrator {
             Cow::Borrowed("placed_by"),
             MigrationType::Simple,
             Cow::Borrowed(include_str!("../../migrations/0004_placed_by.sql")),
+            false,
+        ),
+        Migration::new(
+            5,
+            Cow::Borrowed("history"),
+            MigrationType::Simple,
+            Cow::Borrowed(include_str!("../../migrations/0005_history.sql")),
             false,
         ),
     ];
