@@ -23,7 +23,7 @@ use serde::Serialize;
 use super::auth::{authenticate, error_response};
 use super::AppState;
 use crate::history::{self, Format, PageRequest, Records, ScopedQuery};
-use crate::store::history::{HistoryCall, Page, PermissionRequestRecord};
+use crate::store::history::{ExportsBusy, HistoryCall, Page, PermissionRequestRecord};
 use crate::store::wire::name_of;
 use crate::store::StoreError;
 
@@ -352,6 +352,14 @@ fn csv_response<T: Send + 'static>(
         .into_response()
 }
 
+fn exports_busy(busy: ExportsBusy) -> Response {
+    error_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+        busy.to_string(),
+    )
+}
+
 /// `GET /api/v1/calls.csv`: the whole view, streamed.
 pub async fn export_calls(
     State(state): State<AppState>,
@@ -359,12 +367,10 @@ pub async fn export_calls(
     pairs: Pairs,
 ) -> Response {
     match scoped(&state, &headers, pairs, Records::Calls, Format::Csv).await {
-        Ok((query, _)) => csv_response(
-            "calls.csv",
-            CALL_COLUMNS,
-            state.store.export_calls(&query),
-            call_fields,
-        ),
+        Ok((query, _)) => match state.store.export_calls(&query) {
+            Ok(rows) => csv_response("calls.csv", CALL_COLUMNS, rows, call_fields),
+            Err(busy) => exports_busy(busy),
+        },
         Err(refusal) => refusal,
     }
 }
@@ -385,16 +391,17 @@ pub async fn export_permission_requests(
     .await
     {
         Ok((query, _)) => {
+            let rows = match state.store.export_permission_requests(&query) {
+                Ok(rows) => rows,
+                Err(busy) => return exports_busy(busy),
+            };
             let filled = state.clone();
-            let rows = state
-                .store
-                .export_permission_requests(&query)
-                .map(move |row| {
-                    row.map(|mut row| {
-                        fill_business_number(&filled, &mut row);
-                        row
-                    })
-                });
+            let rows = rows.map(move |row| {
+                row.map(|mut row| {
+                    fill_business_number(&filled, &mut row);
+                    row
+                })
+            });
             csv_response(
                 "permission_requests.csv",
                 PERMISSION_REQUEST_COLUMNS,

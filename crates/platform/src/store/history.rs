@@ -256,12 +256,15 @@ fn calls_sql(sql: &mut Statement, limit: Option<i64>) -> String {
 
 fn requests_sql(sql: &mut Statement, limit: Option<i64>) -> String {
     let limit = limit.map(|limit| format!(" LIMIT {}", sql.int(limit)));
-    // The first reply after the request and before the pair's next request.
+    // The first reply after the request and before the pair's next request. Meta's reply
+    // times have whole seconds only (the request's are the platform's milliseconds): a reply
+    // in the request's own second can look up to 999 ms older than it.
     let reply = |column: &str| {
         format!(
             "(SELECT x.{column} FROM permission_events x WHERE x.phone_number_id = \
              p.phone_number_id AND x.customer_number = p.customer_number AND x.kind IN \
-             ('accepted_temporary', 'accepted_permanent', 'rejected') AND x.at >= p.at AND NOT \
+             ('accepted_temporary', 'accepted_permanent', 'rejected') AND x.at > p.at - 1000 \
+             AND NOT \
              EXISTS (SELECT 1 FROM permission_events n WHERE n.phone_number_id = \
              p.phone_number_id AND n.customer_number = p.customer_number AND n.kind = \
              'request_sent' AND n.at > p.at AND n.at <= x.at) ORDER BY x.at, x.id LIMIT 1)"
@@ -444,6 +447,14 @@ impl RowFold for RequestRows {
     }
 }
 
+/// Refused: as many exports as may run at once are running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{} exports are running already; retry when one is done",
+    super::CONCURRENT_EXPORTS
+)]
+pub struct ExportsBusy;
+
 /// Rows buffered between the export's query and the HTTP body: the memory an export holds.
 const STREAM_BUFFER: usize = 256;
 
@@ -467,19 +478,24 @@ impl Store {
             .await
     }
 
-    /// Every call of the view, streamed from one statement as the consumer reads them.
+    /// Every call of the view, streamed from one statement as the consumer reads them;
+    /// [`ExportsBusy`] while [`super::CONCURRENT_EXPORTS`] exports are running.
     pub fn export_calls(
         &self,
         query: &ScopedQuery,
-    ) -> impl Stream<Item = Result<HistoryCall, StoreError>> + Send + 'static {
+    ) -> Result<impl Stream<Item = Result<HistoryCall, StoreError>> + Send + 'static, ExportsBusy>
+    {
         self.export::<CallRows>(Source::Calls, query)
     }
 
-    /// Every permission request of the view, streamed.
+    /// Every permission request of the view, streamed (see [`Store::export_calls`]).
     pub fn export_permission_requests(
         &self,
         query: &ScopedQuery,
-    ) -> impl Stream<Item = Result<PermissionRequestRecord, StoreError>> + Send + 'static {
+    ) -> Result<
+        impl Stream<Item = Result<PermissionRequestRecord, StoreError>> + Send + 'static,
+        ExportsBusy,
+    > {
         self.export::<RequestRows>(Source::PermissionRequests, query)
     }
 
@@ -540,12 +556,15 @@ impl Store {
         &self,
         source: Source,
         query: &ScopedQuery,
-    ) -> impl Stream<Item = Result<F::Record, StoreError>> + Send + 'static {
+    ) -> Result<impl Stream<Item = Result<F::Record, StoreError>> + Send + 'static, ExportsBusy>
+    {
+        let permit = self.export_permit().ok_or(ExportsBusy)?;
         let mut statement = conditions(source, query, None);
         let sql = sql_of(source, &mut statement, None);
         let pool = self.pool().clone();
         let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
         tokio::spawn(async move {
+            let _permit = permit;
             let mut rows = statement.query(&sql).fetch(&pool);
             let mut fold = F::default();
             while let Some(row) = rows.next().await {
@@ -563,9 +582,10 @@ impl Store {
                 let _ = sender.send(record).await;
             }
         });
-        futures_util::stream::unfold(receiver, |mut receiver| async move {
-            receiver.recv().await.map(|record| (record, receiver))
-        })
+        Ok(futures_util::stream::unfold(
+            receiver,
+            |mut receiver| async move { receiver.recv().await.map(|record| (record, receiver)) },
+        ))
     }
 }
 

@@ -754,7 +754,8 @@ async fn permission_requests_are_listed_by_role_with_their_reply() {
                 .bind(PHONE_NUMBER_ID)
                 .bind(customer)
                 .bind(reply)
-                .bind(BASE_MS + at + 60_000)
+                // R1's reply carries Meta's whole second, before the request's milliseconds.
+                .bind(BASE_MS + at + if id == "wamid.R1" { -400 } else { 60_000 })
                 .bind(None::<String>)
                 .execute(&pool)
                 .await
@@ -816,5 +817,49 @@ async fn permission_requests_are_listed_by_role_with_their_reply() {
     assert_eq!(field(&csv[1], &columns, "id"), "wamid.R1");
     assert_eq!(field(&csv[1], &columns, "reply"), "accepted_temporary");
     assert_eq!(field(&csv[1], &columns, "requested_by_name"), "red1");
+    harness.platform.shutdown().await;
+}
+
+#[tokio::test]
+async fn exports_running_at_once_are_bounded_and_freed_when_their_reader_leaves() {
+    use futures_util::StreamExt;
+    use platform::history::{HistoryFilter, ScopedQuery};
+    use platform::store::calls::Visibility;
+
+    let harness = Harness::start().await;
+    let cast = Cast::new(&harness).await;
+    seed(&harness, &cast, &model(1_000, 5)).await;
+    let store = harness.platform.store();
+    let everything = ScopedQuery {
+        visibility: Visibility::All,
+        filter: HistoryFilter::default(),
+    };
+    // Two unread exports: each query waits on its full buffer, holding its connection.
+    let first = store.export_calls(&everything).unwrap();
+    let second = store.export_calls(&everything).unwrap();
+    assert!(store.export_calls(&everything).is_err());
+    let response = get(&harness, "/api/v1/calls.csv", cast.token(ADMIN)).await;
+    assert_eq!(response.status(), 429);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+
+    // Read to the end, an export yields every call once; a dropped one ends its query.
+    let rows: Vec<_> = first.collect().await;
+    assert_eq!(rows.len(), 1_000);
+    assert!(rows.iter().all(Result::is_ok));
+    drop(second);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    // Both places come back: held here once taken, until both are.
+    let mut held = Vec::new();
+    while held.len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "exports never freed"
+        );
+        match store.export_calls(&everything) {
+            Ok(export) => held.push(export),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+        }
+    }
     harness.platform.shutdown().await;
 }
