@@ -122,6 +122,15 @@ fn with_cursor(next_cursor: Option<String>, body: impl IntoResponse) -> Response
     response
 }
 
+/// The page as JSON (`body` wraps its rows and next cursor), with the `Next-Cursor` header.
+fn page_response<T, B: Serialize>(
+    page: Page<T>,
+    body: impl FnOnce(Vec<T>, Option<String>) -> B,
+) -> Response {
+    let next_cursor = page.next.map(|cursor| cursor.encode());
+    with_cursor(next_cursor.clone(), Json(body(page.rows, next_cursor)))
+}
+
 /// `GET /api/v1/calls`: a page of the caller's history.
 pub async fn list_calls(
     State(state): State<AppState>,
@@ -129,16 +138,7 @@ pub async fn list_calls(
     pairs: Pairs,
 ) -> Response {
     match calls_page(&state, &headers, pairs).await {
-        Ok(page) => {
-            let next_cursor = page.next.map(|cursor| cursor.encode());
-            with_cursor(
-                next_cursor.clone(),
-                Json(CallsPage {
-                    calls: page.rows,
-                    next_cursor,
-                }),
-            )
-        }
+        Ok(page) => page_response(page, |calls, next_cursor| CallsPage { calls, next_cursor }),
         Err(refusal) => refusal,
     }
 }
@@ -150,7 +150,7 @@ pub async fn list_calls_array(
     pairs: Pairs,
 ) -> Response {
     match calls_page(&state, &headers, pairs).await {
-        Ok(page) => with_cursor(page.next.map(|cursor| cursor.encode()), Json(page.rows)),
+        Ok(page) => page_response(page, |rows, _| rows),
         Err(refusal) => refusal,
     }
 }
@@ -174,19 +174,16 @@ pub async fn list_permission_requests(
         Err(refusal) => return refusal,
     };
     match state.store.history_permission_requests(&query, &page).await {
-        Ok(page) => {
-            let next_cursor = page.next.map(|cursor| cursor.encode());
-            let mut rows = page.rows;
-            for row in &mut rows {
+        Ok(mut page) => {
+            for row in &mut page.rows {
                 fill_business_number(&state, row);
             }
-            with_cursor(
-                next_cursor.clone(),
-                Json(PermissionRequestsPage {
-                    permission_requests: rows,
+            page_response(page, |permission_requests, next_cursor| {
+                PermissionRequestsPage {
+                    permission_requests,
                     next_cursor,
-                }),
-            )
+                }
+            })
         }
         Err(error) => store_failure(error),
     }

@@ -240,6 +240,15 @@ async fn seed(harness: &Harness, cast: &Cast, calls: &[SeedCall]) {
     tx.commit().await.unwrap();
 }
 
+/// A platform with the cast and `count` calls of the model seeded with `seed`.
+async fn seeded(count: usize, seed_value: u64) -> (Harness, Cast, Vec<SeedCall>) {
+    let harness = Harness::start().await;
+    let cast = Cast::new(&harness).await;
+    let calls = model(count, seed_value);
+    seed(&harness, &cast, &calls).await;
+    (harness, cast, calls)
+}
+
 /// The model's answer: ids in the API's order (newest first, then by id).
 fn expected<'a>(calls: impl IntoIterator<Item = &'a SeedCall>) -> Vec<String> {
     let mut rows: Vec<&SeedCall> = calls.into_iter().collect();
@@ -301,10 +310,7 @@ fn ids(rows: &[Value]) -> Vec<String> {
 
 #[tokio::test]
 async fn each_role_and_view_sees_exactly_its_rows_page_by_page() {
-    let harness = Harness::start().await;
-    let cast = Cast::new(&harness).await;
-    let calls = model(2_500, 14);
-    seed(&harness, &cast, &calls).await;
+    let (harness, cast, calls) = seeded(2_500, 14).await;
 
     for who in [RED1, RED2, BLUE1, RED_LEAD, BLUE_LEAD, ADMIN] {
         let visible: Vec<&SeedCall> = calls.iter().filter(|c| cast.sees(who, c)).collect();
@@ -392,10 +398,7 @@ async fn each_role_and_view_sees_exactly_its_rows_page_by_page() {
 
 #[tokio::test]
 async fn paging_returns_each_row_once_while_calls_keep_arriving() {
-    let harness = Harness::start().await;
-    let cast = Cast::new(&harness).await;
-    let calls = model(3_000, 7);
-    seed(&harness, &cast, &calls).await;
+    let (harness, cast, calls) = seeded(3_000, 7).await;
     let want = expected(&calls);
 
     let mut seen = Vec::new();
@@ -450,10 +453,7 @@ async fn paging_returns_each_row_once_while_calls_keep_arriving() {
 
 #[tokio::test]
 async fn nobody_reaches_beyond_their_scope() {
-    let harness = Harness::start().await;
-    let cast = Cast::new(&harness).await;
-    let calls = model(300, 3);
-    seed(&harness, &cast, &calls).await;
+    let (harness, cast, calls) = seeded(300, 3).await;
     let (red2, blue1) = (cast.id(RED2).to_owned(), cast.id(BLUE1).to_owned());
     let refusals = [
         (RED1, format!("agent={red2}"), "agent"),
@@ -611,10 +611,7 @@ async fn csv_rows(
 
 #[tokio::test]
 async fn the_csv_export_is_exactly_the_json_view() {
-    let harness = Harness::start().await;
-    let cast = Cast::new(&harness).await;
-    let calls = model(6_000, 21);
-    seed(&harness, &cast, &calls).await;
+    let (harness, cast, calls) = seeded(6_000, 21).await;
 
     let from = rfc3339(BASE_MS + 30_000);
     for (who, query) in [
@@ -635,26 +632,12 @@ async fn the_csv_export_is_exactly_the_json_view() {
         if who == ADMIN {
             assert!(rows.len() > 3_000, "thousands of rows: {}", rows.len());
         }
+        // The documented columns (README), in order.
         assert_eq!(
-            columns.iter().collect::<Vec<_>>(),
-            [
-                "id",
-                "direction",
-                "status",
-                "channel",
-                "business_number",
-                "customer_number",
-                "customer_name",
-                "agent_id",
-                "agent_name",
-                "agents_rung",
-                "offered_at",
-                "answered_at",
-                "ended_at",
-                "duration_secs",
-                "ended_by",
-                "meta_error_code"
-            ]
+            columns.iter().collect::<Vec<_>>().join(","),
+            "id,direction,status,channel,business_number,customer_number,customer_name,agent_id,\
+             agent_name,agents_rung,offered_at,answered_at,ended_at,duration_secs,ended_by,\
+             meta_error_code"
         );
         assert_eq!(rows.len(), json.len(), "{query}");
         for (csv, json) in rows.iter().zip(&json) {
