@@ -227,6 +227,17 @@ fn text(value: Option<impl ToString>) -> String {
     value.map(|value| value.to_string()).unwrap_or_default()
 }
 
+/// A text people chose (a WhatsApp profile name, an agent's name) as a CSV cell: one a
+/// spreadsheet would run as a formula (first character `=`, `+`, `-`, `@`, tab or CR) gets a
+/// leading `'`, OWASP's advice against CSV injection. The JSON keeps the text as it is.
+fn person_text(value: Option<&str>) -> String {
+    match value {
+        Some(text) if text.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{text}"),
+        Some(text) => text.to_owned(),
+        None => String::new(),
+    }
+}
+
 fn call_fields(call: &HistoryCall) -> Vec<String> {
     let record = &call.record;
     let agent = record
@@ -252,10 +263,10 @@ fn call_fields(call: &HistoryCall) -> Vec<String> {
         call.phone_number_id.clone(),
         record.business_number.as_str().to_owned(),
         record.customer.number.as_str().to_owned(),
-        text(record.customer.profile_name.as_ref()),
+        person_text(record.customer.profile_name.as_deref()),
         text(agent),
-        text(call.agent_name.as_ref()),
-        rung,
+        person_text(call.agent_name.as_deref()),
+        person_text(Some(&rung)),
         time(Some(record.offered_at)),
         time(record.answered_at),
         time(record.ended_at),
@@ -285,9 +296,9 @@ fn permission_request_fields(row: &PermissionRequestRecord) -> Vec<String> {
         row.phone_number_id.clone(),
         text(row.business_number.as_ref()),
         row.customer.number.as_str().to_owned(),
-        text(row.customer.profile_name.as_ref()),
+        person_text(row.customer.profile_name.as_deref()),
         text(row.requested_by.as_ref()),
-        text(row.requested_by_name.as_ref()),
+        person_text(row.requested_by_name.as_deref()),
         time(Some(row.requested_at)),
         text(row.reply.as_ref()),
         time(row.replied_at),

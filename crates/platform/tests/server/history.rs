@@ -121,6 +121,7 @@ fn model(count: usize, seed: u64) -> Vec<SeedCall> {
         Some("Ada Customer".to_owned()),
         Some("Lovelace, \"Ada\"".to_owned()),
         Some("two\r\nlines; and ,commas".to_owned()),
+        Some("=HYPERLINK(\"http://example.com\")".to_owned()),
     ];
     (0..count)
         .map(|i| {
@@ -648,9 +649,10 @@ async fn the_csv_export_is_exactly_the_json_view() {
             assert_eq!(f("channel"), json["phone_number_id"]);
             assert_eq!(f("business_number"), json["business_number"]);
             assert_eq!(f("customer_number"), json["customer"]["number"]);
+            let name = json["customer"]["profile_name"].as_str().unwrap_or("");
             assert_eq!(
                 f("customer_name"),
-                json["customer"]["profile_name"].as_str().unwrap_or("")
+                name.replace("=HYPERLINK", "'=HYPERLINK")
             );
             let agent = json["answered_by"].as_str().or(json["placed_by"].as_str());
             assert_eq!(f("agent_id"), agent.unwrap_or(""));
@@ -680,12 +682,26 @@ async fn the_csv_export_is_exactly_the_json_view() {
         let csv_ids: Vec<String> = rows.iter().map(|r| r[0].to_owned()).collect();
         assert_eq!(csv_ids, want, "caller {who}, {query}");
     }
+    // A name a spreadsheet would run as a formula is neutralised (CSV injection).
+    let formula = calls
+        .iter()
+        .find(|c| {
+            c.customer_name
+                .as_deref()
+                .is_some_and(|n| n.starts_with('='))
+        })
+        .unwrap();
+    let (columns, rows) = csv_rows(&harness, "/api/v1/calls.csv", cast.token(ADMIN)).await;
+    let row = rows.iter().find(|r| &r[0] == formula.id.as_str()).unwrap();
+    assert_eq!(
+        field(row, &columns, "customer_name"),
+        "'=HYPERLINK(\"http://example.com\")"
+    );
     // The names that need quoting survive.
     let quoted = calls
         .iter()
         .find(|c| c.customer_name.as_deref().is_some_and(|n| n.contains('\n')))
         .unwrap();
-    let (columns, rows) = csv_rows(&harness, "/api/v1/calls.csv", cast.token(ADMIN)).await;
     let row = rows.iter().find(|r| &r[0] == quoted.id.as_str()).unwrap();
     assert_eq!(
         field(row, &columns, "customer_name"),
