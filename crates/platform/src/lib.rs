@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod conversation_view;
 pub mod graph;
+pub mod history;
 pub mod http;
 pub mod inbox;
 pub mod sdp_rules;

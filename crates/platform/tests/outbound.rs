@@ -213,6 +213,13 @@ async fn the_agent_asks_for_permission_calls_and_the_customer_talks_then_hangs_u
             }
         }
     }
+    // The request is in the agent's Permission requests view, with the customer's reply.
+    let requests = rig.get_json("/api/v1/permission_requests", &token).await;
+    let requests = requests["permission_requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert_eq!(requests[0]["requested_by_name"], "alice");
+    assert_eq!(requests[0]["reply"], "accepted_temporary");
+    assert_eq!(requests[0]["customer"]["number"], CUSTOMER);
 
     // The agent calls: Meta takes it, its answer reaches the app, the phone rings.
     let call_id = place(&mut agent, &conversation_id).await;

@@ -1,69 +1,22 @@
-//! REST: call history and conversations, with the agent token, filtered by role.
+//! REST: one call record and the conversations, with the agent token, filtered by role (the
+//! history lists are `super::history`).
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use protocol::rest::CallQuery;
 use protocol::ErrorCode;
 
 use super::auth::{authenticate, error_response};
+use super::history::store_failure;
 use super::AppState;
 use crate::store::agents::Role;
 use crate::store::calls::Visibility;
 use crate::store::time::now_ms;
 use crate::store::wire::timestamp;
-use crate::store::StoreError;
 
-/// Most records one request returns.
+/// Most conversations one request returns.
 const PAGE: i64 = 500;
-
-fn store_failure(error: StoreError) -> Response {
-    tracing::error!(%error, "REST query failed");
-    error_response(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        ErrorCode::InternalError,
-        "the records could not be read; retry",
-    )
-}
-
-/// `GET /api/calls?status=&direction=&agent=&from=&to=`.
-pub async fn list_calls(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    query: Result<Query<CallQuery>, QueryRejection>,
-) -> Response {
-    let agent = match authenticate(&state.store, &headers).await {
-        Ok(agent) => agent,
-        Err(refusal) => return refusal,
-    };
-    let Query(query) = match query {
-        Ok(query) => query,
-        Err(rejection) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::InvalidMessage,
-                format!("invalid filter: {}", rejection.body_text()),
-            )
-        }
-    };
-    if let Err(error) = query.validate() {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::InvalidMessage,
-            error.to_string(),
-        );
-    }
-    match state
-        .store
-        .call_records(&query, &Visibility::of(&agent), PAGE)
-        .await
-    {
-        Ok(records) => Json(records).into_response(),
-        Err(error) => store_failure(error),
-    }
-}
 
 /// `GET /api/calls/{id}`: 404 both for unknown calls and for calls the caller may not see, so
 /// the answer does not reveal which calls exist.

@@ -4,6 +4,7 @@ mod api;
 mod auth;
 pub mod frame_budget;
 mod health;
+mod history;
 pub mod tls;
 mod webhook;
 mod ws;
@@ -49,11 +50,22 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(health::healthz))
         .route("/ws", get(ws::upgrade))
-        .route("/api/calls", get(api::list_calls))
+        // The path the desktop app reads: a bare JSON array (see `history`).
+        .route("/api/calls", get(history::list_calls_array))
         .route("/api/calls/{id}", get(api::get_call))
         .route("/api/conversations", get(api::list_conversations))
-        // The protocol crate documents versioned paths; both spellings serve the same data.
-        .route("/api/v1/calls", get(api::list_calls))
+        // The protocol crate documents versioned paths; both spellings serve the same data
+        // (the call list's shape differs: see `history`).
+        .route("/api/v1/calls", get(history::list_calls))
+        .route("/api/v1/calls.csv", get(history::export_calls))
+        .route(
+            "/api/v1/permission_requests",
+            get(history::list_permission_requests),
+        )
+        .route(
+            "/api/v1/permission_requests.csv",
+            get(history::export_permission_requests),
+        )
         .route("/api/v1/calls/{id}", get(api::get_call))
         .route("/api/v1/conversations", get(api::list_conversations))
         .with_state(state)

@@ -175,8 +175,14 @@ impl Store {
                     customer_number,
                     fact,
                 } => {
-                    permissions::add_permission_fact(conn, phone_number_id, customer_number, fact)
-                        .await?
+                    permissions::add_permission_fact(
+                        conn,
+                        phone_number_id,
+                        customer_number,
+                        fact,
+                        None,
+                    )
+                    .await?
                 }
                 Write::InboxDone { id, error } => {
                     inbox::inbox_done(conn, id, error.as_deref()).await?

@@ -1,15 +1,12 @@
-//! Call records and the agents rung for them.
+//! Call records and the agents rung for them (reading them back for the history is
+//! `store::history`).
 
-use protocol::rest::{CallQuery, CallRecord};
-use protocol::{
-    AgentId, CallId, CallStatus, Channel, Customer, Direction, Party, PhoneNumber, RingAttempt,
-    RingOutcome, RoutedBecause,
-};
+use protocol::{CallStatus, Channel, Direction, Party, RingOutcome, RoutedBecause};
 
 use sqlx::SqliteConnection;
 
 use super::agents::{Agent, Role};
-use super::wire::{millis, name_of, parse, timestamp};
+use super::wire::{name_of, parse};
 use super::{time::now_ms, Store, StoreError};
 
 /// A call record about to be created.
@@ -78,34 +75,6 @@ impl Visibility {
             Role::Supervisor => Visibility::Team(agent.team.clone()),
             Role::Agent => Visibility::Own(agent.id.clone()),
         }
-    }
-}
-
-type CallRow = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-);
-
-const CALL_COLUMNS: &str = "c.id, c.direction, c.business_number, c.customer_number, \
-     c.customer_name, c.status, c.ended_by, c.answered_by, c.offered_at, c.answered_at, \
-     c.ended_at, c.duration_secs, c.meta_error_code";
-
-fn corrupt(column: &'static str, value: &str, error: impl ToString) -> StoreError {
-    StoreError::Corrupt {
-        column,
-        value: value.to_owned(),
-        reason: error.to_string(),
     }
 }
 
@@ -232,170 +201,6 @@ impl Store {
         let mut conn = self.pool().acquire().await?;
         cancel_open_rings(&mut conn, call_id, at).await?;
         Ok(())
-    }
-
-    /// One record, if it exists and `visibility` allows it.
-    pub async fn call_record(
-        &self,
-        id: &str,
-        visibility: &Visibility,
-    ) -> Result<Option<CallRecord>, StoreError> {
-        let (filter, binds) = visibility_filter(visibility, 2);
-        let sql = format!("SELECT {CALL_COLUMNS} FROM calls c WHERE c.id = $1{filter}");
-        let mut query = sqlx::query_as::<_, CallRow>(&sql).bind(id);
-        for bind in binds {
-            query = match bind {
-                Bind::Text(text) => query.bind(text),
-                Bind::Int(int) => query.bind(int),
-            };
-        }
-        let Some(row) = query.fetch_optional(self.pool()).await? else {
-            return Ok(None);
-        };
-        self.record_from_row(row).await.map(Some)
-    }
-
-    /// Records matching `query` that `visibility` allows, newest first.
-    pub async fn call_records(
-        &self,
-        query: &CallQuery,
-        visibility: &Visibility,
-        limit: i64,
-    ) -> Result<Vec<CallRecord>, StoreError> {
-        let mut conditions = String::new();
-        let mut binds: Vec<Bind> = Vec::new();
-        let mut next = 1;
-        let mut push = |condition: &str, bind: Bind, conditions: &mut String| {
-            conditions.push_str(&condition.replace("$?", &format!("${next}")));
-            binds.push(bind);
-            next += 1;
-        };
-        if let Some(status) = &query.status {
-            push(
-                " AND c.status = $?",
-                Bind::Text(name_of(status)),
-                &mut conditions,
-            );
-        }
-        if let Some(direction) = &query.direction {
-            push(
-                " AND c.direction = $?",
-                Bind::Text(name_of(direction)),
-                &mut conditions,
-            );
-        }
-        if let Some(agent) = &query.agent {
-            push(
-                " AND (c.answered_by = $? OR c.placed_by = $? OR EXISTS (SELECT 1 FROM call_rings q \
-                 WHERE q.call_id = c.id AND q.agent_id = $?))",
-                Bind::Text(agent.as_str().to_owned()),
-                &mut conditions,
-            );
-        }
-        if let Some(from) = query.from {
-            push(
-                " AND c.offered_at >= $?",
-                Bind::Int(millis(from)),
-                &mut conditions,
-            );
-        }
-        if let Some(to) = query.to {
-            push(
-                " AND c.offered_at < $?",
-                Bind::Int(millis(to)),
-                &mut conditions,
-            );
-        }
-        let (filter, visibility_binds) = visibility_filter(visibility, next);
-        next += visibility_binds.len();
-        let sql = format!(
-            "SELECT {CALL_COLUMNS} FROM calls c WHERE 1 = 1{conditions}{filter} \
-             ORDER BY c.offered_at DESC, c.id LIMIT ${next}"
-        );
-        let mut statement = sqlx::query_as::<_, CallRow>(&sql);
-        for bind in binds.into_iter().chain(visibility_binds) {
-            statement = match bind {
-                Bind::Text(text) => statement.bind(text),
-                Bind::Int(int) => statement.bind(int),
-            };
-        }
-        let rows = statement.bind(limit).fetch_all(self.pool()).await?;
-        let mut records = Vec::with_capacity(rows.len());
-        for row in rows {
-            records.push(self.record_from_row(row).await?);
-        }
-        Ok(records)
-    }
-
-    async fn rings_of(&self, call_id: &str) -> Result<Vec<RingAttempt>, StoreError> {
-        let rows: Vec<(String, String, i64, Option<i64>, String)> = sqlx::query_as(
-            "SELECT agent_id, routed_because, rung_at, ended_at, outcome FROM call_rings \
-             WHERE call_id = $1 ORDER BY seq",
-        )
-        .bind(call_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.into_iter()
-            .map(|(agent_id, because, rung_at, ended_at, outcome)| {
-                Ok(RingAttempt {
-                    agent_id: AgentId::new(agent_id.clone())
-                        .map_err(|e| corrupt("call_rings.agent_id", &agent_id, e))?,
-                    routed_because: parse("call_rings.routed_because", &because)?,
-                    rung_at: timestamp(rung_at),
-                    ended_at: ended_at.map(timestamp),
-                    outcome: parse("call_rings.outcome", &outcome)?,
-                })
-            })
-            .collect()
-    }
-
-    async fn record_from_row(&self, row: CallRow) -> Result<CallRecord, StoreError> {
-        let (
-            id,
-            direction,
-            business_number,
-            customer_number,
-            customer_name,
-            status,
-            ended_by,
-            answered_by,
-            offered_at,
-            answered_at,
-            ended_at,
-            duration_secs,
-            meta_error_code,
-        ) = row;
-        let agents_rung = self.rings_of(&id).await?;
-        Ok(CallRecord {
-            id: CallId::new(id.clone()).map_err(|e| corrupt("calls.id", &id, e))?,
-            direction: parse("calls.direction", &direction)?,
-            channel: Channel::Whatsapp,
-            business_number: PhoneNumber::new(business_number.clone())
-                .map_err(|e| corrupt("calls.business_number", &business_number, e))?,
-            customer: Customer {
-                number: PhoneNumber::new(customer_number.clone())
-                    .map_err(|e| corrupt("calls.customer_number", &customer_number, e))?,
-                profile_name: customer_name,
-            },
-            agents_rung,
-            answered_by: answered_by
-                .map(|agent| {
-                    AgentId::new(agent.clone()).map_err(|e| corrupt("calls.answered_by", &agent, e))
-                })
-                .transpose()?,
-            status: parse("calls.status", &status)?,
-            ended_by: ended_by
-                .map(|party| parse("calls.ended_by", &party))
-                .transpose()?,
-            offered_at: timestamp(offered_at),
-            answered_at: answered_at.map(timestamp),
-            ended_at: ended_at.map(timestamp),
-            duration_secs: duration_secs
-                .and_then(|secs| u32::try_from(secs).ok())
-                .unwrap_or(0),
-            meta_error_code: meta_error_code.and_then(|code| u32::try_from(code).ok()),
-            recording: None,
-        })
     }
 }
 
@@ -571,35 +376,4 @@ pub(crate) async fn cancel_open_rings(
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() > 0)
-}
-
-enum Bind {
-    Text(String),
-    Int(i64),
-}
-
-/// The SQL condition (starting with ` AND`) restricting records to what `visibility` allows,
-/// with its bind values numbered from `$first`.
-fn visibility_filter(visibility: &Visibility, first: usize) -> (String, Vec<Bind>) {
-    match visibility {
-        Visibility::All => (String::new(), Vec::new()),
-        Visibility::Own(agent_id) => (
-            format!(
-                " AND (c.answered_by = ${first} OR c.placed_by = ${first} OR EXISTS (SELECT 1 FROM call_rings r \
-                 WHERE r.call_id = c.id AND r.agent_id = ${first}))"
-            ),
-            vec![Bind::Text(agent_id.clone())],
-        ),
-        // A supervisor without a team sees no one's calls but their own team-less colleagues'…
-        // which would be everyone without a team: refuse that reading and show nothing.
-        Visibility::Team(None) => (" AND 1 = 0".to_owned(), Vec::new()),
-        Visibility::Team(Some(team)) => (
-            format!(
-                " AND EXISTS (SELECT 1 FROM agents a WHERE a.team = ${first} AND \
-                 (a.id = c.answered_by OR a.id = c.placed_by OR EXISTS (SELECT 1 FROM call_rings r \
-                 WHERE r.call_id = c.id AND r.agent_id = a.id)))"
-            ),
-            vec![Bind::Text(team.clone())],
-        ),
-    }
 }

@@ -10,6 +10,7 @@ pub mod batch;
 pub mod calls;
 pub mod conversations;
 pub mod health;
+pub mod history;
 pub mod inbox;
 pub mod outreach;
 pub mod permissions;
@@ -59,7 +60,13 @@ pub struct Store {
     /// Test seam: how many of the next non-empty [`Store::apply`] calls fail without writing
     /// (see [`Store::fail_next_applies`]). Shared by every clone of the store.
     fail_next_applies: Arc<AtomicU32>,
+    /// Streamed exports running at once: each holds a pooled connection for as long as its
+    /// client reads, so they may never take all of them from the platform's own work.
+    exports: Arc<tokio::sync::Semaphore>,
 }
+
+/// Streamed exports that may run at once (of the pool's connections).
+pub const CONCURRENT_EXPORTS: usize = 2;
 
 impl Store {
     /// Opens (creating if needed) the database at `url`, switches SQLite to WAL and runs the
@@ -96,7 +103,13 @@ impl Store {
         Ok(Self {
             pool,
             fail_next_applies: Arc::new(AtomicU32::new(0)),
+            exports: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_EXPORTS)),
         })
+    }
+
+    /// A place for one streamed export, or `None` while [`CONCURRENT_EXPORTS`] are running.
+    pub(crate) fn export_permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.exports.clone().try_acquire_owned().ok()
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -139,6 +152,13 @@ fn migrator() -> Migrator {
             Cow::Borrowed("placed_by"),
             MigrationType::Simple,
             Cow::Borrowed(include_str!("../../migrations/0004_placed_by.sql")),
+            false,
+        ),
+        Migration::new(
+            5,
+            Cow::Borrowed("history"),
+            MigrationType::Simple,
+            Cow::Borrowed(include_str!("../../migrations/0005_history.sql")),
             false,
         ),
     ];

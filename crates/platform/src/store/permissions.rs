@@ -112,7 +112,27 @@ impl Store {
         fact: &PermissionFact,
     ) -> Result<bool, StoreError> {
         let mut conn = self.pool().acquire().await?;
-        add_permission_fact(&mut conn, phone_number_id, customer_number, fact).await
+        add_permission_fact(&mut conn, phone_number_id, customer_number, fact, None).await
+    }
+
+    /// Stores a `request_sent` fact with the agent who asked for it (whose history, and whose
+    /// supervisor's, shows the request); false if a fact with this id was already stored.
+    pub async fn add_permission_request(
+        &self,
+        phone_number_id: &str,
+        customer_number: &str,
+        fact: &PermissionFact,
+        agent_id: &str,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        add_permission_fact(
+            &mut conn,
+            phone_number_id,
+            customer_number,
+            fact,
+            Some(agent_id),
+        )
+        .await
     }
 
     /// The pair's ledger, replayed from its facts and the customer's last message or call
@@ -164,18 +184,20 @@ impl Store {
 }
 
 /// See [`Store::add_permission_fact`] (the connection-level write [`Store::apply`] runs in its
-/// transaction); false if a fact with this id was already stored.
+/// transaction), with the agent it is attributed to (permission requests only); false if a fact
+/// with this id was already stored.
 pub(crate) async fn add_permission_fact(
     conn: &mut SqliteConnection,
     phone_number_id: &str,
     customer_number: &str,
     fact: &PermissionFact,
+    agent_id: Option<&str>,
 ) -> Result<bool, StoreError> {
     let (kind, expires_at, direction) = encode(fact.event);
     let done = sqlx::query(
         "INSERT INTO permission_events (id, phone_number_id, customer_number, kind, at, \
-         expires_at, direction, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (id) DO NOTHING",
+         expires_at, direction, recorded_at, agent_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
     )
     .bind(&fact.id)
     .bind(phone_number_id)
@@ -185,6 +207,7 @@ pub(crate) async fn add_permission_fact(
     .bind(expires_at)
     .bind(direction)
     .bind(now_ms())
+    .bind(agent_id)
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -153,7 +153,7 @@ impl Switchboard {
                         .await;
                     let counted = match &what {
                         Outreach::PermissionRequest => store
-                            .add_permission_fact(
+                            .add_permission_request(
                                 &pair.0,
                                 &pair.1,
                                 &PermissionFact {
@@ -161,6 +161,7 @@ impl Switchboard {
                                     at,
                                     event: PermissionEvent::RequestSent,
                                 },
+                                &agent_id,
                             )
                             .await
                             .map(drop),

@@ -112,10 +112,7 @@ async fn agents_see_their_own_calls_supervisors_their_team_admins_all() {
     assert_eq!(status, 400, "an empty range is refused");
     let (status, refusal) = harness.get_json("/api/calls?status=bogus", &admin).await;
     assert_eq!(status, 400);
-    assert!(refusal["message"]
-        .as_str()
-        .unwrap()
-        .contains("invalid filter"));
+    assert!(refusal["message"].as_str().unwrap().starts_with("status: "));
     harness.platform.shutdown().await;
 }
 

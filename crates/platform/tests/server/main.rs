@@ -12,6 +12,7 @@ mod calls;
 mod cli;
 mod durability;
 mod faults;
+mod history;
 mod log_pipe;
 mod permissions;
 mod restart;
