@@ -94,6 +94,17 @@ impl CallBoard {
             PhoneEvent::MuteChanged { call_id, muted } => {
                 self.update_active(&call_id, |call| call.muted = muted)
             }
+            PhoneEvent::Quality {
+                call_id, warnings, ..
+            } => {
+                // Once a second: the bar is only told when what it shows changes.
+                match &self.active {
+                    Some(call) if call.call_id == call_id && call.quality_warnings != warnings => {
+                        self.update_active(&call_id, |call| call.quality_warnings = warnings)
+                    }
+                    _ => Vec::new(),
+                }
+            }
             PhoneEvent::Levels {
                 call_id,
                 input_dbfs,
@@ -273,6 +284,7 @@ impl CallBoard {
             phase: CallPhase::Connected,
             answered_at_ms: now_ms,
             muted: false,
+            quality_warnings: Vec::new(),
         };
         self.active = Some(call.clone());
         self.last_levels_ms = None;
@@ -309,6 +321,7 @@ impl CallBoard {
             phase: CallPhase::Calling,
             answered_at_ms: now_ms,
             muted: false,
+            quality_warnings: Vec::new(),
         };
         self.active = Some(call.clone());
         self.last_levels_ms = None;
@@ -532,6 +545,54 @@ mod tests {
         // Offered again after a reconnect: nothing new for the UI.
         assert!(board.apply(offer("c1"), 5).is_empty());
         assert_eq!(board.first_ringing().unwrap().call_id, "c1");
+    }
+
+    #[test]
+    fn quality_warnings_reach_the_bar_only_when_they_change() {
+        use softphone::quality::QualityWarning;
+        let mut board = CallBoard::default();
+        board.apply(offer("c1"), 0);
+        board.apply(
+            PhoneEvent::Answered {
+                call_id: "c1".into(),
+            },
+            1_000,
+        );
+        let quality = |board: &mut CallBoard, warnings: Vec<QualityWarning>| {
+            board.apply(
+                PhoneEvent::Quality {
+                    call_id: "c1".into(),
+                    mos: 4.1,
+                    rtt_ms: Some(40.0),
+                    jitter_ms: 3.0,
+                    loss_pct: 0.0,
+                    remote_loss_pct: None,
+                    warnings,
+                },
+                2_000,
+            )
+        };
+        assert!(
+            quality(&mut board, vec![]).is_empty(),
+            "nothing to show yet"
+        );
+        match &quality(&mut board, vec![QualityWarning::NoInboundAudio])[..] {
+            [CoreEvent::CallUpdated { call }] => {
+                assert_eq!(
+                    call.quality_warnings,
+                    [protocol::QualityWarning::NoInboundAudio]
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            quality(&mut board, vec![QualityWarning::NoInboundAudio]).is_empty(),
+            "the same warnings a second later say nothing new"
+        );
+        match &quality(&mut board, vec![])[..] {
+            [CoreEvent::CallUpdated { call }] => assert!(call.quality_warnings.is_empty()),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! Wire vocabulary (call records, statuses, reasons, the agent's chosen presence) is `protocol`'s.
 
 use protocol::rest::{Conversation, PermissionState};
-use protocol::{CancelReason, Direction, RoutedBecause};
+use protocol::{CancelReason, Direction, QualityWarning, RoutedBecause};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -156,6 +156,8 @@ pub struct ActiveCall {
     pub answered_at_ms: i64,
     /// Mute stops sending the microphone only: media keeps flowing so WhatsApp keeps the call.
     pub muted: bool,
+    /// Call-quality warnings holding now (shown in the in-call bar only while they hold).
+    pub quality_warnings: Vec<QualityWarning>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -122,6 +122,7 @@ mod tests {
                 phase: crate::model::CallPhase::Connected,
                 answered_at_ms: 1,
                 muted: false,
+                quality_warnings: Vec::new(),
             },
         };
         assert_eq!(calls.apply(&started), Some(false));

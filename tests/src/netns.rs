@@ -6,7 +6,9 @@
 //!
 //! The firewall sits on the namespace's end of the veth as netdev ingress/egress filters, so
 //! packets vanish silently as they would at a real firewall (a sender inside gets no error),
-//! and loopback inside the namespace is untouched.
+//! and loopback inside the namespace is untouched. [`Host::lose_udp`] drops a random share of
+//! UDP packets the same way: a lossy network for call-quality tests (this kernel has no netem,
+//! so loss is what can be injected; delay and jitter cannot).
 
 use std::net::Ipv4Addr;
 use std::process::Command;
@@ -19,6 +21,8 @@ pub struct Host {
     pub outside: Ipv4Addr,
     /// The namespace's address.
     pub inside: Ipv4Addr,
+    /// The namespace's end of the veth pair (where the filters hook).
+    link: String,
 }
 
 fn run(what: &str, command: &mut Command) -> Result<(), String> {
@@ -61,6 +65,7 @@ impl Host {
             name: name.clone(),
             outside,
             inside,
+            link: theirs.clone(),
         };
         ip(&["netns", "add", &name])?;
         // From here on, dropping `host` cleans up whatever was made.
@@ -88,18 +93,48 @@ impl Host {
                  chain in {{ type filter hook ingress device \"{theirs}\" priority 0; policy accept; meta l4proto udp drop; }}\n\
                  }}\n"
             );
-            let path = std::env::temp_dir().join(format!("{name}.nft"));
-            std::fs::write(&path, rules).map_err(|e| format!("write {}: {e}", path.display()))?;
-            let loaded = run(
-                "nft (UDP firewall)",
-                Command::new("ip")
-                    .args(["netns", "exec", &name, "nft", "-f"])
-                    .arg(&path),
-            );
-            let _ = std::fs::remove_file(&path);
-            loaded?;
+            host.nft("UDP firewall", &rules)?;
         }
         Ok(host)
+    }
+
+    /// Drop a random `inbound_pct` % of the UDP packets coming into the namespace and
+    /// `outbound_pct` % of those leaving it (nftables `numgen random`, per packet); `(0, 0)`
+    /// removes the loss. Replaces whatever loss was set before; the firewall is untouched.
+    pub fn lose_udp(&self, inbound_pct: u8, outbound_pct: u8) -> Result<(), String> {
+        let link = &self.link;
+        let chain = |name: &str, hook: &str, pct: u8| {
+            let rule = match pct {
+                0 => String::new(),
+                100.. => " meta l4proto udp drop;".to_owned(),
+                pct => format!(" meta l4proto udp numgen random mod 100 < {pct} drop;"),
+            };
+            format!(
+                "chain {name} {{ type filter hook {hook} device \"{link}\" priority 10; policy accept;{rule} }}\n"
+            )
+        };
+        // Declaring the table first makes the delete valid when there is none yet.
+        let rules = format!(
+            "table netdev ringdesk_loss\ndelete table netdev ringdesk_loss\ntable netdev ringdesk_loss {{\n{}{}}}\n",
+            chain("in", "ingress", inbound_pct),
+            chain("out", "egress", outbound_pct),
+        );
+        self.nft("UDP loss", &rules)
+    }
+
+    /// Load nftables `rules` inside the namespace.
+    fn nft(&self, what: &str, rules: &str) -> Result<(), String> {
+        let path =
+            std::env::temp_dir().join(format!("{}-{}.nft", self.name, what.replace(' ', "-")));
+        std::fs::write(&path, rules).map_err(|e| format!("write {}: {e}", path.display()))?;
+        let loaded = run(
+            &format!("nft ({what})"),
+            Command::new("ip")
+                .args(["netns", "exec", &self.name, "nft", "-f"])
+                .arg(&path),
+        );
+        let _ = std::fs::remove_file(&path);
+        loaded
     }
 
     /// `program` run inside the namespace.

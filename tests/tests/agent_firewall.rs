@@ -7,6 +7,11 @@
 //!
 //! With TURN over TCP the call has audio both ways (media relayed by coturn); without it the
 //! same call gets no media at all — proof that the firewall is real and TURN is what helped.
+//!
+//! The same rig measures call quality on a lossy link: packets dropped at random on the agent's
+//! link show as loss both ways in the agent's RTCP-fed quality reports, raise `high_loss` and
+//! clear it once the link is clean; a link that stops bringing the customer's audio raises the
+//! `no_inbound_audio` alarm.
 //! Linux only (network namespaces, nftables); needs root, as `cargo xtask test` runs in CI.
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is the failure report
@@ -23,7 +28,7 @@ use ringdesk_e2e::stack::{Stack, StackOptions};
 use ringdesk_e2e::test_ca::TestCa;
 use ringdesk_e2e::turn::{Coturn, TurnCertificate};
 use ringdesk_e2e::{binary, Running};
-use serde_json::json;
+use serde_json::{json, Value};
 
 const CUSTOMER: &str = "14085551234";
 const AGENT_HZ: f64 = 1000.0;
@@ -71,6 +76,25 @@ fn enabled() -> bool {
         eprintln!("skipped: set RINGDESK_NETNS_TEST=1 as root with ip, nft and coturn (cargo xtask test does)");
     }
     on
+}
+
+/// The agent on a host of its own (behind the UDP-dropping firewall with `block_udp`), the
+/// platform and wa-sim outside, no ICE servers; the agent's recording goes in the temp dir.
+/// (Declared in drop order: the agent goes before its namespace.)
+async fn agent_on_its_own_host(
+    block_udp: bool,
+) -> (Host, Stack, Running, AgentEvents, tempfile::TempDir) {
+    let host = Host::create(block_udp).expect("a second host (needs root, ip, nft)");
+    let dir = tempfile::tempdir().unwrap();
+    let stack = Stack::start_with(StackOptions {
+        host: Some(host.outside),
+        ..StackOptions::default()
+    })
+    .await
+    .expect("wa-sim and the platform start");
+    let recording = dir.path().join("agent-heard.wav");
+    let (agent, events) = agent_behind(&host, &stack, &recording, None);
+    (host, stack, agent, events, dir)
 }
 
 /// A customer calls saying 440 Hz; returns once the agent reports it ringing.
@@ -165,16 +189,7 @@ async fn without_turn_the_same_firewall_leaves_the_call_without_media() {
     if !enabled() {
         return;
     }
-    let host = Host::create(true).expect("a firewalled host (needs root, ip, nft)");
-    let dir = tempfile::tempdir().unwrap();
-    let stack = Stack::start_with(StackOptions {
-        host: Some(host.outside),
-        ..StackOptions::default()
-    })
-    .await
-    .expect("wa-sim and the platform start");
-    let recording = dir.path().join("agent-heard.wav");
-    let (_agent, events) = agent_behind(&host, &stack, &recording, None);
+    let (_host, stack, _agent, events, _dir) = agent_on_its_own_host(true).await;
 
     let call_id = customer_rings(&stack, &events).await;
     // Signalling crosses (TCP), media cannot: the call ends without media ever connecting.
@@ -193,4 +208,118 @@ async fn without_turn_the_same_firewall_leaves_the_call_without_media() {
         Some(0),
         "the customer received media: {report}"
     );
+}
+
+/// The next quality report of `call_id` that `accept` takes (other events skipped, bounded).
+fn quality_where(events: &AgentEvents, call_id: &str, accept: impl Fn(&Value) -> bool) -> Value {
+    loop {
+        let report = events.wait_for("quality");
+        if report["call_id"] == call_id && accept(&report) {
+            return report;
+        }
+    }
+}
+
+fn warns(report: &Value, warning: &str) -> bool {
+    report["warnings"]
+        .as_array()
+        .is_some_and(|w| w.iter().any(|x| x == warning))
+}
+
+fn no_warnings(report: &Value) -> bool {
+    report["warnings"].as_array().is_some_and(Vec::is_empty)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loss_on_the_agents_link_shows_in_quality_reports_and_silence_raises_the_alarm() {
+    if !enabled() {
+        return;
+    }
+    let (host, stack, _agent, events, _dir) = agent_on_its_own_host(false).await;
+    let call_id = customer_rings(&stack, &events).await;
+    events.wait_for("media_connected");
+
+    // A clean link: the round trip is measured from RTCP and nothing is lost either way.
+    let clean = quality_where(&events, &call_id, |q| {
+        q["rtt_ms"].is_number() && q["remote_loss_pct"].is_number()
+    });
+    assert!(clean["loss_pct"].as_f64().unwrap() < 1.0, "{clean}");
+    assert!(clean["remote_loss_pct"].as_f64().unwrap() < 1.0, "{clean}");
+    assert!(no_warnings(&clean), "{clean}");
+
+    // A quarter of the UDP packets lost each way: our receive loss and Meta's receiver reports
+    // of our audio both show it, and the bar warns.
+    host.lose_udp(25, 25).unwrap();
+    let lossy = quality_where(&events, &call_id, |q| {
+        warns(q, "high_loss") && q["remote_loss_pct"].as_f64().is_some_and(|l| l > 5.0)
+    });
+    let loss = lossy["loss_pct"].as_f64().unwrap();
+    let remote = lossy["remote_loss_pct"].as_f64().unwrap();
+    assert!((8.0..50.0).contains(&loss), "inbound loss {loss}: {lossy}");
+    assert!(
+        (8.0..50.0).contains(&remote),
+        "outbound loss {remote}: {lossy}"
+    );
+    assert!(warns(&lossy, "high_loss"), "{lossy}");
+
+    // The link heals: the warning clears (after a few good intervals, not at once).
+    host.lose_udp(0, 0).unwrap();
+    let healed = quality_where(&events, &call_id, no_warnings);
+    assert!(healed["loss_pct"].as_f64().unwrap() < 1.0, "{healed}");
+
+    // The customer's audio stops arriving (the agent's still leaves): an alarm, not silence.
+    host.lose_udp(100, 0).unwrap();
+    quality_where(&events, &call_id, |q| warns(q, "no_inbound_audio"));
+    host.lose_udp(0, 0).unwrap();
+    quality_where(&events, &call_id, |q| !warns(q, "no_inbound_audio"));
+
+    stack.customer_hangs_up(&call_id).await.unwrap();
+    assert_eq!(events.wait_for("ended")["reason"], "hangup_by_customer");
+
+    // Once the media ended the app reports how the call sounded; the record keeps it, with
+    // every warning that held.
+    let admin = stack.add_admin("boss").unwrap();
+    let quality = kept_quality(&stack, &admin, &call_id).await;
+    assert!(warns(&quality, "high_loss"), "{quality}");
+    assert!(warns(&quality, "no_inbound_audio"), "{quality}");
+    assert!(!warns(&quality, "high_latency"), "{quality}");
+    let loss = quality["loss_pct"].as_f64().unwrap();
+    assert!(
+        (1.0..50.0).contains(&loss),
+        "whole-call loss {loss}: {quality}"
+    );
+    assert!(
+        quality["remote_loss_pct_max"].as_f64().unwrap() > 8.0,
+        "{quality}"
+    );
+    assert!(quality["rtt_ms_avg"].is_number(), "{quality}");
+    // The lossy and the silent seconds pull the worst MOS down, the clean ones keep the mean up.
+    assert!(quality["mos_min"].as_f64().unwrap() < 3.0, "{quality}");
+    assert!(quality["mos_avg"].as_f64().unwrap() > quality["mos_min"].as_f64().unwrap());
+    assert!(quality["measured_secs"].as_u64().unwrap() >= 8, "{quality}");
+}
+
+/// The quality summary on `call_id`'s record, once the app's report has landed (the platform
+/// gives no event for it: its REST API is read at a short interval, bounded by `WAIT`).
+async fn kept_quality(stack: &Stack, token: &str, call_id: &str) -> Value {
+    let deadline = std::time::Instant::now() + ringdesk_e2e::stack::WAIT;
+    loop {
+        let calls = stack.calls(token).await.unwrap();
+        let record = calls
+            .as_array()
+            .and_then(|calls| calls.iter().find(|c| c["id"] == call_id))
+            .cloned();
+        if let Some(quality) = record
+            .as_ref()
+            .map(|r| &r["quality"])
+            .filter(|q| q.is_object())
+        {
+            return quality.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no quality kept for {call_id}: {record:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

@@ -67,6 +67,34 @@ describe('call history', () => {
     await expect.element(outbound.getByTestId('history-direction')).toHaveTextContent('Outbound');
   });
 
+  test('the quality column grades how each talked call sounded and names its warnings', async () => {
+    const history = demoHistory(Date.UTC(2026, 0, 5, 12));
+    history[5].quality = {
+      ...history[5].quality!,
+      warnings: ['no_inbound_audio'],
+    };
+    const { screen } = await renderSignedIn({ history });
+    const rows = screen.getByTestId('history-row');
+    await expect.poll(() => rows.elements().length).toBe(history.length);
+
+    const clean = rows.nth(0).getByTestId('history-quality');
+    await expect.element(clean).toHaveTextContent('MOS 4.3');
+    await expect.element(clean).toHaveClass('good');
+    await expect.element(clean).toHaveAttribute('title', 'No quality warnings');
+    // A missed call had no media: nothing measured, nothing made up.
+    await expect.element(rows.nth(1).getByTestId('history-quality')).toHaveTextContent('—');
+    const rough = rows.nth(2).getByTestId('history-quality');
+    await expect.element(rough).toHaveTextContent('MOS 2.9');
+    await expect.element(rough).toHaveClass('poor');
+    await expect
+      .element(rough)
+      .toHaveAttribute('title', 'Audio breaking up (packet loss), Poor call quality');
+    // The customer's audio never came: the alarm, whatever the MOS says.
+    const silent = rows.nth(5).getByTestId('history-quality');
+    await expect.element(silent).toHaveTextContent('No audio');
+    await expect.element(silent).toHaveClass('poor');
+  });
+
   test('the time column shows the offer time in the local format', async () => {
     const offeredMs = Date.UTC(2026, 0, 5, 9, 30);
     const history = demoHistory(offeredMs + 12 * 60_000).slice(0, 1);

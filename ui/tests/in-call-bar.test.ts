@@ -64,6 +64,24 @@ describe('in-call bar', () => {
     await expect.element(screen.getByTestId('level-output')).not.toHaveAttribute('aria-valuenow', '0');
   });
 
+  test('quality warnings show only while they hold; no audio from the customer is an alarm', async () => {
+    const { screen, platform } = await answeredCall();
+    await expect.element(screen.getByTestId('quality-warnings')).not.toBeInTheDocument();
+
+    platform.setQualityWarnings(['no_inbound_audio']);
+    const alarm = screen.getByTestId('quality-warning');
+    await expect.element(alarm).toHaveTextContent('No audio from the customer');
+    await expect.element(alarm).toHaveAttribute('data-warning', 'no_inbound_audio');
+
+    platform.setQualityWarnings(['high_loss', 'high_jitter']);
+    await expect.element(screen.getByText('Audio breaking up (packet loss)')).toBeVisible();
+    await expect.element(screen.getByText('Unsteady connection (jitter)')).toBeVisible();
+    await expect.element(screen.getByText('No audio from the customer')).not.toBeInTheDocument();
+
+    platform.setQualityWarnings([]);
+    await expect.element(screen.getByTestId('quality-warnings')).not.toBeInTheDocument();
+  });
+
   test('meters show the levels the core reports', async () => {
     const { screen, platform } = await answeredCall();
     platform.setLevels({ input: 0.42, output: 0.9 });

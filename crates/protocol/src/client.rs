@@ -5,10 +5,11 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{CallId, ConversationId, MessageText, PingId, Presence, RequestId, Sdp};
+use crate::{CallId, CallQuality, ConversationId, MessageText, PingId, Presence, RequestId, Sdp};
 
 /// Every message from the app to the platform; same framing as [`crate::ServerMessage`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+/// (Not `Eq`: a call's quality summary carries measured figures.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
     SetPresence(SetPresence),
@@ -19,12 +20,13 @@ pub enum ClientMessage {
     PlaceCall(PlaceCall),
     RequestPermission(RequestPermission),
     SendText(SendText),
+    CallQuality(ReportCallQuality),
     Ping(Ping),
 }
 
 impl ClientMessage {
     /// The `type` values this side understands, for telling an unknown type from a bad body.
-    pub const TYPES: [&'static str; 9] = [
+    pub const TYPES: [&'static str; 10] = [
         "set_presence",
         "accept_call",
         "media_ready",
@@ -33,6 +35,7 @@ impl ClientMessage {
         "place_call",
         "request_permission",
         "send_text",
+        "call_quality",
         "ping",
     ];
 
@@ -47,6 +50,7 @@ impl ClientMessage {
             ClientMessage::PlaceCall(m) => Some(&m.request_id),
             ClientMessage::RequestPermission(m) => Some(&m.request_id),
             ClientMessage::SendText(m) => Some(&m.request_id),
+            ClientMessage::CallQuality(m) => Some(&m.request_id),
             ClientMessage::Ping(_) => None,
         }
     }
@@ -112,6 +116,15 @@ pub struct SendText {
     pub request_id: RequestId,
     pub conversation_id: ConversationId,
     pub text: MessageText,
+}
+
+/// How a call this agent talked on sounded, sent once its media has ended; the platform keeps
+/// it on the call's record (first report wins; the same report again is answered ok).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ReportCallQuality {
+    pub request_id: RequestId,
+    pub call_id: CallId,
+    pub quality: CallQuality,
 }
 
 /// Heartbeat; the platform answers with `pong` carrying the same id.

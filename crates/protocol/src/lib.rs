@@ -41,12 +41,13 @@ mod codec;
 mod domain;
 mod error;
 mod ids;
+mod quality;
 pub mod rest;
 mod server;
 
 pub use client::{
-    AcceptCall, ClientMessage, Hangup, MediaReady, Ping, PlaceCall, RejectCall, RequestPermission,
-    SendText, SetPresence,
+    AcceptCall, ClientMessage, Hangup, MediaReady, Ping, PlaceCall, RejectCall, ReportCallQuality,
+    RequestPermission, SendText, SetPresence,
 };
 pub use codec::{
     decode, decode_client, decode_server, encode, DecodeError, EncodeError, WireMessage,
@@ -61,6 +62,7 @@ pub use ids::{
     AgentId, CallId, ConversationId, MessageText, PhoneNumber, PingId, RecordingId, RequestId, Sdp,
     ValueError, MAX_ID_BYTES, MAX_SDP_BYTES, MAX_TEXT_CHARS,
 };
+pub use quality::{CallQuality, QualityWarning};
 pub use server::{
     ActiveCall, ActivePhase, AgentProfile, CallCancelled, CallState, CallUpdate, CancelReason,
     ConversationUpdated, Hello, IceServer, IncomingCall, PermissionChanged, Pong, RemoteAnswer,

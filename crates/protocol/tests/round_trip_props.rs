@@ -389,6 +389,44 @@ fn reply() -> impl Strategy<Value = Reply> {
     ]
 }
 
+/// Quarters: exact in binary and in short decimals, so the JSON round trip is exact.
+fn quarters(max: u32) -> impl Strategy<Value = f64> {
+    (0..=max * 4).prop_map(|n| f64::from(n) / 4.0)
+}
+
+fn call_quality() -> impl Strategy<Value = CallQuality> {
+    let warning = select(vec![
+        QualityWarning::HighLoss,
+        QualityWarning::HighJitter,
+        QualityWarning::HighLatency,
+        QualityWarning::PoorQuality,
+        QualityWarning::NoInboundAudio,
+    ]);
+    (
+        any::<u32>(),
+        (quarters(4), quarters(4)),
+        quarters(100),
+        option::of(quarters(100)),
+        option::of(quarters(60_000)),
+        quarters(60_000),
+        vec(warning, 0..5),
+    )
+        .prop_map(
+            |(measured_secs, (mos_avg, mos_min), loss_pct, remote, rtt, jitter, warnings)| {
+                CallQuality {
+                    measured_secs,
+                    mos_avg,
+                    mos_min,
+                    loss_pct,
+                    remote_loss_pct_max: remote,
+                    rtt_ms_avg: rtt,
+                    jitter_ms_max: jitter,
+                    warnings,
+                }
+            },
+        )
+}
+
 // --- the two directions --------------------------------------------------------------------
 
 fn client_message() -> impl Strategy<Value = ClientMessage> {
@@ -446,6 +484,13 @@ fn client_message() -> impl Strategy<Value = ClientMessage> {
                 })
             }
         ),
+        (request_id(), call_id(), call_quality()).prop_map(|(request_id, call_id, quality)| {
+            ClientMessage::CallQuality(ReportCallQuality {
+                request_id,
+                call_id,
+                quality,
+            })
+        }),
         any::<u32>().prop_map(|id| ClientMessage::Ping(Ping {
             ping_id: PingId(id)
         })),

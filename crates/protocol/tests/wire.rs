@@ -242,6 +242,23 @@ fn client_requests_golden() {
         r#"{"v":1,"type":"set_presence","request_id":"r-2","presence":"away"}"#,
     );
     assert_client_golden(
+        ClientMessage::CallQuality(ReportCallQuality {
+            request_id: RequestId::new("r-9").unwrap(),
+            call_id: CallId::new("wacid.ABC").unwrap(),
+            quality: CallQuality {
+                measured_secs: 62,
+                mos_avg: 4.25,
+                mos_min: 2.5,
+                loss_pct: 3.5,
+                remote_loss_pct_max: Some(12.0),
+                rtt_ms_avg: None,
+                jitter_ms_max: 18.75,
+                warnings: vec![QualityWarning::HighLoss, QualityWarning::NoInboundAudio],
+            },
+        }),
+        r#"{"v":1,"type":"call_quality","request_id":"r-9","call_id":"wacid.ABC","quality":{"measured_secs":62,"mos_avg":4.25,"mos_min":2.5,"loss_pct":3.5,"remote_loss_pct_max":12.0,"rtt_ms_avg":null,"jitter_ms_max":18.75,"warnings":["high_loss","no_inbound_audio"]}}"#,
+    );
+    assert_client_golden(
         ClientMessage::PlaceCall(PlaceCall {
             request_id: RequestId::new("r-3").unwrap(),
             conversation_id: ConversationId::new("conv-7").unwrap(),
@@ -296,6 +313,20 @@ fn every_message_type_round_trips_and_is_listed() {
             request_id: request_id(),
             conversation_id: conversation_id(),
             text: MessageText::new("Hallo").unwrap(),
+        }),
+        ClientMessage::CallQuality(ReportCallQuality {
+            request_id: RequestId::new("r-10").unwrap(),
+            call_id: CallId::new("wacid.ABC").unwrap(),
+            quality: CallQuality {
+                measured_secs: 1,
+                mos_avg: 4.5,
+                mos_min: 4.5,
+                loss_pct: 0.0,
+                remote_loss_pct_max: None,
+                rtt_ms_avg: None,
+                jitter_ms_max: 0.0,
+                warnings: Vec::new(),
+            },
         }),
         ClientMessage::Ping(Ping { ping_id: PingId(1) }),
     ];

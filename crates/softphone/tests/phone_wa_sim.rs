@@ -77,6 +77,43 @@ async fn an_accepted_call_talks_both_ways_mutes_and_hangs_up() {
     );
     assert!(rms_dbfs(last_second) > -30.0);
 
+    // RTCP both ways: our sender reports come back in the customer's receiver reports (RTT),
+    // which also say how much of our audio got lost; on loopback nothing is, and no warning holds.
+    let quality = events
+        .quality_where(&call_id, |q| {
+            matches!(
+                q,
+                PhoneEvent::Quality {
+                    rtt_ms: Some(_),
+                    remote_loss_pct: Some(_),
+                    ..
+                }
+            )
+        })
+        .await;
+    let PhoneEvent::Quality {
+        mos,
+        rtt_ms,
+        loss_pct,
+        remote_loss_pct,
+        warnings,
+        ..
+    } = quality
+    else {
+        unreachable!()
+    };
+    assert!(
+        rtt_ms.is_some_and(|rtt| (0.0..200.0).contains(&rtt)),
+        "rtt {rtt_ms:?}"
+    );
+    assert!(
+        remote_loss_pct.is_some_and(|l| l < 1.0),
+        "remote loss {remote_loss_pct:?}"
+    );
+    assert!(loss_pct < 1.0, "loss {loss_pct}");
+    assert!(mos > 4.0, "mos {mos}");
+    assert!(warnings.is_empty(), "{warnings:?}");
+
     // The customer hears the agent's tone...
     let report = rig.customer_heard(&call_id, 75).await;
     assert_near(

@@ -1,4 +1,4 @@
-import type { CallRecord, CallStatus } from './types';
+import type { CallQuality, CallRecord, CallStatus } from './types';
 
 const MINUTE = 60_000;
 
@@ -9,6 +9,22 @@ interface Row {
   number: string;
   talkedSecs?: number;
   direction?: CallRecord['direction'];
+  quality?: Partial<CallQuality>;
+}
+
+/** A clean call's figures, as the app reports them once its media ends. */
+function measured(secs: number, overrides: Partial<CallQuality> = {}): CallQuality {
+  return {
+    measured_secs: secs,
+    mos_avg: 4.32,
+    mos_min: 4.1,
+    loss_pct: 0.2,
+    remote_loss_pct_max: 0.5,
+    rtt_ms_avg: 84,
+    jitter_ms_max: 9,
+    warnings: [],
+    ...overrides,
+  };
 }
 
 /** A plausible call history for the in-browser demo, ending shortly before `nowMs`. */
@@ -16,7 +32,7 @@ export function demoHistory(nowMs: number): CallRecord[] {
   const rows: Row[] = [
     { minutesAgo: 12, status: 'completed', name: 'João Pereira', number: '5521998761122', talkedSecs: 314 },
     { minutesAgo: 47, status: 'missed', name: null, number: '447700900123' },
-    { minutesAgo: 95, status: 'completed', name: 'Aisha Bello', number: '2348035550142', talkedSecs: 128, direction: 'outbound' },
+    { minutesAgo: 95, status: 'completed', name: 'Aisha Bello', number: '2348035550142', talkedSecs: 128, direction: 'outbound', quality: { mos_avg: 2.9, mos_min: 2.2, loss_pct: 9.5, warnings: ['high_loss', 'poor_quality'] } },
     { minutesAgo: 180, status: 'rejected', name: 'Carlos Ruiz', number: '34612345678' },
     { minutesAgo: 400, status: 'failed', name: 'Lena Fischer', number: '4915123456789', direction: 'outbound' },
     { minutesAgo: 1440, status: 'completed', name: 'Maria Souza', number: '5511912345678', talkedSecs: 65 },
@@ -42,6 +58,7 @@ export function demoHistory(nowMs: number): CallRecord[] {
       duration_secs: row.talkedSecs ?? 0,
       meta_error_code: row.status === 'failed' ? 131_000 : null,
       recording: null,
+      quality: row.talkedSecs === undefined ? null : measured(row.talkedSecs, row.quality),
     };
   });
 }

@@ -21,6 +21,7 @@ import type {
   CancelReason,
   IncomingCall,
   Levels,
+  QualityWarning,
   Notice,
   Presence,
   SelectablePresence,
@@ -201,6 +202,7 @@ export class InBrowserBackend implements Backend {
       phase: 'connected',
       answeredAtMs: this.clock.now(),
       muted: false,
+      qualityWarnings: [],
     };
     this.pendingRecords.set(callId, offer);
     this.presenceBeforeCall = session.presence;
@@ -336,6 +338,7 @@ export class InBrowserBackend implements Backend {
       phase: 'calling',
       answeredAtMs: this.clock.now(),
       muted: false,
+      qualityWarnings: [],
     };
     this.placed.set(callId, { conversation, offeredAtMs: this.clock.now() });
     this.presenceBeforeCall = session.presence;
@@ -457,6 +460,13 @@ export class InBrowserBackend implements Backend {
     this.emit({ type: 'levels', levels });
   }
 
+  /** The core's quality watcher reports these warnings holding for the call in progress. */
+  setQualityWarnings(warnings: QualityWarning[]): void {
+    if (!this.active) return;
+    this.active = { ...this.active, qualityWarnings: [...warnings] };
+    this.emit({ type: 'call_updated', call: { ...this.active } });
+  }
+
   /**
    * Devices plugged in or out. The core announces it with `devices_changed`; `announce: false`
    * plays a change the UI only sees on its next `listDevices`.
@@ -560,6 +570,7 @@ export class InBrowserBackend implements Backend {
       duration_secs: answeredAtMs === null ? 0 : Math.round((endedAtMs - answeredAtMs) / 1000),
       meta_error_code: null,
       recording: null,
+      quality: null,
     });
   }
 
@@ -596,6 +607,7 @@ export class InBrowserBackend implements Backend {
       duration_secs: connected ? Math.round((endedAtMs - call.answeredAtMs) / 1000) : 0,
       meta_error_code: null,
       recording: null,
+      quality: null,
     });
   }
 

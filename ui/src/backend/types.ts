@@ -6,6 +6,7 @@ import type { CallQuery, Presence as ChosenPresence } from './generated';
 import type { CoreEvent } from './app';
 
 export type {
+  CallQuality,
   CallQuery,
   CallRecord,
   CallStatus,
@@ -15,6 +16,7 @@ export type {
   Direction,
   PermissionState,
   PermissionStatus,
+  QualityWarning,
   RoutedBecause,
   Verdict,
 } from './generated';

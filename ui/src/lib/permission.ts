@@ -5,7 +5,14 @@
 // Invariants: a disabled button always has a reason; an enabled one has none. The platform
 // re-checks every action, so a stale snapshot can only make a button say too little, never
 // let an action through that the platform would allow silently.
-import type { CallEndReason, CallPhase, PermissionState, Verdict } from '../backend/types';
+import type {
+  CallEndReason,
+  CallPhase,
+  CallQuality,
+  PermissionState,
+  QualityWarning,
+  Verdict,
+} from '../backend/types';
 import { formatTimestamp } from './format';
 
 export interface ButtonRule {
@@ -98,6 +105,22 @@ export const PHASE_LABELS: Record<Exclude<CallPhase, 'connected'>, string> = {
   calling: 'Calling…',
   ringing: 'Ringing…',
 };
+
+/** What each call-quality warning says in the in-call bar while it holds. */
+export const QUALITY_LABELS: Record<QualityWarning, string> = {
+  no_inbound_audio: 'No audio from the customer',
+  high_loss: 'Audio breaking up (packet loss)',
+  high_jitter: 'Unsteady connection (jitter)',
+  high_latency: 'Long delay on the line',
+  poor_quality: 'Poor call quality',
+};
+
+/** How a finished call sounded at a glance: MOS 4 and up is good, under 3.1 (or a warning
+ * that the customer's audio never came) is poor. */
+export function qualityGrade(quality: CallQuality): 'good' | 'fair' | 'poor' {
+  if (quality.warnings.includes('no_inbound_audio') || quality.mos_avg < 3.1) return 'poor';
+  return quality.mos_avg >= 4 ? 'good' : 'fair';
+}
 
 /** How a call ended, as the note after it says. */
 export const END_REASON_LABELS: Record<CallEndReason, string> = {

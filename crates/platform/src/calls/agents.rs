@@ -193,7 +193,8 @@ impl CallMachine {
             ClientMessage::Hangup(request) => self.hangup(agent_id, request, now, out),
             ClientMessage::PlaceCall(_)
             | ClientMessage::RequestPermission(_)
-            | ClientMessage::SendText(_) => Err(Refusal::new(
+            | ClientMessage::SendText(_)
+            | ClientMessage::CallQuality(_) => Err(Refusal::new(
                 ErrorCode::InternalError,
                 "this request is handled by the switchboard before the call machine",
             )),

@@ -24,6 +24,18 @@ pub struct NewCall {
     pub placed_by: Option<String>,
 }
 
+/// What became of a quality report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QualityKept {
+    /// On the record (now or already, the same).
+    Stored,
+    UnknownCall,
+    /// Another agent answered or placed the call (or nobody did).
+    NotTheirs,
+    /// A different report is already on the record.
+    AlreadyReported,
+}
+
 type OnCallTuple = (
     String,
     String,
@@ -114,6 +126,46 @@ impl Store {
         let mut conn = self.pool().acquire().await?;
         finish_call(&mut conn, id, end).await?;
         Ok(())
+    }
+
+    /// Keeps the quality summary `agent_id`'s app reported for a call it talked on: the
+    /// first report stays (a repeat of it is fine, a different one is refused), and only
+    /// the agent who answered or placed the call may report.
+    pub async fn record_quality(
+        &self,
+        id: &str,
+        agent_id: &str,
+        quality: &protocol::CallQuality,
+    ) -> Result<QualityKept, StoreError> {
+        let json = serde_json::to_string(quality).map_err(|e| StoreError::Corrupt {
+            column: "calls.quality",
+            value: format!("{quality:?}"),
+            reason: e.to_string(),
+        })?;
+        let updated = sqlx::query(
+            "UPDATE calls SET quality = $1 WHERE id = $2 AND quality IS NULL \
+             AND COALESCE(answered_by, placed_by) = $3",
+        )
+        .bind(&json)
+        .bind(id)
+        .bind(agent_id)
+        .execute(self.pool())
+        .await?;
+        if updated.rows_affected() == 1 {
+            return Ok(QualityKept::Stored);
+        }
+        let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT COALESCE(answered_by, placed_by), quality FROM calls WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(match row {
+            None => QualityKept::UnknownCall,
+            Some((talker, _)) if talker.as_deref() != Some(agent_id) => QualityKept::NotTheirs,
+            Some((_, kept)) if kept.as_deref() == Some(json.as_str()) => QualityKept::Stored,
+            Some(_) => QualityKept::AlreadyReported,
+        })
     }
 
     /// Adds an agent to the record's ring list (outcome `ringing`).

@@ -23,7 +23,7 @@ use crate::history::{Cursor, HistoryFilter, PageRequest, ScopedQuery, View};
 
 /// A call as the history lists it: the record, plus the channel it came through and the names
 /// of the agents (joined in the same query).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryCall {
     #[serde(flatten)]
     pub record: CallRecord,
@@ -241,8 +241,8 @@ fn calls_sql(sql: &mut Statement, limit: Option<i64>) -> String {
     format!(
         "WITH page AS (SELECT c.id, c.direction, c.phone_number_id, c.business_number, \
          c.customer_number, c.customer_name, c.status, c.ended_by, c.answered_by, c.placed_by, \
-         c.offered_at, c.answered_at, c.ended_at, c.duration_secs, c.meta_error_code \
-         FROM calls c WHERE 1 = 1{conditions} ORDER BY c.offered_at DESC, c.id{limit}) \
+         c.offered_at, c.answered_at, c.ended_at, c.duration_secs, c.meta_error_code, \
+         c.quality FROM calls c WHERE 1 = 1{conditions} ORDER BY c.offered_at DESC, c.id{limit}) \
          SELECT page.*, who.name, r.agent_id, rung.name, r.routed_because, r.rung_at, \
          r.ended_at, r.outcome FROM page \
          LEFT JOIN agents who ON who.id = COALESCE(page.answered_by, page.placed_by) \
@@ -329,6 +329,7 @@ impl CallRows {
         let ended_at: Option<i64> = row.try_get(12)?;
         let duration_secs: Option<i64> = row.try_get(13)?;
         let meta_error_code: Option<i64> = row.try_get(14)?;
+        let quality: Option<String> = row.try_get(15)?;
         Ok(HistoryCall {
             record: CallRecord {
                 id: CallId::new(id.clone()).map_err(|e| corrupt("calls.id", &id, e))?,
@@ -355,29 +356,34 @@ impl CallRows {
                     .unwrap_or(0),
                 meta_error_code: meta_error_code.and_then(|code| u32::try_from(code).ok()),
                 recording: None,
+                quality: quality
+                    .map(|json| {
+                        serde_json::from_str(&json).map_err(|e| corrupt("calls.quality", &json, e))
+                    })
+                    .transpose()?,
             },
             phone_number_id: row.try_get(2)?,
             placed_by: row.try_get(9)?,
-            agent_name: row.try_get(15)?,
+            agent_name: row.try_get(16)?,
             rung_names: Vec::new(),
         })
     }
 
     fn add_ring(call: &mut HistoryCall, row: &SqliteRow) -> Result<(), StoreError> {
-        let Some(agent) = row.try_get::<Option<String>, _>(16)? else {
+        let Some(agent) = row.try_get::<Option<String>, _>(17)? else {
             return Ok(());
         };
-        let because: String = row.try_get(18)?;
-        let ended_at: Option<i64> = row.try_get(20)?;
-        let outcome: String = row.try_get(21)?;
+        let because: String = row.try_get(19)?;
+        let ended_at: Option<i64> = row.try_get(21)?;
+        let outcome: String = row.try_get(22)?;
         call.record.agents_rung.push(RingAttempt {
             agent_id: agent_id("call_rings.agent_id", agent)?,
             routed_because: parse("call_rings.routed_because", &because)?,
-            rung_at: timestamp(row.try_get(19)?),
+            rung_at: timestamp(row.try_get(20)?),
             ended_at: ended_at.map(timestamp),
             outcome: parse("call_rings.outcome", &outcome)?,
         });
-        call.rung_names.push(row.try_get(17)?);
+        call.rung_names.push(row.try_get(18)?);
         Ok(())
     }
 }

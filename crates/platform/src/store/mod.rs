@@ -161,6 +161,13 @@ fn migrator() -> Migrator {
             Cow::Borrowed(include_str!("../../migrations/0005_history.sql")),
             false,
         ),
+        Migration::new(
+            6,
+            Cow::Borrowed("call_quality"),
+            MigrationType::Simple,
+            Cow::Borrowed(include_str!("../../migrations/0006_call_quality.sql")),
+            false,
+        ),
     ];
     Migrator {
         migrations: Cow::Owned(migrations),

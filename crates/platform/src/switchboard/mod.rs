@@ -23,6 +23,7 @@ mod conversations;
 mod facts;
 mod outbox;
 mod outreach;
+mod quality;
 mod reconcile;
 pub mod revocation;
 mod webhooks;
@@ -379,6 +380,9 @@ impl Switchboard {
                     outreach::Outreach::Text(request.text.as_str().to_owned()),
                 )
                 .await
+            }
+            ClientMessage::CallQuality(report) => {
+                self.call_quality(agent_id, connection_id, report).await
             }
             message => {
                 self.input(Input::FromAgent {

@@ -212,7 +212,12 @@ impl Switchboard {
         }
     }
 
-    fn reply(&self, agent_id: &str, request_id: RequestId, result: Result<(), ProtocolError>) {
+    pub(super) fn reply(
+        &self,
+        agent_id: &str,
+        request_id: RequestId,
+        result: Result<(), ProtocolError>,
+    ) {
         let result = match result {
             Ok(()) => ReplyResult::Ok { call_id: None },
             Err(error) => ReplyResult::Error(error),

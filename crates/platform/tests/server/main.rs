@@ -15,6 +15,7 @@ mod faults;
 mod history;
 mod log_pipe;
 mod permissions;
+mod quality;
 mod restart;
 mod ring_sequence;
 mod routing_config;

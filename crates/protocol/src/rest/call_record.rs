@@ -2,12 +2,13 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::{
-    AgentId, CallId, CallStatus, Channel, Customer, Direction, Party, PhoneNumber, RecordingId,
-    RingAttempt, Timestamp,
+    AgentId, CallId, CallQuality, CallStatus, Channel, Customer, Direction, Party, PhoneNumber,
+    RecordingId, RingAttempt, Timestamp,
 };
 
 /// One call, answered or not, as kept by the platform (PRODUCT.md "Call records").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+/// (Not `Eq`: the quality summary carries measured figures.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct CallRecord {
     pub id: CallId,
     pub direction: Direction,
@@ -31,4 +32,8 @@ pub struct CallRecord {
     /// Meta's error code, if Meta reported one (for example 138021).
     pub meta_error_code: Option<u32>,
     pub recording: Option<RecordingId>,
+    /// How the call sounded, as the agent's app measured it; null until its app reported
+    /// (calls that never had media have none).
+    #[serde(default)]
+    pub quality: Option<CallQuality>,
 }

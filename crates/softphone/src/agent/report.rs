@@ -68,6 +68,19 @@ pub enum Report {
         #[serde(skip_serializing_if = "Option::is_none")]
         path: Option<&'static str>,
     },
+    /// Once a second from the start of media: the call's figures and active warnings
+    /// (`high_loss`, `high_jitter`, `high_latency`, `poor_quality`, `no_inbound_audio`).
+    Quality {
+        call_id: String,
+        mos: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rtt_ms: Option<f64>,
+        jitter_ms: f64,
+        loss_pct: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        remote_loss_pct: Option<f64>,
+        warnings: Vec<crate::quality::QualityWarning>,
+    },
     Ended {
         call_id: String,
         /// `hangup_by_customer`, `hangup_by_agent`, `cancelled_<reason>`, `rejected_by_...`,

@@ -151,6 +151,26 @@ fn translate(event: &PhoneEvent) -> (Option<Report>, Next) {
             }),
             Next::Continue,
         ),
+        PhoneEvent::Quality {
+            call_id,
+            mos,
+            rtt_ms,
+            jitter_ms,
+            loss_pct,
+            remote_loss_pct,
+            warnings,
+        } => (
+            Some(Report::Quality {
+                call_id: call_id.clone(),
+                mos: *mos,
+                rtt_ms: *rtt_ms,
+                jitter_ms: *jitter_ms,
+                loss_pct: *loss_pct,
+                remote_loss_pct: *remote_loss_pct,
+                warnings: warnings.clone(),
+            }),
+            Next::Continue,
+        ),
         // The end follows; meters, mute, devices and the inbox are not part of the headless
         // agent.
         PhoneEvent::ConversationUpdated { .. }

@@ -45,6 +45,7 @@ mod outbound;
 mod path;
 mod peer;
 mod receiver;
+pub mod rtcp;
 mod sender;
 mod session;
 mod state;
@@ -112,6 +113,11 @@ pub trait MediaSession: Send + Sync {
     async fn connected(&self) -> Result<(), MediaError>;
     /// Which way the media goes (host, through a NAT, through TURN) once ICE has chosen.
     async fn path(&self) -> Option<MediaPath> {
+        None
+    }
+    /// What call quality is judged on now (RTCP figures both ways, packets received); `None`
+    /// where the stack has no such figures.
+    fn quality(&self) -> Option<crate::quality::QualityCounters> {
         None
     }
     /// Meta accepted the call: send audio from now on (idempotent).

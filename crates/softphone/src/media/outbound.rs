@@ -87,7 +87,15 @@ impl WebRtcSession {
         });
         let ice = config.ice_plan().await;
         let with_servers = !ice.servers.is_empty();
-        let pc = peer::build(&codecs, &config.bind_addrs(), ice.servers, events).await?;
+        let rtcp = super::rtcp::SharedFigures::default();
+        let pc = peer::build(
+            &codecs,
+            &config.bind_addrs(),
+            ice.servers,
+            rtcp.clone(),
+            events,
+        )
+        .await?;
         let stream_id = format!("ringdesk-{:016x}", random_u64());
         let ssrc = (random_u64() >> 32) as u32;
         let track = peer::audio_track(&stream_id, ssrc, &codecs.opus_fmtp);
@@ -139,6 +147,7 @@ impl WebRtcSession {
             stream_id,
             gathering_timeout: config.gathering_timeout,
             with_servers,
+            rtcp,
             gathered,
             released,
             created: Mutex::new(None),

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::configuration::interceptor_registry::configure_rtcp_reports;
 use rtc::peer_connection::configuration::media_engine::{
     MIME_TYPE_OPUS, MIME_TYPE_TELEPHONE_EVENT,
 };
@@ -19,13 +20,15 @@ use rtc::rtp_transceiver::rtp_sender::{
 };
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::peer_connection::{
-    MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
+    MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, Registry,
     SettingEngineBuilder,
 };
 use webrtc::runtime::TokioRuntime;
 
 use super::offer::OfferFacts;
+use super::rtcp::{RtcpTap, SharedFigures, TAP_SLOT};
 use super::MediaError;
+use rtc::interceptor::Slot;
 
 /// Opus as the offer described it. The fmtp must be the offer's own: webrtc-rs refuses a codec
 /// whose fmtp disagrees on a shared key (e.g. `minptime`), and the track would have no codec.
@@ -67,11 +70,13 @@ fn media_engine(offer: &OfferFacts) -> Result<MediaEngine, MediaError> {
 }
 
 /// Build the peer connection, bound to `bind` (host candidates), with `ice_servers` (STUN/TURN
-/// as webrtc-rs can use them, see [`super::ice::plan`]), events to `handler`.
+/// as webrtc-rs can use them, see [`super::ice::plan`]), RTCP reports noted in `figures`,
+/// events to `handler`.
 pub(crate) async fn build(
     offer: &OfferFacts,
     bind: &[SocketAddr],
     ice_servers: Vec<RTCIceServer>,
+    figures: SharedFigures,
     handler: Arc<dyn PeerConnectionEventHandler>,
 ) -> Result<Arc<dyn PeerConnection>, MediaError> {
     let settings = SettingEngineBuilder::new()
@@ -91,6 +96,12 @@ pub(crate) async fn build(
             RTCConfigurationBuilder::new()
                 .with_ice_servers(ice_servers)
                 .build(),
+        )
+        // RTCP sender and receiver reports every second (RFC 3550): Meta sees our loss and
+        // jitter, and Meta's reports give us the round trip and what it lost of ours.
+        .with_interceptor_registry(
+            configure_rtcp_reports(Registry::new())
+                .with(Slot::from(TAP_SLOT), RtcpTap::new(figures)),
         )
         .with_handler(handler)
         .with_runtime(Arc::new(TokioRuntime))

@@ -168,6 +168,8 @@ pub struct WebRtcSession {
     pub(super) gathering_timeout: Duration,
     /// ICE servers were configured (see [`await_gathering`]).
     pub(super) with_servers: bool,
+    /// What the RTCP reports said (kept by the tap in the peer connection).
+    pub(super) rtcp: super::rtcp::SharedFigures,
     pub(super) gathered: watch::Receiver<bool>,
     pub(super) released: watch::Receiver<bool>,
     /// The answer webrtc-rs created at prepare time; applied locally on `answer()`.
@@ -222,7 +224,15 @@ impl WebRtcSession {
         });
         let ice = config.ice_plan().await;
         let with_servers = !ice.servers.is_empty();
-        let pc = peer::build(&offer, &config.bind_addrs(), ice.servers, events).await?;
+        let rtcp = super::rtcp::SharedFigures::default();
+        let pc = peer::build(
+            &offer,
+            &config.bind_addrs(),
+            ice.servers,
+            rtcp.clone(),
+            events,
+        )
+        .await?;
         let stream_id = format!("ringdesk-{:016x}", random_u64());
         let ssrc = (random_u64() >> 32) as u32;
         let track = peer::audio_track(&stream_id, ssrc, &offer.opus_fmtp);
@@ -269,6 +279,7 @@ impl WebRtcSession {
             stream_id,
             gathering_timeout: config.gathering_timeout,
             with_servers,
+            rtcp,
             gathered,
             released,
             created: Mutex::new(Some(created)),
@@ -356,6 +367,18 @@ impl MediaSession for WebRtcSession {
             Ok(_) => Ok(()),
             Err(_) => Err(MediaError::Ended(MediaEnd::Closed)),
         }
+    }
+
+    fn quality(&self) -> Option<crate::quality::QualityCounters> {
+        let figures = self.rtcp.lock().ok()?.clone();
+        let ours = figures.ours;
+        Some(crate::quality::QualityCounters {
+            received: *self.shared.received.borrow(),
+            lost: ours.map_or(0, |r| r.total_lost),
+            jitter: ours.map_or(Duration::ZERO, |r| r.jitter),
+            remote_loss: figures.theirs.map(|r| r.fraction_lost),
+            rtt: figures.rtt,
+        })
     }
 
     async fn path(&self) -> Option<super::MediaPath> {

@@ -43,6 +43,12 @@ pub(crate) enum Note {
     Heard { call_id: String },
     /// Media failed (answer, transport); the message says why.
     MediaFailed { call_id: String, message: String },
+    /// The call's media ended: how it sounded, for the platform's record (the call itself
+    /// is usually gone by now).
+    Quality {
+        call_id: String,
+        quality: protocol::CallQuality,
+    },
 }
 
 impl Note {
@@ -51,7 +57,8 @@ impl Note {
             Note::AnswerReady { call_id, .. }
             | Note::TransportUp { call_id }
             | Note::Heard { call_id }
-            | Note::MediaFailed { call_id, .. } => call_id,
+            | Note::MediaFailed { call_id, .. }
+            | Note::Quality { call_id, .. } => call_id,
         }
     }
 }

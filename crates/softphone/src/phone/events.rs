@@ -165,6 +165,23 @@ pub enum PhoneEvent {
         call_id: String,
         muted: bool,
     },
+    /// Every second from the start of media: the call's figures (RTCP both ways) and the
+    /// warnings active now (raised and cleared with hysteresis; `no_inbound_audio` at 5 s of
+    /// silence from the customer).
+    Quality {
+        call_id: String,
+        /// Estimated mean opinion score, 1–4.5 (E-model).
+        mos: f64,
+        /// Round trip to Meta's relay, once an RTCP report measured it.
+        rtt_ms: Option<f64>,
+        /// Interarrival jitter of the customer's audio.
+        jitter_ms: f64,
+        /// Customer audio lost over the last interval, %.
+        loss_pct: f64,
+        /// Our audio lost as Meta last reported, %.
+        remote_loss_pct: Option<f64>,
+        warnings: Vec<crate::quality::QualityWarning>,
+    },
     /// Every 50 ms while a call has media: the microphone (or source) before muting, and what
     /// is played (or decoded).
     Levels {

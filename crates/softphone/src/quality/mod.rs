@@ -1,21 +1,29 @@
 //! Call quality for the in-call bar: MOS estimate and warnings that are raised and cleared.
 //!
-//! Pure: the media task feeds one [`QualitySample`] per reporting interval (e.g. every second,
-//! from RTCP RTT and the jitter buffer's counters); [`QualityMonitor::update`] returns the MOS and
-//! the warnings that changed. Warnings use hysteresis (a higher threshold to raise than to clear)
-//! and persistence (several bad intervals to raise, several good ones to clear) so they do not
-//! flap on a borderline network.
+//! Pure: the call's quality watcher (`phone::engine::quality`) reads [`QualityCounters`] once a
+//! second (RTCP-fed statistics: our receive loss and jitter, Meta's reports of our stream and
+//! the round trip), [`interval::sample`] turns two readings into a [`QualitySample`], and
+//! [`QualityMonitor::update`] returns the MOS and the warnings that changed. Warnings use
+//! hysteresis (a higher threshold to raise than to clear) and persistence (several bad intervals
+//! to raise, several good ones to clear) so they do not flap on a borderline network — except
+//! "no inbound audio", raised as soon as the silence reaches its bound and cleared by the first
+//! packet: it is an alarm, never to be mistaken for a quiet customer. [`QualitySummary`] folds
+//! the intervals into the call's `protocol::CallQuality`, which the platform keeps.
 
+pub mod interval;
 mod mos;
+mod summary;
 #[cfg(test)]
 mod tests;
 
 use std::time::Duration;
 
+pub use interval::QualityCounters;
 pub use mos::{estimate_mos, r_factor};
+pub use summary::QualitySummary;
 
 /// Network conditions over one reporting interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct QualitySample {
     /// Round-trip time from RTCP, when known.
     pub rtt: Option<Duration>,
@@ -23,16 +31,29 @@ pub struct QualitySample {
     pub jitter: Duration,
     /// Fraction of expected packets that did not play (lost or late), 0–1.
     pub loss: f64,
+    /// What the far end lost of ours (its last receiver report), 0–1, when known.
+    pub remote_loss: Option<f64>,
+    /// How long no inbound audio packet has arrived (zero if one came this interval).
+    pub silent_for: Duration,
 }
 
-/// Something the agent should know about the call's audio.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum QualityWarning {
-    HighLoss,
-    HighJitter,
-    HighLatency,
-    PoorQuality,
+impl QualitySample {
+    /// The worse of the two directions: either one makes the call hard to follow.
+    pub fn worst_loss(&self) -> f64 {
+        let clean = |v: f64| {
+            if v.is_finite() {
+                v.clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        };
+        clean(self.loss).max(self.remote_loss.map_or(0.0, clean))
+    }
 }
+
+/// Something the agent should know about the call's audio (the protocol's type: the same
+/// names reach the platform's record).
+pub use protocol::QualityWarning;
 
 /// A warning that appeared or went away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +74,8 @@ pub struct QualityThresholds {
     pub raise_after: u32,
     /// Consecutive good intervals before it is cleared.
     pub clear_after: u32,
+    /// Silence from the far end that raises [`QualityWarning::NoInboundAudio`].
+    pub no_audio: Duration,
 }
 
 impl Default for QualityThresholds {
@@ -64,6 +87,7 @@ impl Default for QualityThresholds {
             mos: (3.0, 3.4),
             raise_after: 2,
             clear_after: 3,
+            no_audio: Duration::from_secs(5),
         }
     }
 }
@@ -86,14 +110,15 @@ pub struct QualityReport {
 #[derive(Debug, Clone)]
 pub struct QualityMonitor {
     thresholds: QualityThresholds,
-    states: [WarningState; 4],
+    states: [WarningState; 5],
 }
 
-const ALL: [QualityWarning; 4] = [
+const ALL: [QualityWarning; 5] = [
     QualityWarning::HighLoss,
     QualityWarning::HighJitter,
     QualityWarning::HighLatency,
     QualityWarning::PoorQuality,
+    QualityWarning::NoInboundAudio,
 ];
 
 /// Where a measure stands against its thresholds.
@@ -129,7 +154,7 @@ impl QualityMonitor {
     pub fn new(thresholds: QualityThresholds) -> Self {
         QualityMonitor {
             thresholds,
-            states: [WarningState::default(); 4],
+            states: [WarningState::default(); 5],
         }
     }
 
@@ -145,11 +170,7 @@ impl QualityMonitor {
     /// Takes one interval's sample; returns its MOS and the warnings raised or cleared.
     pub fn update(&mut self, sample: QualitySample) -> QualityReport {
         let t = self.thresholds;
-        let loss = if sample.loss.is_finite() {
-            sample.loss.clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
+        let loss = sample.worst_loss();
         let mos = estimate_mos(sample.rtt, sample.jitter, loss);
         let verdicts = [
             higher_is_worse(loss, t.loss),
@@ -159,14 +180,26 @@ impl QualityMonitor {
                 None => Verdict::Borderline,
             },
             lower_is_worse(mos, t.mos),
+            // An alarm: no streaks, raised at the bound, cleared by the first packet.
+            if sample.silent_for >= t.no_audio {
+                Verdict::Bad
+            } else if sample.silent_for.is_zero() {
+                Verdict::Good
+            } else {
+                Verdict::Borderline
+            },
         ];
         let mut changes = Vec::new();
         for ((warning, state), verdict) in ALL.iter().zip(self.states.iter_mut()).zip(verdicts) {
+            let (raise_after, clear_after) = match warning {
+                QualityWarning::NoInboundAudio => (1, 1),
+                _ => (t.raise_after, t.clear_after),
+            };
             match verdict {
                 Verdict::Bad => {
                     state.bad_streak += 1;
                     state.good_streak = 0;
-                    if !state.active && state.bad_streak >= t.raise_after {
+                    if !state.active && state.bad_streak >= raise_after {
                         state.active = true;
                         changes.push(WarningChange::Raised(*warning));
                     }
@@ -174,7 +207,7 @@ impl QualityMonitor {
                 Verdict::Good => {
                     state.good_streak += 1;
                     state.bad_streak = 0;
-                    if state.active && state.good_streak >= t.clear_after {
+                    if state.active && state.good_streak >= clear_after {
                         state.active = false;
                         changes.push(WarningChange::Cleared(*warning));
                     }

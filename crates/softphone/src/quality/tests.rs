@@ -9,6 +9,7 @@ fn sample(loss: f64, jitter_ms: u64, rtt_ms: u64) -> QualitySample {
         rtt: Some(MS(rtt_ms)),
         jitter: MS(jitter_ms),
         loss,
+        ..QualitySample::default()
     }
 }
 
@@ -102,8 +103,50 @@ fn unknown_rtt_and_nonsense_loss_do_not_raise_anything() {
             rtt: None,
             jitter: MS(3),
             loss: f64::NAN,
+            remote_loss: Some(f64::INFINITY),
+            silent_for: Duration::ZERO,
         });
         assert!(report.changes.is_empty());
         assert!(report.mos > 4.0);
     }
+}
+
+#[test]
+fn what_the_far_end_lost_of_ours_counts_as_loss_too() {
+    let mut monitor = QualityMonitor::default();
+    let theirs = QualitySample {
+        remote_loss: Some(0.2),
+        ..sample(0.0, 5, 50)
+    };
+    assert_eq!(monitor.update(theirs).changes, vec![]);
+    let report = monitor.update(theirs);
+    assert!(report
+        .changes
+        .contains(&WarningChange::Raised(QualityWarning::HighLoss)));
+    assert!(report.mos < estimate_mos(Some(MS(50)), MS(5), 0.0));
+}
+
+#[test]
+fn no_inbound_audio_is_an_alarm_raised_at_the_bound_and_cleared_by_the_first_packet() {
+    let mut monitor = QualityMonitor::default();
+    let silent = |secs| QualitySample {
+        silent_for: Duration::from_secs(secs),
+        ..sample(0.0, 5, 50)
+    };
+    for secs in 1..5 {
+        assert!(
+            monitor.update(silent(secs)).changes.is_empty(),
+            "{secs} s is not yet an alarm"
+        );
+    }
+    assert_eq!(
+        monitor.update(silent(5)).changes,
+        vec![WarningChange::Raised(QualityWarning::NoInboundAudio)]
+    );
+    assert!(monitor.update(silent(6)).changes.is_empty(), "raised once");
+    assert_eq!(monitor.active(), vec![QualityWarning::NoInboundAudio]);
+    assert_eq!(
+        monitor.update(silent(0)).changes,
+        vec![WarningChange::Cleared(QualityWarning::NoInboundAudio)]
+    );
 }

@@ -236,15 +236,40 @@ impl Rig {
 pub struct Events(pub mpsc::Receiver<PhoneEvent>);
 
 impl Events {
-    /// The next event that is not a level reading.
+    /// The next event that is not a periodic reading (levels, quality).
     pub async fn next(&mut self) -> PhoneEvent {
         loop {
             let event = tokio::time::timeout(WAIT, self.0.recv())
                 .await
                 .expect("no event from the phone")
                 .expect("the phone's events closed");
-            if !matches!(event, PhoneEvent::Levels { .. }) {
+            if !matches!(
+                event,
+                PhoneEvent::Levels { .. } | PhoneEvent::Quality { .. }
+            ) {
                 return event;
+            }
+        }
+    }
+
+    /// The first quality reading for `call_id` that `accept` takes (levels skipped); any other
+    /// event first is a failure.
+    pub async fn quality_where(
+        &mut self,
+        call_id: &str,
+        accept: impl Fn(&PhoneEvent) -> bool,
+    ) -> PhoneEvent {
+        loop {
+            let event = tokio::time::timeout(WAIT, self.0.recv())
+                .await
+                .expect("no quality reading that matched")
+                .expect("the phone's events closed");
+            match &event {
+                PhoneEvent::Quality { call_id: id, .. } if id == call_id && accept(&event) => {
+                    return event
+                }
+                PhoneEvent::Quality { .. } | PhoneEvent::Levels { .. } => {}
+                other => panic!("expected quality, got {other:?}"),
             }
         }
     }
@@ -262,7 +287,7 @@ impl Events {
                     input_dbfs,
                     output_dbfs,
                 } if id == call_id => return (input_dbfs, output_dbfs),
-                PhoneEvent::Levels { .. } => {}
+                PhoneEvent::Levels { .. } | PhoneEvent::Quality { .. } => {}
                 other => panic!("expected levels, got {other:?}"),
             }
         }

@@ -95,6 +95,12 @@ pub(crate) async fn build_peer(
     let pc = PeerConnectionBuilder::new()
         .with_media_engine(media_engine()?)
         .with_setting_engine(settings.build())
+        // Meta's relay sends and reads RTCP sender/receiver reports like any WebRTC peer.
+        .with_interceptor_registry(
+            rtc::peer_connection::configuration::interceptor_registry::configure_rtcp_reports(
+                webrtc::peer_connection::Registry::new(),
+            ),
+        )
         .with_handler(handler)
         .with_runtime(Arc::new(TokioRuntime))
         .with_udp_addrs(addrs)

@@ -5,11 +5,13 @@ import type { MediaReady } from "./MediaReady";
 import type { Ping } from "./Ping";
 import type { PlaceCall } from "./PlaceCall";
 import type { RejectCall } from "./RejectCall";
+import type { ReportCallQuality } from "./ReportCallQuality";
 import type { RequestPermission } from "./RequestPermission";
 import type { SendText } from "./SendText";
 import type { SetPresence } from "./SetPresence";
 
 /**
  * Every message from the app to the platform; same framing as [`crate::ServerMessage`].
+ * (Not `Eq`: a call's quality summary carries measured figures.)
  */
-export type ClientMessage = { "type": "set_presence" } & SetPresence | { "type": "accept_call" } & AcceptCall | { "type": "media_ready" } & MediaReady | { "type": "reject_call" } & RejectCall | { "type": "hangup" } & Hangup | { "type": "place_call" } & PlaceCall | { "type": "request_permission" } & RequestPermission | { "type": "send_text" } & SendText | { "type": "ping" } & Ping;
+export type ClientMessage = { "type": "set_presence" } & SetPresence | { "type": "accept_call" } & AcceptCall | { "type": "media_ready" } & MediaReady | { "type": "reject_call" } & RejectCall | { "type": "hangup" } & Hangup | { "type": "place_call" } & PlaceCall | { "type": "request_permission" } & RequestPermission | { "type": "send_text" } & SendText | { "type": "call_quality" } & ReportCallQuality | { "type": "ping" } & Ping;

@@ -2,6 +2,7 @@
 import type { ActiveCall } from "./ActiveCall";
 import type { AgentProfile } from "./AgentProfile";
 import type { BusinessNumber } from "./BusinessNumber";
+import type { IceServer } from "./IceServer";
 import type { IncomingCall } from "./IncomingCall";
 import type { Presence } from "./Presence";
 
@@ -31,4 +32,10 @@ ringing: Array<IncomingCall>,
 /**
  * Calls this agent is connecting or talking on.
  */
-active: Array<ActiveCall>, };
+active: Array<ActiveCall>, 
+/**
+ * STUN/TURN servers for the calls' media (the platform's `[ice]`), TURN credentials
+ * short-lived and fresh on every hello. Empty: host candidates only. Absent on the wire
+ * from older platforms.
+ */
+ice_servers?: Array<IceServer>, };

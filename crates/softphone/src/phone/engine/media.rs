@@ -19,6 +19,7 @@ impl Engine {
 
     pub(super) async fn on_note(&mut self, note: Note) {
         match note {
+            Note::Quality { call_id, quality } => self.report_quality(&call_id, quality),
             Note::AnswerReady { call_id, sdp } => {
                 if !self.calls.by_id.contains_key(&call_id) {
                     return;

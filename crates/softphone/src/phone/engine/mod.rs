@@ -9,6 +9,7 @@
 mod media;
 mod outbound;
 mod platform;
+mod quality;
 mod user;
 
 use std::collections::HashMap;
@@ -20,7 +21,7 @@ use tokio::sync::mpsc;
 use crate::media::WebRtcStack;
 use crate::signaling::{SignalingClient, SignalingConfig, SignalingError, SignalingEvent};
 
-use super::calls::{Calls, Tagged};
+use super::calls::{Calls, Note, Tagged};
 use super::commands::{Command, Phone, Reply};
 use super::config::CallAudioFactory;
 use super::devices::Devices;
@@ -41,6 +42,10 @@ enum Pending {
         reply: Reply,
     },
     Call {
+        call_id: String,
+    },
+    /// `call_quality`: a refusal is only logged (the call is over).
+    Report {
         call_id: String,
     },
     /// `request_permission` / `send_text`: the platform's reply is the answer.
@@ -157,9 +162,10 @@ impl Engine {
                     None => break None,
                 },
                 Some((serial, note)) = notes.recv() => {
-                    // Only from the media work of the offer the call is on now.
+                    // Only from the media work of the offer the call is on now; a quality
+                    // summary comes after the call, for the record, whatever came since.
                     let current = self.calls.by_id.get(note.call_id()).map(|c| c.serial);
-                    if current == Some(serial) {
+                    if current == Some(serial) || matches!(note, Note::Quality { .. }) {
                         self.on_note(note).await;
                     }
                 }
@@ -252,6 +258,28 @@ impl Engine {
             },
         );
         Ok(())
+    }
+
+    /// Sends the platform how the call sounded. Lost if signaling is down right now (the
+    /// summary is not kept for a later connection).
+    fn report_quality(&mut self, call_id: &str, quality: protocol::CallQuality) {
+        let Ok(id) = protocol::CallId::new(call_id) else {
+            return;
+        };
+        let sent = self.request(move |request_id| {
+            ClientMessage::CallQuality(protocol::ReportCallQuality {
+                request_id,
+                call_id: id,
+                quality,
+            })
+        });
+        match sent {
+            Ok(key) => {
+                let call_id = call_id.to_owned();
+                self.pending.insert(key, Pending::Report { call_id });
+            }
+            Err(error) => tracing::warn!(call_id, %error, "call quality not reported"),
+        }
     }
 
     fn send_reject(&mut self, call_id: &str) -> Result<(), PhoneError> {

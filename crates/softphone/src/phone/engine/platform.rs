@@ -34,7 +34,7 @@ impl Engine {
                             let _ = reply.send(Err(PhoneError::NotConnected));
                         }
                         Pending::Place(placing) => self.placing_lost(*placing).await,
-                        Pending::Call { .. } => {}
+                        Pending::Call { .. } | Pending::Report { .. } => {}
                     }
                 }
                 let status = match error {
@@ -158,9 +158,18 @@ impl Engine {
                         let now = self.calls.clock.now();
                         let _ = entry.call.apply(CallEvent::RemoteAccepted, now);
                     }
+                    let first = !entry.media_started;
                     entry.session.start_media();
                     entry.media_started = true;
                     let session = entry.session.clone();
+                    if first {
+                        super::quality::watch(
+                            session.clone(),
+                            call_id.clone(),
+                            self.events.clone(),
+                            (self.notes.clone(), entry.serial),
+                        );
+                    }
                     let serial = entry.serial;
                     let notes = self.notes.clone();
                     tokio::spawn(async move {
@@ -218,6 +227,9 @@ impl Engine {
                         self.emit(PhoneEvent::PresenceChanged { presence }).await;
                     }
                     (protocol::ReplyResult::Ok { .. }, _) => {}
+                    (protocol::ReplyResult::Error(e), Some(Pending::Report { call_id })) => {
+                        tracing::warn!(call_id, code = ?e.code, message = e.message, "the platform refused the call's quality summary");
+                    }
                     (protocol::ReplyResult::Error(e), Some(Pending::Presence { reply, .. })) => {
                         let _ = reply.send(Err(PhoneError::Refused {
                             code: snake(&e.code),
