@@ -389,9 +389,9 @@ fn reply() -> impl Strategy<Value = Reply> {
     ]
 }
 
-/// Quarters: exact in binary and in short decimals, so the JSON round trip is exact.
-fn quarters(max: u32) -> impl Strategy<Value = f64> {
-    (0..=max * 4).prop_map(|n| f64::from(n) / 4.0)
+/// Any figure from 0 to `max` (the protocol's JSON keeps floats exact: `float_roundtrip`).
+fn figure(max: u32) -> impl Strategy<Value = f64> {
+    0.0..=f64::from(max)
 }
 
 fn call_quality() -> impl Strategy<Value = CallQuality> {
@@ -404,11 +404,11 @@ fn call_quality() -> impl Strategy<Value = CallQuality> {
     ]);
     (
         any::<u32>(),
-        (quarters(4), quarters(4)),
-        quarters(100),
-        option::of(quarters(100)),
-        option::of(quarters(60_000)),
-        quarters(60_000),
+        (figure(4), figure(4)),
+        figure(100),
+        option::of(figure(100)),
+        option::of(figure(60_000)),
+        figure(60_000),
         vec(warning, 0..5),
     )
         .prop_map(
