@@ -124,6 +124,14 @@ impl CallBoard {
                 )]
             }
             PhoneEvent::Error { code, message, .. } => vec![notice(&code, capitalize(&message))],
+            PhoneEvent::RecordingsPending { count } => vec![CoreEvent::RecordingsPending {
+                count: u32::try_from(count).unwrap_or(u32::MAX),
+            }],
+            PhoneEvent::RecordingUploaded { .. } => Vec::new(),
+            PhoneEvent::RecordingRefused { message, .. } => vec![notice(
+                "recording_refused",
+                format!("A call recording was refused by the platform and kept on this computer: {message}"),
+            )],
             PhoneEvent::Dialing {
                 call_id,
                 conversation_id,

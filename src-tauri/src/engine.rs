@@ -69,6 +69,9 @@ impl Engine {
                 ..WebRtcConfig::default()
             },
             tls: credentials.tls.clone(),
+            // Recordings wait for upload in the per-user data directory (a folder per agent).
+            recordings_dir: dirs::data_local_dir()
+                .map(|dir| dir.join("Ringdesk").join("recordings")),
         };
         let (phone, events) = Phone::start(config).map_err(CommandError::Phone)?;
         *lock(&self.phone) = Some(phone);

@@ -251,6 +251,10 @@ pub enum CoreEvent {
     Levels {
         levels: Levels,
     },
+    /// Call recordings on this machine waiting for upload (shown until 0).
+    RecordingsPending {
+        count: u32,
+    },
     /// The microphone test in Settings (no call): input level 0..1, every 50 ms until stopped.
     MicTestLevel {
         level: f32,

@@ -33,6 +33,7 @@ impl RingingCalls {
             | CoreEvent::DevicesChanged { .. }
             | CoreEvent::Levels { .. }
             | CoreEvent::MicTestLevel { .. }
+            | CoreEvent::RecordingsPending { .. }
             | CoreEvent::Notice { .. }
             | CoreEvent::ConversationUpdated { .. }
             | CoreEvent::PermissionChanged { .. } => {}

@@ -23,6 +23,19 @@ describe('notices', () => {
     await expect.element(banner).not.toBeInTheDocument();
   });
 
+  test('recordings waiting for upload are counted in the header until none is left', async () => {
+    const { screen, platform } = await renderSignedIn();
+    const pending = screen.getByTestId('recordings-pending');
+    await expect.element(pending).not.toBeInTheDocument();
+
+    platform.setRecordingsPending(2);
+    await expect.element(pending).toHaveTextContent('2 recordings waiting to upload');
+    platform.setRecordingsPending(1);
+    await expect.element(pending).toHaveTextContent('1 recording waiting to upload');
+    platform.setRecordingsPending(0);
+    await expect.element(pending).not.toBeInTheDocument();
+  });
+
   test('several notices stack; a repeated code replaces its older copy', async () => {
     const { screen, platform } = await renderSignedIn();
 

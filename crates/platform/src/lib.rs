@@ -23,4 +23,5 @@ pub mod supervise;
 pub mod switchboard;
 
 pub mod permissions;
+pub mod recordings;
 pub mod routing;

@@ -48,6 +48,11 @@ pub enum StartError {
     Graph(#[from] GraphFailure),
     #[error(transparent)]
     Tls(#[from] crate::http::tls::TlsSetupError),
+    #[error("cannot use {} for call recordings: {source}", dir.display())]
+    Recordings {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Resolves once the shutdown signal has fired (or its sender is gone, which also means stop).
@@ -138,6 +143,13 @@ impl Platform {
             tracing::warn!("inbox processing is off: webhooks are stored, not applied");
         }
 
+        let recordings =
+            crate::recordings::Directory::open(&settings.recordings_dir).map_err(|source| {
+                StartError::Recordings {
+                    dir: settings.recordings_dir.clone(),
+                    source,
+                }
+            })?;
         let listener =
             TcpListener::bind(settings.listen)
                 .await
@@ -157,6 +169,7 @@ impl Platform {
             shutdown: shutdown.clone(),
             connection_ids: Arc::new(AtomicU64::new(1)),
             heartbeat,
+            recordings: Arc::new(recordings),
         });
         let mut http_shutdown = shutdown.clone();
         let stopped = async move { stopped(&mut http_shutdown).await };

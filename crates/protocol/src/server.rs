@@ -195,6 +195,11 @@ pub enum CallState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct StartMedia {
     pub call_id: CallId,
+    /// The number records its calls: the app records both sides and uploads the recording
+    /// after the call. Absent (false) for numbers that do not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
+    pub record: bool,
 }
 
 /// Outbound: Meta's SDP answer to the app's offer from `place_call`.

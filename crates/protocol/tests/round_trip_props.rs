@@ -506,7 +506,9 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
         }),
         (call_id(), call_state())
             .prop_map(|(call_id, state)| ServerMessage::CallUpdate(CallUpdate { call_id, state })),
-        call_id().prop_map(|call_id| ServerMessage::StartMedia(StartMedia { call_id })),
+        (call_id(), any::<bool>()).prop_map(|(call_id, record)| ServerMessage::StartMedia(
+            StartMedia { call_id, record }
+        )),
         (call_id(), sdp()).prop_map(|(call_id, sdp_answer)| {
             ServerMessage::RemoteAnswer(RemoteAnswer {
                 call_id,

@@ -350,7 +350,10 @@ fn every_message_type_round_trips_and_is_listed() {
             call_id: call_id(),
             state: CallState::Ringing,
         }),
-        ServerMessage::StartMedia(StartMedia { call_id: call_id() }),
+        ServerMessage::StartMedia(StartMedia {
+            call_id: call_id(),
+            record: true,
+        }),
         ServerMessage::RemoteAnswer(RemoteAnswer {
             call_id: call_id(),
             sdp_answer: sdp(),

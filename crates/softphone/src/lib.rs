@@ -56,6 +56,7 @@ pub mod level;
 pub mod media;
 pub mod phone;
 pub mod quality;
+pub mod recording;
 pub mod rtp;
 pub mod signal;
 pub mod signaling;

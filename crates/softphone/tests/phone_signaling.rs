@@ -105,6 +105,7 @@ async fn phone(listener: &TcpListener) -> (Phone, Events) {
         })),
         media: WebRtcConfig::default(),
         tls: Default::default(),
+        recordings_dir: None,
     };
     let (phone, events) = Phone::start(config).unwrap();
     let mut events = Events(events);
@@ -405,6 +406,7 @@ async fn an_answer_that_overtakes_the_place_call_reply_is_kept_and_media_connect
     // The customer picks up: media starts on both sides and our phone hears them.
     ws.send(send(ServerMessage::StartMedia(StartMedia {
         call_id: call_id.clone(),
+        record: false,
     })))
     .await
     .unwrap();

@@ -486,6 +486,11 @@ export class InBrowserBackend implements Backend {
   }
 
   /** Something went wrong outside any command (device unplugged, keyring refused…). */
+  /** The core's recording uploader reports this many recordings still waiting. */
+  setRecordingsPending(count: number): void {
+    this.emit({ type: 'recordings_pending', count });
+  }
+
   notify(notice: Notice): void {
     this.emit({ type: 'notice', notice: { ...notice } });
   }

@@ -52,6 +52,8 @@ export class AppState {
   /** The Settings microphone test: running as far as the core confirmed, and its last level. */
   micTestRunning = $state(false);
   micTestLevel = $state(0);
+  /** Call recordings on this computer still waiting for upload. */
+  recordingsPending = $state(0);
   /** Bumped whenever a call record may have changed, so the history list reloads. */
   historyRevision = $state(0);
   /** The agent's inbox, most recent activity first; null until loaded. */
@@ -137,6 +139,11 @@ export class AppState {
         break;
       case 'mic_test_level':
         if (this.micTestRunning) this.micTestLevel = event.level;
+        break;
+      case 'recordings_pending':
+        // A drop in the count means recordings reached the platform: the history shows them.
+        if (event.count < this.recordingsPending) this.historyRevision += 1;
+        this.recordingsPending = event.count;
         break;
       case 'conversation_updated':
         this.conversationChanged(event.conversation);

@@ -80,7 +80,7 @@ impl CallMachine {
                         .clone()
                         .unwrap_or_else(|| number.display_phone_number.clone()),
                     calling_enabled: number.calling_enabled.unwrap_or(true),
-                    recording_enabled: false,
+                    recording_enabled: number.recording.unwrap_or(false),
                 })
             })
             .collect();

@@ -291,6 +291,10 @@ impl CallMachine {
                     &agent_id,
                     ServerMessage::StartMedia(StartMedia {
                         call_id: call.id.clone(),
+                        record: self
+                            .settings
+                            .number(&call.phone_number_id)
+                            .is_some_and(|n| n.recording == Some(true)),
                     }),
                 );
                 out.update(&agent_id, call, CallState::Accepted { at: now });

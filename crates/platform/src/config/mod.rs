@@ -76,6 +76,10 @@ pub struct NumberSettings {
     /// False refuses every call on the number (default true).
     #[serde(default)]
     pub calling_enabled: Option<bool>,
+    /// The agents' apps record this number's calls (stereo Ogg/Opus) and upload them
+    /// (default false; `RINGDESK_RECORD_CALLS=true` for the number given by environment).
+    #[serde(default)]
+    pub recording: Option<bool>,
     /// When the number takes calls; absent means around the clock.
     #[serde(default)]
     pub call_hours: Option<CallHoursSettings>,
@@ -189,6 +193,9 @@ pub struct Settings {
     /// STUN/TURN servers for the apps' call media (`[ice]`, `RINGDESK_ICE_URLS`,
     /// `RINGDESK_TURN_SECRET`), sent in every `hello`.
     pub ice: IceSettings,
+    /// Where uploaded call recordings are kept (`recordings_dir`, `RINGDESK_RECORDINGS_DIR`;
+    /// default: `recordings/` next to a SQLite database file).
+    pub recordings_dir: PathBuf,
 }
 
 /// The PEM files the platform serves TLS with.
@@ -226,6 +233,7 @@ struct FileSettings {
     ws_frame_burst: Option<u32>,
     tls: Option<TlsFiles>,
     ice: Option<ice::FileIce>,
+    recordings_dir: Option<PathBuf>,
 }
 
 /// Default interval of the revoked-agent sweep: a revoked app is signed out within seconds,
@@ -305,6 +313,7 @@ impl Settings {
                         display_phone_number,
                         display_name: None,
                         calling_enabled: None,
+                        recording: var("RINGDESK_RECORD_CALLS").map(|v| v == "true" || v == "1"),
                         call_hours: None,
                         callback_permission: None,
                         call_operators: None,
@@ -347,6 +356,13 @@ impl Settings {
         let auto_responder = file.auto_responder.unwrap_or_default();
         let ms = |value: Option<u64>, default: Duration| {
             value.map(Duration::from_millis).unwrap_or(default)
+        };
+        let recordings_dir = match var("RINGDESK_RECORDINGS_DIR").map(PathBuf::from) {
+            Some(dir) => dir,
+            None => match file.recordings_dir.clone() {
+                Some(dir) => dir,
+                None => default_recordings_dir(&database_url, env)?,
+            },
         };
         let settings = Self {
             listen,
@@ -398,6 +414,7 @@ impl Settings {
                 var("RINGDESK_TURN_SECRET"),
             )
             .map_err(|reason| ConfigError::Invalid { key: "ice", reason })?,
+            recordings_dir,
         };
         if settings.ws_frame_rate == 0 || settings.ws_frame_burst == 0 {
             return Err(ConfigError::Invalid {
@@ -442,6 +459,27 @@ impl Settings {
             .iter()
             .find(|number| number.phone_number_id == phone_number_id)
     }
+}
+
+/// `recordings/` beside the database file (`sqlite://PATH`), else in the data dir.
+fn default_recordings_dir(
+    database_url: &str,
+    env: &HashMap<String, String>,
+) -> Result<PathBuf, ConfigError> {
+    let file = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or_default())
+        .filter(|path| !path.is_empty() && *path != ":memory:");
+    if let Some(parent) = file.and_then(|path| Path::new(path).parent()) {
+        return Ok(parent.join("recordings"));
+    }
+    let url = default_database_url(env)?;
+    let path = url.trim_start_matches("sqlite://");
+    Ok(Path::new(path)
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("recordings"))
 }
 
 /// `sqlite://<data dir>/ringdesk/platform.db`, the data dir being `$XDG_DATA_HOME` or

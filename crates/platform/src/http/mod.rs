@@ -5,6 +5,7 @@ mod auth;
 pub mod frame_budget;
 mod health;
 mod history;
+pub mod recordings;
 pub mod tls;
 mod webhook;
 mod ws;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub connection_ids: Arc<AtomicU64>,
     /// Unix ms of the switchboard's last turn.
     pub heartbeat: watch::Receiver<i64>,
+    /// Where uploaded call recordings are kept.
+    pub recordings: Arc<dyn crate::recordings::RecordingStore>,
 }
 
 /// All routes. The webhook body limit applies to the webhook only (413 above it).
@@ -67,6 +70,10 @@ pub fn router(state: AppState) -> Router {
             get(history::export_permission_requests),
         )
         .route("/api/v1/calls/{id}", get(api::get_call))
+        .route(
+            "/api/v1/calls/{id}/recording",
+            get(recordings::download).put(recordings::upload),
+        )
         .route("/api/v1/conversations", get(api::list_conversations))
         .with_state(state)
 }

@@ -9,7 +9,8 @@
 use futures_util::{Stream, StreamExt};
 use protocol::rest::CallRecord;
 use protocol::{
-    AgentId, CallId, CallStatus, Channel, Customer, Direction, PhoneNumber, RingAttempt,
+    AgentId, CallId, CallStatus, Channel, Customer, Direction, PhoneNumber, RecordingId,
+    RingAttempt,
 };
 use serde::Serialize;
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
@@ -244,7 +245,8 @@ fn calls_sql(sql: &mut Statement, limit: Option<i64>) -> String {
          c.offered_at, c.answered_at, c.ended_at, c.duration_secs, c.meta_error_code, \
          c.quality FROM calls c WHERE 1 = 1{conditions} ORDER BY c.offered_at DESC, c.id{limit}) \
          SELECT page.*, who.name, r.agent_id, rung.name, r.routed_because, r.rung_at, \
-         r.ended_at, r.outcome FROM page \
+         r.ended_at, r.outcome, \
+         EXISTS (SELECT 1 FROM recordings rec WHERE rec.call_id = page.id) FROM page \
          LEFT JOIN agents who ON who.id = COALESCE(page.answered_by, page.placed_by) \
          LEFT JOIN call_rings r ON r.call_id = page.id \
          LEFT JOIN agents rung ON rung.id = r.agent_id \
@@ -330,6 +332,7 @@ impl CallRows {
         let duration_secs: Option<i64> = row.try_get(13)?;
         let meta_error_code: Option<i64> = row.try_get(14)?;
         let quality: Option<String> = row.try_get(15)?;
+        let recorded: bool = row.try_get(23)?;
         Ok(HistoryCall {
             record: CallRecord {
                 id: CallId::new(id.clone()).map_err(|e| corrupt("calls.id", &id, e))?,
@@ -355,7 +358,10 @@ impl CallRows {
                     .and_then(|secs| u32::try_from(secs).ok())
                     .unwrap_or(0),
                 meta_error_code: meta_error_code.and_then(|code| u32::try_from(code).ok()),
-                recording: None,
+                // A recording is known by its call's id.
+                recording: recorded
+                    .then(|| RecordingId::new(id.clone()).map_err(|e| corrupt("calls.id", &id, e)))
+                    .transpose()?,
                 quality: quality
                     .map(|json| {
                         serde_json::from_str(&json).map_err(|e| corrupt("calls.quality", &json, e))

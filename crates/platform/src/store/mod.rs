@@ -14,6 +14,7 @@ pub mod history;
 pub mod inbox;
 pub mod outreach;
 pub mod permissions;
+pub mod recordings;
 pub mod recovery;
 pub mod serve_lock;
 pub mod time;
@@ -166,6 +167,13 @@ fn migrator() -> Migrator {
             Cow::Borrowed("call_quality"),
             MigrationType::Simple,
             Cow::Borrowed(include_str!("../../migrations/0006_call_quality.sql")),
+            false,
+        ),
+        Migration::new(
+            7,
+            Cow::Borrowed("recordings"),
+            MigrationType::Simple,
+            Cow::Borrowed(include_str!("../../migrations/0007_recordings.sql")),
             false,
         ),
     ];

@@ -48,6 +48,10 @@ pub struct AgentOptions {
     /// Record what the agent hears (48 kHz mono WAV); call n > 1 goes to OUT-n.wav.
     #[arg(long)]
     pub record: Option<PathBuf>,
+    /// Where call recordings (for numbers the platform records) wait for upload; without
+    /// it this agent records nothing. Recordings left by an earlier run are uploaded first.
+    #[arg(long)]
+    pub recordings_dir: Option<PathBuf>,
     /// Presence to set after signing in (and after every reconnect).
     #[arg(long, value_parser = parse_presence)]
     pub presence: Option<Presence>,

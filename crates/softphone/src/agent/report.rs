@@ -81,6 +81,12 @@ pub enum Report {
         remote_loss_pct: Option<f64>,
         warnings: Vec<crate::quality::QualityWarning>,
     },
+    /// Call recordings waiting for upload (whenever the count changes).
+    RecordingsPending { count: usize },
+    /// A call's recording is stored on the platform.
+    RecordingUploaded { call_id: String },
+    /// The platform refused a recording for good (kept aside, with the reason).
+    RecordingRefused { call_id: String, message: String },
     Ended {
         call_id: String,
         /// `hangup_by_customer`, `hangup_by_agent`, `cancelled_<reason>`, `rejected_by_...`,

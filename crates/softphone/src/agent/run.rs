@@ -171,6 +171,23 @@ fn translate(event: &PhoneEvent) -> (Option<Report>, Next) {
             }),
             Next::Continue,
         ),
+        PhoneEvent::RecordingsPending { count } => (
+            Some(Report::RecordingsPending { count: *count }),
+            Next::Continue,
+        ),
+        PhoneEvent::RecordingUploaded { call_id } => (
+            Some(Report::RecordingUploaded {
+                call_id: call_id.clone(),
+            }),
+            Next::Continue,
+        ),
+        PhoneEvent::RecordingRefused { call_id, message } => (
+            Some(Report::RecordingRefused {
+                call_id: call_id.clone(),
+                message: message.clone(),
+            }),
+            Next::Continue,
+        ),
         // The end follows; meters, mute, devices and the inbox are not part of the headless
         // agent.
         PhoneEvent::ConversationUpdated { .. }
@@ -196,6 +213,7 @@ pub async fn run(options: AgentOptions, reporter: Reporter) -> Result<(), AgentE
             ..WebRtcConfig::default()
         },
         tls: options.tls_options(),
+        recordings_dir: options.recordings_dir.clone(),
     };
     let (phone, mut events) = Phone::start(config)?;
     let link =

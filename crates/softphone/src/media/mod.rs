@@ -122,6 +122,11 @@ pub trait MediaSession: Send + Sync {
     }
     /// Meta accepted the call: send audio from now on (idempotent).
     fn start_media(&self);
+    /// Record both sides into `recorder` from now on (the customer as decoded, the agent as
+    /// sent). Sessions that cannot record ignore it.
+    fn record(&self, recorder: std::sync::Arc<crate::recording::CallRecorder>) {
+        let _ = recorder;
+    }
     /// Mute (send silence frames) or unmute.
     fn set_muted(&self, muted: bool);
     fn is_muted(&self) -> bool;

@@ -23,30 +23,41 @@ use super::state::Shared;
 pub(crate) struct Inbound {
     shared: Arc<Shared>,
     telephone_event_pt: Option<u8>,
-    /// `None` when the sink does not want audio (or the decoder could not be created).
+    /// Made at the first packet that needs decoding (for the sink or the recording); `None`
+    /// until then, or if it could not be created.
     decoder: Option<FrameDecoder>,
+    /// The sink wants decoded audio (until it fails).
+    sink_wants: bool,
     output_level: LevelWindow,
 }
 
 impl Inbound {
     pub fn new(shared: Arc<Shared>, telephone_event_pt: Option<u8>) -> Self {
-        let decoder = if shared.sink_wants_audio() {
-            match FrameDecoder::new() {
-                Ok(d) => Some(d),
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot create the Opus decoder; the sink hears nothing");
-                    None
-                }
-            }
-        } else {
-            None
-        };
+        let sink_wants = shared.sink_wants_audio();
         Self {
             shared,
             telephone_event_pt,
-            decoder,
+            decoder: None,
+            sink_wants,
             output_level: LevelWindow::new(OPUS_CLOCK_RATE),
         }
+    }
+
+    /// Whether this packet is to be decoded (for the sink or a recording); the decoder is
+    /// made the first time it is.
+    fn decoding(&mut self) -> bool {
+        let needed = self.sink_wants || self.shared.recorder.get().is_some();
+        if needed && self.decoder.is_none() {
+            match FrameDecoder::new() {
+                Ok(d) => self.decoder = Some(d),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot create the Opus decoder; nothing is heard or recorded");
+                    self.sink_wants = false;
+                    return false;
+                }
+            }
+        }
+        needed
     }
 
     /// One inbound RTP packet.
@@ -54,7 +65,7 @@ impl Inbound {
         if Some(payload_type) == self.telephone_event_pt {
             return;
         }
-        let shared = &*self.shared;
+        let shared = Arc::clone(&self.shared);
         if let Ok(mut packets) = shared.packets.lock() {
             if let Some(p) = packets.as_mut() {
                 let arrival = shared.clock.now();
@@ -68,25 +79,29 @@ impl Inbound {
                 );
             }
         }
-        if let Some(decoder) = self.decoder.as_mut() {
+        let sink_wants = self.sink_wants;
+        let mut sink_failed = false;
+        let decoding = self.decoding();
+        if let Some(decoder) = self.decoder.as_mut().filter(|_| decoding) {
             match decoder.decode(payload) {
                 Ok(samples) => {
                     shared.decoded.fetch_add(1, Ordering::Relaxed);
                     if let Some(dbfs) = self.output_level.push_i16(samples) {
                         shared.output.set(dbfs);
                     }
-                    let mut stop = false;
-                    if let Ok(mut sink) = shared.sink.lock() {
-                        if let Some(s) = sink.as_mut() {
-                            if let Err(e) = s.write(samples) {
-                                tracing::warn!(error = %e, "the call's audio sink failed; no longer writing to it");
-                                *sink = None;
-                                stop = true;
+                    if let Some(recorder) = shared.recorder.get() {
+                        recorder.customer(samples);
+                    }
+                    if sink_wants {
+                        if let Ok(mut sink) = shared.sink.lock() {
+                            if let Some(s) = sink.as_mut() {
+                                if let Err(e) = s.write(samples) {
+                                    tracing::warn!(error = %e, "the call's audio sink failed; no longer writing to it");
+                                    *sink = None;
+                                    sink_failed = true;
+                                }
                             }
                         }
-                    }
-                    if stop {
-                        self.decoder = None;
                     }
                 }
                 Err(e) => {
@@ -94,6 +109,9 @@ impl Inbound {
                     tracing::debug!(error = %e, "undecodable inbound packet");
                 }
             }
+        }
+        if sink_failed {
+            self.sink_wants = false;
         }
         shared.received.send_modify(|n| *n += 1);
     }

@@ -109,8 +109,15 @@ impl FrameSender {
         if let Some(dbfs) = self.input_level.push_i16(pcm) {
             self.shared.input.set(dbfs);
         }
-        self.encoder
-            .set_muted(self.shared.muted.load(Ordering::Relaxed));
+        let muted = self.shared.muted.load(Ordering::Relaxed);
+        self.encoder.set_muted(muted);
+        if let Some(recorder) = self.shared.recorder.get() {
+            // What was sent: silence while muted.
+            match muted {
+                true => recorder.agent(&[0; SAMPLES_20MS]),
+                false => recorder.agent(pcm),
+            }
+        }
         // A frame that fails to encode still takes its sequence number and timestamp, so the
         // far end sees a loss, not a clock jump.
         let framed = match self.encoder.encode(pcm) {

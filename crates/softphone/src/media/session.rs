@@ -396,6 +396,10 @@ impl MediaSession for WebRtcSession {
         self.shared.media_started.send_replace(true);
     }
 
+    fn record(&self, recorder: Arc<crate::recording::CallRecorder>) {
+        let _ = self.shared.recorder.set(recorder);
+    }
+
     fn set_muted(&self, muted: bool) {
         self.shared.muted.store(muted, Ordering::Relaxed);
     }

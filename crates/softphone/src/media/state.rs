@@ -78,6 +78,8 @@ pub(crate) struct Shared {
     pub packets: Mutex<Option<Box<dyn PacketSink>>>,
     /// Arrival times of inbound packets.
     pub clock: MonotonicClock,
+    /// The call's recording, once the platform asked for one (set at most once).
+    pub recorder: std::sync::OnceLock<std::sync::Arc<crate::recording::CallRecorder>>,
 }
 
 impl Shared {
@@ -95,6 +97,7 @@ impl Shared {
             sink: Mutex::new(Some(sink)),
             packets: Mutex::new(packets),
             clock: MonotonicClock::new(),
+            recorder: std::sync::OnceLock::new(),
         }
     }
 

@@ -30,6 +30,8 @@ pub(crate) struct PhoneCall {
     pub media_reported: bool,
     /// Who waits for the accept to be sent.
     pub accept_reply: Option<Reply>,
+    /// The call's recording, when the platform asked for one.
+    pub recorder: Option<Arc<crate::recording::CallRecorder>>,
 }
 
 /// Notes from per-call background work back to the engine's loop.

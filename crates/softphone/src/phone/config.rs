@@ -14,6 +14,9 @@ pub struct PhoneConfig {
     pub media: WebRtcConfig,
     /// Extra CA and the "insecure http" switch ([`crate::transport`]).
     pub tls: TlsOptions,
+    /// Where call recordings wait for upload (a directory per agent inside); `None`: this
+    /// app does not record, even for numbers that do.
+    pub recordings_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for PhoneConfig {
@@ -23,6 +26,7 @@ impl std::fmt::Debug for PhoneConfig {
             .field("audio", &self.audio)
             .field("media", &self.media)
             .field("tls", &self.tls)
+            .field("recordings_dir", &self.recordings_dir)
             .finish_non_exhaustive()
     }
 }

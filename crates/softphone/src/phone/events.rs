@@ -182,6 +182,19 @@ pub enum PhoneEvent {
         remote_loss_pct: Option<f64>,
         warnings: Vec<crate::quality::QualityWarning>,
     },
+    /// Recordings waiting for upload, whenever the count changes (0 once all are stored).
+    RecordingsPending {
+        count: usize,
+    },
+    /// A call's recording is stored on the platform (and gone from this machine).
+    RecordingUploaded {
+        call_id: String,
+    },
+    /// The platform refused a recording for good; it is kept aside with the reason.
+    RecordingRefused {
+        call_id: String,
+        message: String,
+    },
     /// Every 50 ms while a call has media: the microphone (or source) before muting, and what
     /// is played (or decoded).
     Levels {

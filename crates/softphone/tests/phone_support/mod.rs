@@ -142,6 +142,7 @@ impl Rig {
             audio,
             media: WebRtcConfig::default(),
             tls: Default::default(),
+            recordings_dir: None,
         };
         let (phone, events) = Phone::start(config).unwrap();
         let mut events = Events(events);

@@ -18,4 +18,4 @@ export type CoreEvent = { "type": "connection_changed", state: ConnectionState, 
 /**
  * Why it failed, as a sentence (Meta's or the engine's message); null otherwise.
  */
-message: string | null, } | { "type": "devices_changed", devices: Array<AudioDevice>, } | { "type": "levels", levels: Levels, } | { "type": "mic_test_level", level: number, } | { "type": "notice", notice: Notice, } | { "type": "conversation_updated", conversation: Conversation, } | { "type": "permission_changed", permission: PermissionState, };
+message: string | null, } | { "type": "devices_changed", devices: Array<AudioDevice>, } | { "type": "levels", levels: Levels, } | { "type": "recordings_pending", count: number, } | { "type": "mic_test_level", level: number, } | { "type": "notice", notice: Notice, } | { "type": "conversation_updated", conversation: Conversation, } | { "type": "permission_changed", permission: PermissionState, };

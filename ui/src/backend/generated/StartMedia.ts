@@ -4,4 +4,9 @@ import type { CallId } from "./CallId";
 /**
  * Meta accepted the call: the app may now send media (until now it only prepared it).
  */
-export type StartMedia = { call_id: CallId, };
+export type StartMedia = { call_id: CallId, 
+/**
+ * The number records its calls: the app records both sides and uploads the recording
+ * after the call. Absent (false) for numbers that do not.
+ */
+record?: boolean, };

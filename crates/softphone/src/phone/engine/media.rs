@@ -216,6 +216,9 @@ impl Engine {
             let _ = reply.send(Err(PhoneError::CallEnded(call_id.to_owned())));
         }
         entry.session.close().await;
+        if let Some(recorder) = &entry.recorder {
+            self.recording.finished(recorder);
+        }
         if let Audio::Devices(devices) = &self.audio {
             if entry.uses_devices && !self.calls.any_using_devices() {
                 devices.deactivate().await;

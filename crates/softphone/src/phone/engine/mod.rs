@@ -10,6 +10,7 @@ mod media;
 mod outbound;
 mod platform;
 mod quality;
+mod recording;
 mod user;
 
 use std::collections::HashMap;
@@ -78,6 +79,7 @@ pub(crate) struct Engine {
     /// Meta's answers for calls not known yet, kept while a `place_call` awaits its reply
     /// (the platform sends the reply first, but nothing here should depend on that).
     early_answers: Vec<RemoteAnswer>,
+    recording: recording::Recording,
 }
 
 fn snake<T: serde::Serialize>(value: &T) -> String {
@@ -117,6 +119,11 @@ impl Phone {
             AudioPlan::PerCall(factory) => Audio::PerCall(std::sync::Mutex::new(factory)),
         };
         let _ = events.try_send(PhoneEvent::Connection(ConnectionStatus::Connecting));
+        let recording = recording::Recording::new(
+            config.recordings_dir.clone(),
+            crate::transport::PlatformLink::new(&config.platform, &config.tls).ok(),
+            config.token.clone(),
+        );
         let mut media = config.media;
         if media.turn_tls.is_none() {
             // The same trust as the platform link (checked above, so this does not fail).
@@ -134,6 +141,7 @@ impl Phone {
             next_request: 0,
             pending: HashMap::new(),
             early_answers: Vec::new(),
+            recording,
         };
         tokio::spawn(engine.run(commands_rx, signaling_events, notes_rx, offers_rx));
         Ok((Phone { commands }, events_rx))

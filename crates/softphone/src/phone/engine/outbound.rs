@@ -182,6 +182,7 @@ impl Engine {
                 media_started: false,
                 media_reported: false,
                 accept_reply: None,
+                recorder: None,
             },
         );
         if let (Audio::Devices(devices), Some(playout)) = (&self.audio, playout) {

@@ -61,6 +61,8 @@ impl Engine {
         if !hello.ice_servers.is_empty() {
             tracing::info!(servers = ?self.stack.config.ice_servers, "ICE servers from the platform");
         }
+        self.recording
+            .on_hello(hello.agent.id.as_str(), &self.events);
         self.emit(PhoneEvent::Connection(ConnectionStatus::Connected {
             agent_id: hello.agent.id.to_string(),
             display_name: hello.agent.display_name.clone(),
@@ -159,6 +161,12 @@ impl Engine {
                         let _ = entry.call.apply(CallEvent::RemoteAccepted, now);
                     }
                     let first = !entry.media_started;
+                    if first && start.record {
+                        if let Some(recorder) = self.recording.start(&call_id) {
+                            entry.session.record(recorder.clone());
+                            entry.recorder = Some(recorder);
+                        }
+                    }
                     entry.session.start_media();
                     entry.media_started = true;
                     let session = entry.session.clone();
@@ -309,6 +317,7 @@ impl Engine {
                 media_started: false,
                 media_reported: false,
                 accept_reply: None,
+                recorder: None,
             },
         );
     }
