@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "list_devices",
     "select_device",
     "call_history",
+    "call_recording",
     "app_info",
     "test_ringtone",
     "start_mic_test",

@@ -114,6 +114,20 @@ pub async fn call_history(app: AppHandle, query: CallQuery) -> CommandResult<Vec
         .map_err(CommandError::Phone)
 }
 
+/// A call's recording as raw bytes (an ArrayBuffer in the UI), for the history's player.
+#[tauri::command]
+pub async fn call_recording(
+    app: AppHandle,
+    call_id: String,
+) -> CommandResult<tauri::ipc::Response> {
+    let credentials = app.state::<AgentState>().credentials()?;
+    let token = credentials.token.expose();
+    softphone::phone::call_recording(&credentials.link()?, token, &call_id)
+        .await
+        .map(tauri::ipc::Response::new)
+        .map_err(CommandError::Phone)
+}
+
 /// The agent's inbox: their conversations with recent messages and call permission.
 #[tauri::command]
 pub async fn list_conversations(app: AppHandle) -> CommandResult<Vec<Conversation>> {

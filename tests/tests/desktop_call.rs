@@ -5,8 +5,10 @@
 //! session), a simulated customer calls with a 440 Hz voice, the popup window appears with the
 //! caller, Accept there, the in-call timer runs and the speaker meter moves (real Opus over real
 //! WebRTC into the app's cpal output on the PulseAudio null sink), the customer's phone hears
-//! the agent, the agent hangs up, and history lists the call as completed. Each step's
-//! screenshot goes to docs/screenshots/call-*.png (the README shows them).
+//! the agent, the agent hangs up, and history lists the call as completed. The number records
+//! its calls: the app uploads the recording after the call and the history row plays it
+//! (the browser engine decodes its length from the Ogg/Opus bytes). Each step's screenshot
+//! goes to docs/screenshots/call-*.png (the README shows them).
 //!
 //! Needs the desktop tools (see `ringdesk_e2e::desktop`), the virtual sound card and the test
 //! keyring that `cargo xtask test` provides (`RINGDESK_AUDIO_TEST`, `RINGDESK_KEYRING_TEST`);
@@ -20,7 +22,7 @@ use ringdesk_e2e::desktop::webdriver::Session;
 use ringdesk_e2e::desktop::window::{
     call_prerequisites_or_skip, launch, screenshots_dir, sign_in, wait_until,
 };
-use ringdesk_e2e::stack::{Stack, WAIT};
+use ringdesk_e2e::stack::{Stack, StackOptions, WAIT};
 use serde_json::{json, Value};
 
 const CUSTOMER: &str = "14085551234";
@@ -51,7 +53,12 @@ fn an_agent_answers_a_customer_in_the_real_window_and_finds_the_call_in_history(
         return;
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let stack = runtime.block_on(Stack::start()).unwrap();
+    let stack = runtime
+        .block_on(Stack::start_with(StackOptions {
+            platform_env: vec![("RINGDESK_RECORD_CALLS".into(), "true".into())],
+            ..StackOptions::default()
+        }))
+        .unwrap();
     let token = stack.add_agent("dana").unwrap();
 
     let desktop = launch(&tools, "desktop-call", WAIT).unwrap();
@@ -159,4 +166,37 @@ fn an_agent_answers_a_customer_in_the_real_window_and_finds_the_call_in_history(
         "history row: {text:?}"
     );
     app.screenshot(&shots.join("call-4-history.png")).unwrap();
+
+    // The recording reaches the platform after the call; the history then offers it, and it
+    // plays in the window.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let record = runtime
+            .block_on(stack.platform_get(&format!("/api/v1/calls/{call_id}"), &token))
+            .unwrap();
+        if record["recording"].is_string() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never uploaded: {record}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let play = "[data-testid=history-row][data-status=completed] [data-testid=recording-play]";
+    wait_until(
+        app,
+        WAIT,
+        "the history offers the recording",
+        &format!("return document.querySelector('{play}') !== null;"),
+        |found| *found == json!(true),
+    );
+    app.find(play).unwrap().click().unwrap();
+    let duration = wait_until(
+        app,
+        WAIT,
+        "the recording loads in the player",
+        "const a = document.querySelector('[data-testid=recording-audio]'); \
+         return a && Number.isFinite(a.duration) ? a.duration : null;",
+        |d| d.as_f64().is_some_and(|d| d > 0.5),
+    );
+    assert!(duration.as_f64().unwrap() > 0.5, "{duration}");
+    app.screenshot(&shots.join("call-5-recording.png")).unwrap();
 }

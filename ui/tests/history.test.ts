@@ -95,6 +95,41 @@ describe('call history', () => {
     await expect.element(silent).toHaveClass('poor');
   });
 
+  test('a recorded call plays in the history at the chosen speed and downloads', async () => {
+    const history = demoHistory(Date.UTC(2026, 0, 5, 12));
+    const { screen } = await renderSignedIn({ history });
+    const rows = screen.getByTestId('history-row');
+    await expect.poll(() => rows.elements().length).toBe(history.length);
+    // Only the recorded call offers its recording.
+    expect(screen.getByTestId('recording-play').elements()).toHaveLength(1);
+
+    await rows.nth(0).getByTestId('recording-play').click();
+    const audio = screen.getByTestId('recording-audio');
+    await expect.element(audio).toBeVisible();
+    const element = audio.element() as HTMLAudioElement;
+    expect(element.src).toMatch(/^blob:/);
+    // The bytes decode: the browser knows the recording's length (2 s).
+    await expect.poll(() => element.duration, { timeout: 5000 }).toBeCloseTo(2, 1);
+    await screen.getByTestId('recording-speed').selectOptions('1.5');
+    await expect.poll(() => element.playbackRate).toBe(1.5);
+    element.currentTime = 1.25;
+    await expect.poll(() => element.currentTime).toBeCloseTo(1.25, 1);
+    const download = screen.getByTestId('recording-download');
+    await expect.element(download).toHaveAttribute('download', 'call-wacid.demo-12.ogg');
+    await expect.element(download).toHaveAttribute('href', element.src);
+  });
+
+  test('a recording the platform will not give says why', async () => {
+    const history = demoHistory(Date.UTC(2026, 0, 5, 12));
+    const { screen, platform } = await renderSignedIn({ history });
+    platform.callRecording = async () => {
+      throw { code: 'http_error', message: 'No recording visible to this agent.' };
+    };
+    await screen.getByTestId('recording-play').click();
+    await expect.element(screen.getByTestId('recording-error')).toHaveTextContent('No recording visible');
+    await expect.element(screen.getByTestId('recording-audio')).not.toBeInTheDocument();
+  });
+
   test('the time column shows the offer time in the local format', async () => {
     const offeredMs = Date.UTC(2026, 0, 5, 9, 30);
     const history = demoHistory(offeredMs + 12 * 60_000).slice(0, 1);

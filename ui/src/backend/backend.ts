@@ -53,6 +53,12 @@ export interface Backend {
   callHistory(query: CallQuery): Promise<CallRecord[]>;
 
   /**
+   * A call's recording (`CallRecord.recording` set): its bytes, stereo Ogg/Opus with the
+   * customer left and the agent right. Rejects with the platform's reason (404: not visible).
+   */
+  callRecording(callId: string): Promise<ArrayBuffer>;
+
+  /**
    * The agent's inbox (GET /api/conversations): their conversations with recent messages and
    * call permission. Changes then arrive as `conversation_updated` / `permission_changed`.
    */

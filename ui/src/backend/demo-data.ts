@@ -10,6 +10,37 @@ interface Row {
   talkedSecs?: number;
   direction?: CallRecord['direction'];
   quality?: Partial<CallQuality>;
+  recorded?: boolean;
+}
+
+/**
+ * A stand-in recording for the in-browser backend: `seconds` of 16-bit stereo WAV, the
+ * customer's 440 Hz on the left and the agent's 1000 Hz on the right (the app's real files
+ * are Ogg/Opus; the player treats both alike).
+ */
+export function demoRecording(seconds = 2): ArrayBuffer {
+  const rate = 8000;
+  const frames = rate * seconds;
+  const buffer = new ArrayBuffer(44 + frames * 4);
+  const view = new DataView(buffer);
+  const text = (at: number, s: string) => [...s].forEach((c, i) => view.setUint8(at + i, c.charCodeAt(0)));
+  text(0, 'RIFF');
+  view.setUint32(4, 36 + frames * 4, true);
+  text(8, 'WAVEfmt ');
+  view.setUint32(16, 16, true);
+  view.setUint16(20, 1, true);
+  view.setUint16(22, 2, true);
+  view.setUint32(24, rate, true);
+  view.setUint32(28, rate * 4, true);
+  view.setUint16(32, 4, true);
+  view.setUint16(34, 16, true);
+  text(36, 'data');
+  view.setUint32(40, frames * 4, true);
+  for (let i = 0; i < frames; i++) {
+    view.setInt16(44 + i * 4, Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * 6000), true);
+    view.setInt16(46 + i * 4, Math.round(Math.sin((2 * Math.PI * 1000 * i) / rate) * 6000), true);
+  }
+  return buffer;
 }
 
 /** A clean call's figures, as the app reports them once its media ends. */
@@ -30,7 +61,7 @@ function measured(secs: number, overrides: Partial<CallQuality> = {}): CallQuali
 /** A plausible call history for the in-browser demo, ending shortly before `nowMs`. */
 export function demoHistory(nowMs: number): CallRecord[] {
   const rows: Row[] = [
-    { minutesAgo: 12, status: 'completed', name: 'João Pereira', number: '5521998761122', talkedSecs: 314 },
+    { minutesAgo: 12, status: 'completed', name: 'João Pereira', number: '5521998761122', talkedSecs: 314, recorded: true },
     { minutesAgo: 47, status: 'missed', name: null, number: '447700900123' },
     { minutesAgo: 95, status: 'completed', name: 'Aisha Bello', number: '2348035550142', talkedSecs: 128, direction: 'outbound', quality: { mos_avg: 2.9, mos_min: 2.2, loss_pct: 9.5, warnings: ['high_loss', 'poor_quality'] } },
     { minutesAgo: 180, status: 'rejected', name: 'Carlos Ruiz', number: '34612345678' },
@@ -57,7 +88,7 @@ export function demoHistory(nowMs: number): CallRecord[] {
       ended_at: iso(ended),
       duration_secs: row.talkedSecs ?? 0,
       meta_error_code: row.status === 'failed' ? 131_000 : null,
-      recording: null,
+      recording: row.recorded ? `wacid.demo-${row.minutesAgo}` : null,
       quality: row.talkedSecs === undefined ? null : measured(row.talkedSecs, row.quality),
     };
   });

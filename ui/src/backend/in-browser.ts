@@ -1,5 +1,6 @@
 import type { Backend, Unsubscribe } from './backend';
 import { systemClock, type Clock } from '../lib/clock';
+import { demoRecording } from './demo-data';
 import {
   TEMPORARY_PERMISSION_MS,
   permissionState,
@@ -291,6 +292,15 @@ export class InBrowserBackend implements Backend {
       .filter((r) => Date.parse(r.offered_at) >= from && Date.parse(r.offered_at) < to)
       .sort((a, b) => Date.parse(b.offered_at) - Date.parse(a.offered_at))
       .map((r) => structuredClone(r));
+  }
+
+  async callRecording(callId: string): Promise<ArrayBuffer> {
+    this.requireSession();
+    const record = this.history.find((r) => r.id === callId);
+    if (!record?.recording) {
+      throw fail('http_error', `No recording of ${callId} visible to this agent.`);
+    }
+    return demoRecording();
   }
 
   async listConversations(): Promise<Conversation[]> {

@@ -92,6 +92,10 @@ export class TauriBackend implements Backend {
     return call('call_history', { query });
   }
 
+  callRecording(callId: string): Promise<ArrayBuffer> {
+    return call('call_recording', { callId });
+  }
+
   listConversations(): Promise<Conversation[]> {
     return call('list_conversations');
   }

@@ -2,7 +2,7 @@
 
 use protocol::rest::{CallQuery, CallRecord};
 
-use super::rest::{endpoint, get_json};
+use super::rest::{endpoint, get_bytes, get_json};
 use super::PhoneError;
 use crate::transport::PlatformLink;
 
@@ -50,6 +50,23 @@ pub async fn call_history(
         .validate()
         .map_err(|e| PhoneError::Config(e.to_string()))?;
     get_json(link, history_url(link, query)?, token).await
+}
+
+/// A call's recording (stereo Ogg/Opus, customer left, agent right), if the agent may hear
+/// it: `GET {platform}/api/v1/calls/{id}/recording`. A call without one, or not visible to
+/// the agent, is [`PhoneError::Http`] 404 with the platform's message.
+pub async fn call_recording(
+    link: &PlatformLink,
+    token: &str,
+    call_id: &str,
+) -> Result<Vec<u8>, PhoneError> {
+    let mut url = endpoint(link, "/api/v1/calls")?;
+    url.path_segments_mut()
+        .map_err(|()| PhoneError::Config("the platform URL cannot take a path".into()))?
+        .push(call_id)
+        .push("recording");
+    // An hour of call is ~15 MB: more time than a JSON page.
+    get_bytes(link, url, token, std::time::Duration::from_secs(120)).await
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ pub use config::{AudioPlan, CallAudioFactory, PhoneConfig};
 pub use conversations::{conversation_with, conversations};
 pub use error::PhoneError;
 pub use events::{ConnectionStatus, EndReason, IncomingCallInfo, PhoneEvent};
-pub use history::call_history;
+pub use history::{call_history, call_recording};
 
 pub use crate::audio_io::{DeviceChoice, Direction};
 pub use crate::media::WebRtcConfig;

@@ -43,7 +43,18 @@ pub(crate) async fn get_json<T: DeserializeOwned>(
     url: reqwest::Url,
     token: &str,
 ) -> Result<T, PhoneError> {
-    let client = link.http_client(TIMEOUT)?;
+    let body = get_bytes(link, url, token, TIMEOUT).await?;
+    serde_json::from_slice(&body).map_err(|e| PhoneError::BadResponse(e.to_string()))
+}
+
+/// GET `url` with the agent token, the body as it came (errors as for [`get_json`]).
+pub(crate) async fn get_bytes(
+    link: &PlatformLink,
+    url: reqwest::Url,
+    token: &str,
+    timeout: Duration,
+) -> Result<Vec<u8>, PhoneError> {
+    let client = link.http_client(timeout)?;
     let response = client
         .get(url)
         .bearer_auth(token)
@@ -69,5 +80,5 @@ pub(crate) async fn get_json<T: DeserializeOwned>(
             message,
         });
     }
-    serde_json::from_slice(&body).map_err(|e| PhoneError::BadResponse(e.to_string()))
+    Ok(body.to_vec())
 }
