@@ -250,17 +250,17 @@ async fn loss_on_the_agents_link_shows_in_quality_reports_and_silence_raises_the
     // A quarter of the UDP packets lost each way: our receive loss and Meta's receiver reports
     // of our audio both show it, and the bar warns.
     host.lose_udp(25, 25).unwrap();
+    // (A second's figure is what that second's RTCP reports said: one second may show none
+    // of the loss that the next shows twice, so a report showing both ways is waited for.)
     let lossy = quality_where(&events, &call_id, |q| {
-        warns(q, "high_loss") && q["remote_loss_pct"].as_f64().is_some_and(|l| l > 5.0)
+        warns(q, "high_loss")
+            && q["loss_pct"].as_f64().is_some_and(|l| l > 5.0)
+            && q["remote_loss_pct"].as_f64().is_some_and(|l| l > 5.0)
     });
     let loss = lossy["loss_pct"].as_f64().unwrap();
     let remote = lossy["remote_loss_pct"].as_f64().unwrap();
-    assert!((8.0..50.0).contains(&loss), "inbound loss {loss}: {lossy}");
-    assert!(
-        (8.0..50.0).contains(&remote),
-        "outbound loss {remote}: {lossy}"
-    );
-    assert!(warns(&lossy, "high_loss"), "{lossy}");
+    assert!(loss < 60.0, "inbound loss {loss}: {lossy}");
+    assert!(remote < 60.0, "outbound loss {remote}: {lossy}");
 
     // The link heals: the warning clears (after a few good intervals, not at once).
     host.lose_udp(0, 0).unwrap();

@@ -29,7 +29,16 @@ const DEBIAN_PACKAGES: &[(&str, &[&str])] = &[
     ),
     (
         "headless desktop and WebDriver tests (Xvfb, WebKitWebDriver, Chromium)",
-        &["xvfb", "xauth", "webkit2gtk-driver", "chromium", "xdotool"],
+        &[
+            "xvfb",
+            "xauth",
+            "webkit2gtk-driver",
+            "chromium",
+            "xdotool",
+            // WebKitGTK plays media through GStreamer: Ogg/Opus recordings in the history
+            "gstreamer1.0-plugins-base",
+            "gstreamer1.0-plugins-good",
+        ],
     ),
     (
         "virtual sound devices and audio tools (PulseAudio null sink, sox, espeak-ng)",

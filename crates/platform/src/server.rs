@@ -150,6 +150,16 @@ impl Platform {
                     source,
                 }
             })?;
+        let recordings: Arc<dyn crate::recordings::RecordingStore> = Arc::new(recordings);
+        tasks.push(critical(
+            "recording retention",
+            Box::pin(crate::recordings::retention::sweep(
+                store.clone(),
+                recordings.clone(),
+                settings.clone(),
+                shutdown.clone(),
+            )),
+        ));
         let listener =
             TcpListener::bind(settings.listen)
                 .await
@@ -169,7 +179,7 @@ impl Platform {
             shutdown: shutdown.clone(),
             connection_ids: Arc::new(AtomicU64::new(1)),
             heartbeat,
-            recordings: Arc::new(recordings),
+            recordings,
         });
         let mut http_shutdown = shutdown.clone();
         let stopped = async move { stopped(&mut http_shutdown).await };

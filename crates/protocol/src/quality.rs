@@ -18,6 +18,9 @@ pub enum QualityWarning {
     PoorQuality,
     /// No audio from the customer for 5 s: an alarm, never to be taken for a quiet customer.
     NoInboundAudio,
+    /// The agent's microphone has given nothing but silence for 10 s while not muted (a
+    /// dead or muted-in-hardware headset): the customer hears nothing.
+    MicSilent,
 }
 
 /// The figures of one call as the agent's app measured them (RTCP and its own receive

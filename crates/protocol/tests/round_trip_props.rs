@@ -401,6 +401,7 @@ fn call_quality() -> impl Strategy<Value = CallQuality> {
         QualityWarning::HighLatency,
         QualityWarning::PoorQuality,
         QualityWarning::NoInboundAudio,
+        QualityWarning::MicSilent,
     ]);
     (
         any::<u32>(),

@@ -113,6 +113,7 @@ export const QUALITY_LABELS: Record<QualityWarning, string> = {
   high_jitter: 'Unsteady connection (jitter)',
   high_latency: 'Long delay on the line',
   poor_quality: 'Poor call quality',
+  mic_silent: 'Your microphone is silent: the customer cannot hear you',
 };
 
 /** How a finished call sounded at a glance: MOS 4 and up is good, under 3.1 (or a warning

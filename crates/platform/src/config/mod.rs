@@ -80,6 +80,9 @@ pub struct NumberSettings {
     /// (default false; `RINGDESK_RECORD_CALLS=true` for the number given by environment).
     #[serde(default)]
     pub recording: Option<bool>,
+    /// Days a recording of this number is kept on the platform; absent: until removed.
+    #[serde(default)]
+    pub recording_retention_days: Option<u32>,
     /// When the number takes calls; absent means around the clock.
     #[serde(default)]
     pub call_hours: Option<CallHoursSettings>,
@@ -314,6 +317,14 @@ impl Settings {
                         display_name: None,
                         calling_enabled: None,
                         recording: var("RINGDESK_RECORD_CALLS").map(|v| v == "true" || v == "1"),
+                        recording_retention_days: var("RINGDESK_RECORDING_RETENTION_DAYS")
+                            .map(|days| {
+                                days.parse().map_err(|_| ConfigError::Invalid {
+                                    key: "RINGDESK_RECORDING_RETENTION_DAYS",
+                                    reason: format!("{days:?} is not a number of days"),
+                                })
+                            })
+                            .transpose()?,
                         call_hours: None,
                         callback_permission: None,
                         call_operators: None,

@@ -4,6 +4,7 @@
 //! The call ↔ recording link, checksum and size are on the record (`store::recordings`).
 
 pub mod range;
+pub mod retention;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,8 @@ pub trait RecordingStore: Send + Sync {
     async fn read(&self, key: &str, start: u64, length: u64) -> io::Result<Vec<u8>>;
     /// A place for an upload in progress, next to where it will be kept.
     fn scratch(&self) -> PathBuf;
+    /// Removes `key` (already gone is fine).
+    async fn delete(&self, key: &str) -> io::Result<()>;
 }
 
 /// One file per recording under `root`; names are the key's bytes in hex, so no call id
@@ -81,6 +84,13 @@ impl RecordingStore for Directory {
         Ok(out)
     }
 
+    async fn delete(&self, key: &str) -> io::Result<()> {
+        match tokio::fs::remove_file(self.path(key)).await {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     fn scratch(&self) -> PathBuf {
         let mut bytes = [0u8; 8];
         let _ = getrandom::fill(&mut bytes);
@@ -120,5 +130,8 @@ mod tests {
         assert_eq!(refused.kind(), io::ErrorKind::AlreadyExists);
         assert_eq!(store.read(key, 0, 100).await.unwrap(), b"OggS0123456789");
         assert_eq!(store.size("wacid.NONE").await.unwrap(), None);
+        store.delete(key).await.unwrap();
+        assert_eq!(store.size(key).await.unwrap(), None);
+        store.delete(key).await.unwrap();
     }
 }

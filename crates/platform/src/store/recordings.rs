@@ -63,4 +63,30 @@ impl Store {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    /// Calls of `phone_number_id` whose recording was stored before `before` (unix ms).
+    pub async fn recordings_before(
+        &self,
+        phone_number_id: &str,
+        before: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT r.call_id FROM recordings r JOIN calls c ON c.id = r.call_id \
+             WHERE c.phone_number_id = $1 AND r.stored_at < $2",
+        )
+        .bind(phone_number_id)
+        .bind(before)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// The call no longer has a recording.
+    pub async fn unlink_recording(&self, call_id: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM recordings WHERE call_id = $1")
+            .bind(call_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
 }

@@ -16,6 +16,7 @@ mod history;
 mod log_pipe;
 mod permissions;
 mod quality;
+mod recordings;
 mod restart;
 mod ring_sequence;
 mod routing_config;

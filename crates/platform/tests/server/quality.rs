@@ -4,9 +4,8 @@
 //! refused with the reason, and the record is as it was.
 
 use platform::store::agents::Role;
-use protocol::{ErrorCode, ReplyResult, ServerMessage};
+use protocol::{ErrorCode, ServerMessage};
 use serde_json::{json, Value};
-use whatsapp::webhook::TerminateStatus;
 
 use crate::support::*;
 
@@ -20,20 +19,6 @@ fn quality(mos_avg: f64) -> Value {
     })
 }
 
-/// The reply to `request_id`: `None` when ok, else the refusal's code and message.
-async fn outcome(socket: &mut AgentSocket, request_id: &str) -> Option<(ErrorCode, String)> {
-    loop {
-        if let ServerMessage::Reply(reply) = socket.recv().await {
-            if reply.request_id.as_str() == request_id {
-                return match reply.result {
-                    ReplyResult::Ok { .. } => None,
-                    ReplyResult::Error(e) => Some((e.code, e.message)),
-                };
-            }
-        }
-    }
-}
-
 async fn report(
     socket: &mut AgentSocket,
     call_id: &str,
@@ -42,7 +27,7 @@ async fn report(
     let request = socket
         .send(json!({"type": "call_quality", "call_id": call_id, "quality": quality}))
         .await;
-    outcome(socket, &request).await
+    reply_outcome(socket, &request).await
 }
 
 /// The record's quality as an admin reads it.
@@ -68,23 +53,9 @@ async fn the_talking_agents_report_is_kept_on_the_record_and_every_other_one_ref
     let away = bob
         .send(json!({"type": "set_presence", "presence": "away"}))
         .await;
-    assert_eq!(outcome(&mut bob, &away).await, None);
+    assert_eq!(reply_outcome(&mut bob, &away).await, None);
 
-    assert_eq!(harness.post_webhook(&connect_body(CALL)).await, 200);
-    assert!(matches!(alice.recv().await, ServerMessage::IncomingCall(_)));
-    let accept = alice
-        .send(json!({"type": "accept_call", "call_id": CALL, "sdp_answer": ANSWER}))
-        .await;
-    assert_eq!(harness.graph.next().await.action(), Some("pre_accept"));
-    assert_eq!(outcome(&mut alice, &accept).await, None);
-    let ready = alice
-        .send(json!({"type": "media_ready", "call_id": CALL}))
-        .await;
-    assert_eq!(harness.graph.next().await.action(), Some("accept"));
-    assert_eq!(outcome(&mut alice, &ready).await, None);
-    let (start, end) = (now_secs() - 41, now_secs());
-    let terminate = terminate_body(CALL, TerminateStatus::Completed, Some((start, end)));
-    assert_eq!(harness.post_webhook(&terminate).await, 200);
+    talked_call(&mut harness, &mut alice, CALL).await;
 
     assert_eq!(
         kept(&harness, &admin_token).await,

@@ -574,3 +574,50 @@ impl AgentSocket {
         let _ = self.stream.close(None).await;
     }
 }
+
+/// The reply to `request_id` (other messages skipped): `None` when ok, else the refusal's
+/// code and message.
+pub async fn reply_outcome(
+    socket: &mut AgentSocket,
+    request_id: &str,
+) -> Option<(protocol::ErrorCode, String)> {
+    loop {
+        if let ServerMessage::Reply(reply) = socket.recv().await {
+            if reply.request_id.as_str() == request_id {
+                return match reply.result {
+                    protocol::ReplyResult::Ok { .. } => None,
+                    protocol::ReplyResult::Error(e) => Some((e.code, e.message)),
+                };
+            }
+        }
+    }
+}
+
+/// `call_id` rings `agent` (who must be the one available), who answers it (pre_accept,
+/// media_ready, accept); then the customer hangs up after 41 s of talk.
+pub async fn talked_call(harness: &mut Harness, agent: &mut AgentSocket, call_id: &str) {
+    assert_eq!(harness.post_webhook(&connect_body(call_id)).await, 200);
+    loop {
+        if let ServerMessage::IncomingCall(call) = agent.recv().await {
+            assert_eq!(call.call_id.as_str(), call_id);
+            break;
+        }
+    }
+    let accept = agent
+        .send(json!({"type": "accept_call", "call_id": call_id, "sdp_answer": ANSWER}))
+        .await;
+    assert_eq!(harness.graph.next().await.action(), Some("pre_accept"));
+    assert_eq!(reply_outcome(agent, &accept).await, None);
+    let ready = agent
+        .send(json!({"type": "media_ready", "call_id": call_id}))
+        .await;
+    assert_eq!(harness.graph.next().await.action(), Some("accept"));
+    assert_eq!(reply_outcome(agent, &ready).await, None);
+    let (start, end) = (now_secs() - 41, now_secs());
+    let terminate = terminate_body(
+        call_id,
+        whatsapp::webhook::TerminateStatus::Completed,
+        Some((start, end)),
+    );
+    assert_eq!(harness.post_webhook(&terminate).await, 200);
+}

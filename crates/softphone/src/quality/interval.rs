@@ -35,6 +35,7 @@ pub fn sample(
         loss: if expected > 0.0 { lost / expected } else { 0.0 },
         remote_loss: now.remote_loss,
         silent_for,
+        mic_silent_for: Duration::ZERO,
     }
 }
 

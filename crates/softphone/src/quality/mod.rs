@@ -22,6 +22,37 @@ pub use interval::QualityCounters;
 pub use mos::{estimate_mos, r_factor};
 pub use summary::QualitySummary;
 
+/// Input at or below this is silence (a live microphone in a quiet room reads -60..-45).
+pub const MIC_SILENCE_DBFS: f32 = -70.0;
+
+/// How long the microphone has been silent while not muted, from once-a-second readings
+/// of its level (before muting) and the mute switch. Pure: time is given.
+#[derive(Debug, Clone, Copy)]
+pub struct MicWatch<T> {
+    quiet_since: Option<T>,
+}
+
+impl<T> Default for MicWatch<T> {
+    fn default() -> Self {
+        Self { quiet_since: None }
+    }
+}
+
+impl<T: Copy + std::ops::Sub<Output = Duration> + PartialOrd> MicWatch<T> {
+    /// The reading at `now`; returns how long the silence has lasted (zero if there is sound
+    /// or the agent muted: a muted microphone is meant to be silent).
+    pub fn update(&mut self, now: T, input_dbfs: f32, muted: bool) -> Duration {
+        // NaN (no reading) counts as silence: a dead device gives none.
+        let silent = input_dbfs.is_nan() || input_dbfs <= MIC_SILENCE_DBFS;
+        if muted || !silent {
+            self.quiet_since = None;
+            return Duration::ZERO;
+        }
+        let since = *self.quiet_since.get_or_insert(now);
+        now - since
+    }
+}
+
 /// Network conditions over one reporting interval.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct QualitySample {
@@ -35,6 +66,9 @@ pub struct QualitySample {
     pub remote_loss: Option<f64>,
     /// How long no inbound audio packet has arrived (zero if one came this interval).
     pub silent_for: Duration,
+    /// How long the microphone has been silent while not muted (zero otherwise; see
+    /// [`MicWatch`]).
+    pub mic_silent_for: Duration,
 }
 
 impl QualitySample {
@@ -76,6 +110,8 @@ pub struct QualityThresholds {
     pub clear_after: u32,
     /// Silence from the far end that raises [`QualityWarning::NoInboundAudio`].
     pub no_audio: Duration,
+    /// Microphone silence (not muted) that raises [`QualityWarning::MicSilent`].
+    pub mic_silent: Duration,
 }
 
 impl Default for QualityThresholds {
@@ -88,6 +124,7 @@ impl Default for QualityThresholds {
             raise_after: 2,
             clear_after: 3,
             no_audio: Duration::from_secs(5),
+            mic_silent: Duration::from_secs(10),
         }
     }
 }
@@ -110,15 +147,16 @@ pub struct QualityReport {
 #[derive(Debug, Clone)]
 pub struct QualityMonitor {
     thresholds: QualityThresholds,
-    states: [WarningState; 5],
+    states: [WarningState; 6],
 }
 
-const ALL: [QualityWarning; 5] = [
+const ALL: [QualityWarning; 6] = [
     QualityWarning::HighLoss,
     QualityWarning::HighJitter,
     QualityWarning::HighLatency,
     QualityWarning::PoorQuality,
     QualityWarning::NoInboundAudio,
+    QualityWarning::MicSilent,
 ];
 
 /// Where a measure stands against its thresholds.
@@ -140,6 +178,17 @@ fn higher_is_worse(value: f64, (raise, clear): (f64, f64)) -> Verdict {
     }
 }
 
+/// A silence that is an alarm once it lasts `bound`, and over as soon as it stops.
+fn alarm(silent_for: Duration, bound: Duration) -> Verdict {
+    if silent_for >= bound {
+        Verdict::Bad
+    } else if silent_for.is_zero() {
+        Verdict::Good
+    } else {
+        Verdict::Borderline
+    }
+}
+
 fn lower_is_worse(value: f64, (raise, clear): (f64, f64)) -> Verdict {
     if value <= raise {
         Verdict::Bad
@@ -154,7 +203,7 @@ impl QualityMonitor {
     pub fn new(thresholds: QualityThresholds) -> Self {
         QualityMonitor {
             thresholds,
-            states: [WarningState::default(); 5],
+            states: [WarningState::default(); 6],
         }
     }
 
@@ -181,18 +230,14 @@ impl QualityMonitor {
             },
             lower_is_worse(mos, t.mos),
             // An alarm: no streaks, raised at the bound, cleared by the first packet.
-            if sample.silent_for >= t.no_audio {
-                Verdict::Bad
-            } else if sample.silent_for.is_zero() {
-                Verdict::Good
-            } else {
-                Verdict::Borderline
-            },
+            alarm(sample.silent_for, t.no_audio),
+            // Likewise for the microphone: cleared by the first sound (or muting).
+            alarm(sample.mic_silent_for, t.mic_silent),
         ];
         let mut changes = Vec::new();
         for ((warning, state), verdict) in ALL.iter().zip(self.states.iter_mut()).zip(verdicts) {
             let (raise_after, clear_after) = match warning {
-                QualityWarning::NoInboundAudio => (1, 1),
+                QualityWarning::NoInboundAudio | QualityWarning::MicSilent => (1, 1),
                 _ => (t.raise_after, t.clear_after),
             };
             match verdict {

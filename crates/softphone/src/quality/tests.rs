@@ -105,6 +105,7 @@ fn unknown_rtt_and_nonsense_loss_do_not_raise_anything() {
             loss: f64::NAN,
             remote_loss: Some(f64::INFINITY),
             silent_for: Duration::ZERO,
+            mic_silent_for: Duration::ZERO,
         });
         assert!(report.changes.is_empty());
         assert!(report.mos > 4.0);
@@ -148,5 +149,44 @@ fn no_inbound_audio_is_an_alarm_raised_at_the_bound_and_cleared_by_the_first_pac
     assert_eq!(
         monitor.update(silent(0)).changes,
         vec![WarningChange::Cleared(QualityWarning::NoInboundAudio)]
+    );
+}
+
+#[test]
+fn a_silent_microphone_is_an_alarm_after_ten_seconds_unless_muted() {
+    let mut watch = MicWatch::<Duration>::default();
+    let at = |s: u64| Duration::from_secs(s);
+    assert_eq!(watch.update(at(0), -30.0, false), Duration::ZERO);
+    assert_eq!(
+        watch.update(at(1), -90.0, false),
+        Duration::ZERO,
+        "silence starts"
+    );
+    assert_eq!(watch.update(at(5), f32::NEG_INFINITY, false), at(4));
+    assert_eq!(
+        watch.update(at(6), f32::NAN, false),
+        at(5),
+        "no reading is silence too"
+    );
+    // Muting is meant to be silent: the count starts again after it.
+    assert_eq!(watch.update(at(7), -90.0, true), Duration::ZERO);
+    assert_eq!(watch.update(at(8), -90.0, false), Duration::ZERO);
+    assert_eq!(watch.update(at(18), -90.0, false), at(10));
+
+    let mut monitor = QualityMonitor::default();
+    let silent = |secs| QualitySample {
+        mic_silent_for: at(secs),
+        ..sample(0.0, 2, 40)
+    };
+    assert!(monitor.update(silent(9)).changes.is_empty());
+    assert_eq!(
+        monitor.update(silent(10)).changes,
+        vec![WarningChange::Raised(QualityWarning::MicSilent)]
+    );
+    assert_eq!(monitor.active(), vec![QualityWarning::MicSilent]);
+    assert_eq!(
+        monitor.update(silent(0)).changes,
+        vec![WarningChange::Cleared(QualityWarning::MicSilent)],
+        "the first sound clears it"
     );
 }

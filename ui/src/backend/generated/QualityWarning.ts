@@ -4,4 +4,4 @@
  * A call-quality warning: raised while its condition holds (with hysteresis), shown in the
  * in-call bar, and kept on the record once it held during a call.
  */
-export type QualityWarning = "high_loss" | "high_jitter" | "high_latency" | "poor_quality" | "no_inbound_audio";
+export type QualityWarning = "high_loss" | "high_jitter" | "high_latency" | "poor_quality" | "no_inbound_audio" | "mic_silent";

@@ -52,6 +52,7 @@ async fn measure(
     let mut ticker = tokio::time::interval_at(Instant::now() + INTERVAL, INTERVAL);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
+    let mut mic = crate::quality::MicWatch::default();
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
@@ -66,7 +67,12 @@ async fn measure(
         } else {
             last_heard.elapsed()
         };
-        let sample = interval::sample(before, &now, silent_for);
+        let mut sample = interval::sample(before, &now, silent_for);
+        sample.mic_silent_for = mic.update(
+            Instant::now(),
+            session.levels().input_dbfs,
+            session.is_muted(),
+        );
         let report = monitor.update(sample);
         summary.add(&sample, report.mos, now, &monitor.active());
         for change in &report.changes {
