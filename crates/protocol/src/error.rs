@@ -76,11 +76,15 @@ pub enum ErrorCode {
     SessionReplaced,
     /// A bug or outage on the platform; the request may be retried.
     InternalError,
+    /// No such resource (agent, team, number) visible to the caller.
+    NotFound,
+    /// The change conflicts with what exists: a name taken, a team that still has members.
+    Conflict,
 }
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::MalformedJson,
         ErrorCode::FrameTooLarge,
         ErrorCode::UnsupportedVersion,
@@ -108,6 +112,8 @@ impl ErrorCode {
         ErrorCode::HeartbeatTimeout,
         ErrorCode::SessionReplaced,
         ErrorCode::InternalError,
+        ErrorCode::NotFound,
+        ErrorCode::Conflict,
     ];
 
     /// The code as it appears on the wire.
@@ -140,6 +146,8 @@ impl ErrorCode {
             ErrorCode::HeartbeatTimeout => "heartbeat_timeout",
             ErrorCode::SessionReplaced => "session_replaced",
             ErrorCode::InternalError => "internal_error",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Conflict => "conflict",
         }
     }
 }

@@ -60,6 +60,14 @@ impl CallMachine {
         tracing::info!(agent_id, "agent connected");
     }
 
+    /// An admin changed the agent: routing (operators, exclusions) and `hello` use the new
+    /// name, role and team from now on.
+    pub(super) fn agent_changed(&mut self, agent: Agent) {
+        if let Some(live) = self.live.agents.get_mut(&agent.id) {
+            live.agent = agent;
+        }
+    }
+
     fn hello(&self, agent_id: &str, now: Timestamp) -> ServerMessage {
         let (display_name, presence) = self
             .live

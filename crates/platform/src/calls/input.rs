@@ -51,6 +51,8 @@ pub enum Input {
     },
     /// Calls a previous run of the platform left open (read from the store at start).
     Recovered(Vec<LeftOpen>),
+    /// An admin renamed an agent or changed their role or team (routing reads the new one).
+    AgentChanged(Agent),
 }
 
 /// Where a business-initiated call stands, as Meta's status webhooks say.

@@ -137,6 +137,7 @@ impl CallMachine {
                 result,
             } => self.graph_done(&call_id, step, result, now, &mut out),
             Input::Recovered(calls) => self.recovered(calls, now, &mut out),
+            Input::AgentChanged(agent) => self.agent_changed(agent),
             Input::PlaceCall(facts) => self.place_call(*facts, now, &mut out),
             Input::OutboundConnect { call_id, answer } => {
                 self.outbound_connect(&call_id, answer, now, &mut out)

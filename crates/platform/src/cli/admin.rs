@@ -7,6 +7,9 @@ use protocol::PhoneNumber;
 use super::{AgentCommand, Command, ContactOwnerCommand, ConversationCommand, RoleArg};
 use crate::config::Settings;
 use crate::store::agents::{AgentError, Role};
+use crate::store::audit::Actor;
+use crate::store::time::now_ms;
+use crate::store::wire::timestamp;
 use crate::store::{Store, StoreError};
 
 /// Why an admin command failed.
@@ -85,6 +88,35 @@ async fn run(
                     }
                 )?;
             }
+            Ok(())
+        }
+        Command::Agent(AgentCommand::Rotate {
+            name,
+            expires_in_days,
+        }) => {
+            let agent = store
+                .agent_by_name(&name)
+                .await?
+                .ok_or_else(|| AdminError::NoSuchAgent(name.clone()))?;
+            let expires = expires_in_days.map(|days| now_ms() + i64::from(days) * 86_400_000);
+            let (record, token) = store
+                .rotate_token(&Actor::command_line(), &agent.id, expires)
+                .await?;
+            writeln!(
+                out,
+                "new token for agent {} (id {}, expires {})",
+                record.name,
+                record.id,
+                record
+                    .token_expires_at
+                    .map(|at| timestamp(at).to_rfc3339())
+                    .unwrap_or_else(|| "never".into())
+            )?;
+            writeln!(
+                out,
+                "token (shown once, store it now; the old one no longer works):"
+            )?;
+            writeln!(out, "{token}")?;
             Ok(())
         }
         Command::Agent(AgentCommand::Revoke { name }) => {

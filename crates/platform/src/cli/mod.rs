@@ -66,6 +66,15 @@ pub enum AgentCommand {
         #[arg(long)]
         name: String,
     },
+    /// Give an agent a new token (the old one stops; a revoked agent is reinstated); prints it
+    /// as the last line (shown only once). The agent keeps their history and assignments.
+    Rotate {
+        #[arg(long)]
+        name: String,
+        /// The new token expires after this many days (default: never).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

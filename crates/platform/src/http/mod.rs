@@ -1,5 +1,6 @@
 //! The HTTP surface: Meta's webhook, the agents' WebSocket, the REST API and the health check.
 
+mod admin;
 mod api;
 mod auth;
 pub mod frame_budget;
@@ -15,7 +16,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tokio::sync::{watch, Notify};
 
@@ -75,5 +76,24 @@ pub fn router(state: AppState) -> Router {
             get(recordings::download).put(recordings::upload),
         )
         .route("/api/v1/conversations", get(api::list_conversations))
+        .route(
+            "/api/v1/agents",
+            get(admin::list_agents).post(admin::create_agent),
+        )
+        .route(
+            "/api/v1/agents/{id}",
+            get(admin::get_agent).patch(admin::change_agent),
+        )
+        .route("/api/v1/agents/{id}/token", post(admin::rotate_token))
+        .route("/api/v1/agents/{id}/revoke", post(admin::revoke_agent))
+        .route(
+            "/api/v1/teams",
+            get(admin::list_teams).post(admin::create_team),
+        )
+        .route(
+            "/api/v1/teams/{name}",
+            axum::routing::delete(admin::delete_team),
+        )
+        .route("/api/v1/audit", get(admin::audit))
         .with_state(state)
 }

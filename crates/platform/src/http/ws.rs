@@ -36,6 +36,7 @@ use super::auth::authenticate;
 use super::ws_writer::{self, CLOSE_DEADLINE};
 use super::AppState;
 use crate::store::agents::Agent;
+use crate::store::time::now_ms;
 use crate::switchboard::{outbox, CloseReason, Command, Connection, OUTBOX_CAPACITY};
 
 /// Read and write buffer size per agent socket (see `upgrade`).
@@ -46,6 +47,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let signed_in_at = now_ms();
     let agent = match authenticate(&state.store, &headers).await {
         Ok(agent) => agent,
         Err(refusal) => return refusal,
@@ -61,10 +63,10 @@ pub async fn upgrade(
         // so a client cannot make the platform hold 16 MiB (tungstenite's default) per frame.
         .max_frame_size(MAX_FRAME_BYTES)
         .max_message_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| run(state, agent, socket))
+        .on_upgrade(move |socket| run(state, agent, signed_in_at, socket))
 }
 
-async fn run(state: AppState, agent: Agent, socket: WebSocket) {
+async fn run(state: AppState, agent: Agent, signed_in_at: i64, socket: WebSocket) {
     let agent_id = agent.id.clone();
     let connection_id = state.connection_ids.fetch_add(1, Ordering::Relaxed);
     let (outbox, queued) = outbox(OUTBOX_CAPACITY);
@@ -74,6 +76,7 @@ async fn run(state: AppState, agent: Agent, socket: WebSocket) {
         connection: Connection {
             id: connection_id,
             outbox: outbox.clone(),
+            signed_in_at,
         },
     });
     if !registered {

@@ -7,10 +7,11 @@
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::{new_id, time::now_ms, Store, StoreError};
+use super::{time::now_ms, Store, StoreError};
 
 /// What an agent may see and do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     Agent,
     Supervisor,
@@ -54,8 +55,20 @@ pub enum AgentError {
     NameTaken(String),
     #[error("no agent named {0:?}")]
     NoSuchAgent(String),
+    #[error("no agent with id {0:?}")]
+    NoSuchAgentId(String),
     #[error("agent name must be 1 to 64 printable characters, got {0:?}")]
     BadName(String),
+    #[error("team name must be 1 to 64 printable characters, got {0:?}")]
+    BadTeamName(String),
+    #[error("no team named {0:?}; create it first")]
+    NoSuchTeam(String),
+    #[error("a team named {0:?} already exists")]
+    TeamTaken(String),
+    #[error("team {name:?} still has {members} agent(s); move them to another team first")]
+    TeamInUse { name: String, members: i64 },
+    #[error("the token's expiry must be in the future")]
+    ExpiryInThePast,
     #[error("cannot generate a random token: {0}")]
     Random(#[from] getrandom::Error),
     #[error(transparent)]
@@ -82,7 +95,7 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-type AgentRow = (String, String, String, Option<String>, i64, Option<i64>);
+pub(crate) type AgentRow = (String, String, String, Option<String>, i64, Option<i64>);
 /// An agent row plus its stored token hash.
 type AuthRow = (
     String,
@@ -94,7 +107,7 @@ type AuthRow = (
     String,
 );
 
-fn agent_from_row(row: AgentRow) -> Result<Agent, StoreError> {
+pub(crate) fn agent_from_row(row: AgentRow) -> Result<Agent, StoreError> {
     let (id, name, role, team, created_at, revoked_at) = row;
     let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt {
         column: "agents.role",
@@ -111,44 +124,48 @@ fn agent_from_row(row: AgentRow) -> Result<Agent, StoreError> {
     })
 }
 
-const AGENT_COLUMNS: &str = "id, name, role, team, created_at, revoked_at";
+pub(crate) const AGENT_COLUMNS: &str = "id, name, role, team, created_at, revoked_at";
+
+/// Agent and team names: 1 to 64 characters, none of them a control character.
+pub(crate) fn valid_name(name: &str) -> bool {
+    !name.trim().is_empty() && name.chars().count() <= 64 && !name.chars().any(char::is_control)
+}
+
+/// A new random token and its hash.
+pub(crate) fn new_token() -> Result<(String, String), getrandom::Error> {
+    let token = generate_token()?;
+    let hash = hash_token(&token);
+    Ok((token, hash))
+}
+
+/// `last_used_at` is written at most once a minute per agent, so authenticating a busy client
+/// is not a write per request.
+const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 
 impl Store {
-    /// Creates an agent; returns it with its token (shown once, never stored).
+    /// Creates an agent from the command line (its team is created when new); returns it with
+    /// its token (shown once, never stored). Audited as the command line.
     pub async fn add_agent(
         &self,
         name: &str,
         role: Role,
         team: Option<&str>,
     ) -> Result<(Agent, String), AgentError> {
-        if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-            return Err(AgentError::BadName(name.to_owned()));
+        let actor = super::audit::Actor::command_line();
+        if let Some(team) = team {
+            match self.create_team(&actor, team).await {
+                Ok(_) | Err(AgentError::TeamTaken(_)) => {}
+                Err(error) => return Err(error),
+            }
         }
-        if self.agent_by_name(name).await?.is_some() {
-            return Err(AgentError::NameTaken(name.to_owned()));
-        }
-        let token = generate_token()?;
-        let agent = Agent {
-            id: new_id()?,
+        let new = super::admin::NewAgent {
             name: name.to_owned(),
             role,
             team: team.map(str::to_owned),
-            created_at: now_ms(),
-            revoked_at: None,
+            token_expires_at: None,
         };
-        sqlx::query(
-            "INSERT INTO agents (id, name, role, team, token_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&agent.id)
-        .bind(&agent.name)
-        .bind(agent.role.as_str())
-        .bind(&agent.team)
-        .bind(hash_token(&token))
-        .bind(agent.created_at)
-        .execute(self.pool())
-        .await?;
-        Ok((agent, token))
+        let (record, token) = self.create_agent(&actor, &new).await?;
+        Ok((record.agent(), token))
     }
 
     pub async fn agent_by_name(&self, name: &str) -> Result<Option<Agent>, StoreError> {
@@ -179,41 +196,48 @@ impl Store {
         rows.into_iter().map(agent_from_row).collect()
     }
 
-    /// The ids of every revoked agent (for the sweep that closes their open sockets).
-    pub async fn revoked_agent_ids(&self) -> Result<Vec<String>, StoreError> {
-        let ids: Vec<(String,)> =
-            sqlx::query_as("SELECT id FROM agents WHERE revoked_at IS NOT NULL")
-                .fetch_all(self.pool())
-                .await?;
-        Ok(ids.into_iter().map(|(id,)| id).collect())
+    /// The agents whose open sockets must close (for the sweep): every revoked or expired
+    /// agent (`None`: whenever the socket signed in), and every agent whose token was rotated
+    /// at or after `rotated_since` (`Some(at)`: sockets signed in before `at`).
+    pub async fn signed_out_agents(
+        &self,
+        rotated_since: i64,
+    ) -> Result<Vec<(String, Option<i64>)>, StoreError> {
+        let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
+            "SELECT id, CASE WHEN revoked_at IS NOT NULL OR token_expires_at <= $1 THEN NULL \
+             ELSE token_changed_at END FROM agents \
+             WHERE revoked_at IS NOT NULL OR token_expires_at <= $1 OR token_changed_at >= $2",
+        )
+        .bind(now_ms())
+        .bind(rotated_since)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows)
     }
 
-    /// Revokes the agent's token: it authenticates nothing from now on.
+    /// Revokes the agent's token from the command line: it authenticates nothing from now on.
     pub async fn revoke_agent(&self, name: &str) -> Result<Agent, AgentError> {
-        let done =
-            sqlx::query("UPDATE agents SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
-                .bind(now_ms())
-                .bind(name)
-                .execute(self.pool())
-                .await?;
         let agent = self
             .agent_by_name(name)
             .await?
             .ok_or_else(|| AgentError::NoSuchAgent(name.to_owned()))?;
-        if done.rows_affected() == 0 && agent.revoked_at.is_none() {
-            return Err(AgentError::NoSuchAgent(name.to_owned()));
-        }
-        Ok(agent)
+        let record = self
+            .revoke_agent_id(&super::audit::Actor::command_line(), &agent.id)
+            .await?;
+        Ok(record.agent())
     }
 
-    /// The live (not revoked) agent whose token this is.
+    /// The live agent whose token this is: not revoked, not expired. Notes the token's use.
     pub async fn authenticate(&self, token: &str) -> Result<Option<Agent>, StoreError> {
         let presented = hash_token(token);
+        let now = now_ms();
         let row: Option<AuthRow> = sqlx::query_as(&format!(
             "SELECT {AGENT_COLUMNS}, token_hash FROM agents \
-                 WHERE token_hash = $1 AND revoked_at IS NULL"
+                 WHERE token_hash = $1 AND revoked_at IS NULL \
+                 AND (token_expires_at IS NULL OR token_expires_at > $2)"
         ))
         .bind(&presented)
+        .bind(now)
         .fetch_optional(self.pool())
         .await?;
         let Some((id, name, role, team, created_at, revoked_at, stored)) = row else {
@@ -221,6 +245,19 @@ impl Store {
         };
         if !bool::from(stored.as_bytes().ct_eq(presented.as_bytes())) {
             return Ok(None);
+        }
+        if let Err(error) = sqlx::query(
+            "UPDATE agents SET last_used_at = $1 WHERE id = $2 \
+             AND (last_used_at IS NULL OR last_used_at < $3)",
+        )
+        .bind(now)
+        .bind(&id)
+        .bind(now - LAST_USED_RESOLUTION_MS)
+        .execute(self.pool())
+        .await
+        {
+            // Only the "last used" figure is stale; the token is good.
+            tracing::warn!(%error, "could not note a token's use");
         }
         agent_from_row((id, name, role, team, created_at, revoked_at)).map(Some)
     }

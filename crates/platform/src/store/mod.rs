@@ -5,7 +5,9 @@
 //! both SQLite and PostgreSQL accept. SQLite runs in WAL mode so the webhook handler's inbox
 //! insert and the processor's updates do not block each other's readers.
 
+pub mod admin;
 pub mod agents;
+pub mod audit;
 pub mod batch;
 pub mod calls;
 pub mod conversations;
@@ -174,6 +176,13 @@ fn migrator() -> Migrator {
             Cow::Borrowed("recordings"),
             MigrationType::Simple,
             Cow::Borrowed(include_str!("../../migrations/0007_recordings.sql")),
+            false,
+        ),
+        Migration::new(
+            8,
+            Cow::Borrowed("admin"),
+            MigrationType::Simple,
+            Cow::Borrowed(include_str!("../../migrations/0008_admin.sql")),
             false,
         ),
     ];

@@ -62,6 +62,8 @@ pub struct Connection {
     /// Distinguishes a replaced connection from the current one.
     pub id: u64,
     pub outbox: Outbox,
+    /// Unix ms just before its token was checked: a rotation after this replaced that token.
+    pub signed_in_at: i64,
 }
 
 /// A request to the switchboard.
@@ -107,8 +109,12 @@ pub enum Command {
     },
     /// A permission request or text to a customer is done.
     OutreachDone(Box<outreach::OutreachDone>),
-    /// These agents are revoked: close their sockets (see [`revocation`]).
+    /// These agents' tokens stopped: close their sockets (see [`revocation`]).
     Revoked { agent_ids: Vec<String> },
+    /// This agent's token was replaced at `at`: close a socket signed in before it.
+    TokenReplaced { agent_id: String, at: i64 },
+    /// An admin changed this agent (name, role or team).
+    AgentChanged(Agent),
 }
 
 /// A cheap, cloneable way to send commands to the switchboard.
@@ -294,7 +300,13 @@ impl Switchboard {
                 message,
             } => self.app_message(agent_id, connection_id, message).await,
             Command::OutreachDone(done) => self.outreach_done(*done).await,
-            Command::Revoked { agent_ids } => self.close_revoked(&agent_ids),
+            Command::Revoked { agent_ids } => {
+                for agent_id in &agent_ids {
+                    self.close_revoked(agent_id, i64::MAX);
+                }
+            }
+            Command::TokenReplaced { agent_id, at } => self.close_revoked(&agent_id, at),
+            Command::AgentChanged(agent) => self.input(Input::AgentChanged(agent)).await,
             Command::Timer(timer) => self.input(Input::Timer(timer)).await,
             Command::PermissionFromMeta {
                 phone_number_id,
@@ -565,22 +577,28 @@ impl Switchboard {
         });
     }
 
-    /// Closes the sockets of these (revoked) agents that are connected: `unauthorized`, then
-    /// close code 1008. Their Disconnected follows from the socket tasks.
-    fn close_revoked(&self, agent_ids: &[String]) {
-        for agent_id in agent_ids {
-            let Some(connection) = self.connections.get(agent_id) else {
-                continue;
-            };
-            connection
-                .outbox
-                .push(ServerMessage::Error(ProtocolError::new(
-                    ErrorCode::Unauthorized,
-                    "this agent's token was revoked; sign in again",
-                )));
-            if connection.outbox.close(CloseReason::TokenRevoked) {
-                tracing::info!(agent_id, "closing a revoked agent's socket");
-            }
+    /// Closes the agent's socket if it signed in before `before` (with a token that no longer
+    /// works): `unauthorized`, then close code 1008. Its Disconnected follows from the socket
+    /// task.
+    fn close_revoked(&self, agent_id: &str, before: i64) {
+        let Some(connection) = self
+            .connections
+            .get(agent_id)
+            .filter(|connection| connection.signed_in_at < before)
+        else {
+            return;
+        };
+        connection
+            .outbox
+            .push(ServerMessage::Error(ProtocolError::new(
+                ErrorCode::Unauthorized,
+                "this agent's token was revoked or replaced; sign in again",
+            )));
+        if connection.outbox.close(CloseReason::TokenRevoked) {
+            tracing::info!(
+                agent_id,
+                "closing the socket of an agent whose token stopped"
+            );
         }
     }
 

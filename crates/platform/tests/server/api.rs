@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::support::*;
 
 /// Rings `socket`'s agent with `call_id` and has them reject it, so the record names them.
-async fn ring_and_reject(harness: &Harness, socket: &mut AgentSocket, call_id: &str) {
+pub(crate) async fn ring_and_reject(harness: &Harness, socket: &mut AgentSocket, call_id: &str) {
     assert_eq!(harness.post_webhook(&connect_body(call_id)).await, 200);
     match socket.recv().await {
         ServerMessage::IncomingCall(call) => assert_eq!(call.call_id.as_str(), call_id),

@@ -59,6 +59,37 @@ async fn agent_add_prints_a_token_that_authenticates_the_websocket_until_revoked
         other => panic!("expected hello, got {other:?}"),
     }
 
+    // Rotated by another process: the old token stops, the socket signed in with it closes
+    // at the next sweep, and the new token is the same agent.
+    let rotated = platform_cli(&url, &["agent", "rotate", "--name", "carol"]);
+    assert!(
+        rotated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    let stdout = String::from_utf8(rotated.stdout).unwrap();
+    let new_token = stdout.lines().last().unwrap().trim().to_owned();
+    assert!(
+        new_token.starts_with("rdk_") && new_token != token,
+        "{stdout}"
+    );
+    assert_eq!(AgentSocket::refused_status(&base, &token).await, 401);
+    let (messages, close) = socket.until_close().await;
+    assert!(
+        messages.iter().any(|message| matches!(
+            message,
+            ServerMessage::Error(error) if error.code == protocol::ErrorCode::Unauthorized
+        )),
+        "{messages:?}"
+    );
+    assert_eq!(u16::from(close.expect("a close code").code), 1008);
+    let token = new_token;
+    let mut socket = AgentSocket::connect(&base, &token).await;
+    match socket.recv().await {
+        ServerMessage::Hello(hello) => assert_eq!(hello.agent.display_name, "carol"),
+        other => panic!("expected hello, got {other:?}"),
+    }
+
     let revoked = platform_cli(&url, &["agent", "revoke", "--name", "carol"]);
     assert!(revoked.status.success());
     assert_eq!(AgentSocket::refused_status(&base, &token).await, 401);

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod admin;
 mod api;
 mod batch;
 mod calls;
