@@ -16,6 +16,7 @@ pub mod graph;
 pub mod history;
 pub mod http;
 pub mod inbox;
+pub mod numbers;
 pub mod sdp_rules;
 pub mod server;
 pub mod store;

@@ -84,10 +84,9 @@ impl Platform {
 
     /// Like [`Platform::start`] with another Graph implementation.
     pub async fn start_with_graph(
-        settings: Settings,
+        mut settings: Settings,
         graph: Arc<dyn Graph>,
     ) -> Result<Self, StartError> {
-        let settings = Arc::new(settings);
         // Unusable TLS files are refused before anything starts.
         let tls = settings
             .tls
@@ -96,6 +95,9 @@ impl Platform {
             .transpose()?;
         let serve_lock = ServeLock::acquire(&settings.database_url)?;
         let store = Store::open(&settings.database_url).await?;
+        // The numbers as the database holds them (the file seeds them; admins change them).
+        settings.numbers = store.seed_numbers(&settings.numbers).await?;
+        let settings = Arc::new(settings);
         let (stop, shutdown) = watch::channel(false);
         let (processed_tx, processed) = watch::channel(0u64);
         let mut tasks = Vec::new();
@@ -111,7 +113,7 @@ impl Platform {
         let ring_timing =
             crate::config::ring_timing(&settings.timers).map_err(StartError::Timers)?;
         let (switchboard, handle, commands) =
-            Switchboard::new(store.clone(), graph, settings.clone(), ring_timing);
+            Switchboard::new(store.clone(), graph.clone(), settings.clone(), ring_timing);
         let heartbeat = switchboard.heartbeat();
         tasks.push(critical(
             "switchboard",
@@ -156,7 +158,6 @@ impl Platform {
             Box::pin(crate::recordings::retention::sweep(
                 store.clone(),
                 recordings.clone(),
-                settings.clone(),
                 shutdown.clone(),
             )),
         ));
@@ -180,6 +181,8 @@ impl Platform {
             connection_ids: Arc::new(AtomicU64::new(1)),
             heartbeat,
             recordings,
+            graph,
+            number_changes: Arc::new(tokio::sync::Mutex::new(())),
         });
         let mut http_shutdown = shutdown.clone();
         let stopped = async move { stopped(&mut http_shutdown).await };

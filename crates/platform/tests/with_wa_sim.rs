@@ -12,6 +12,9 @@ mod support;
 #[path = "with_wa_sim/rig.rs"]
 mod rig;
 
+#[path = "with_wa_sim/numbers.rs"]
+mod numbers;
+
 use protocol::{CallState, CancelReason, ReplyResult, RoutedBecause, ServerMessage};
 use serde_json::{json, Value};
 

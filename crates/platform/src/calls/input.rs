@@ -53,6 +53,8 @@ pub enum Input {
     Recovered(Vec<LeftOpen>),
     /// An admin renamed an agent or changed their role or team (routing reads the new one).
     AgentChanged(Agent),
+    /// An admin changed a number's settings: the next routing decision reads these.
+    SettingsChanged(std::sync::Arc<crate::config::Settings>),
 }
 
 /// Where a business-initiated call stands, as Meta's status webhooks say.

@@ -138,6 +138,7 @@ impl CallMachine {
             } => self.graph_done(&call_id, step, result, now, &mut out),
             Input::Recovered(calls) => self.recovered(calls, now, &mut out),
             Input::AgentChanged(agent) => self.agent_changed(agent),
+            Input::SettingsChanged(settings) => self.settings = settings,
             Input::PlaceCall(facts) => self.place_call(*facts, now, &mut out),
             Input::OutboundConnect { call_id, answer } => {
                 self.outbound_connect(&call_id, answer, now, &mut out)

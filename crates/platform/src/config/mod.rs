@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Meta's Graph API host.
 pub const META_GRAPH_BASE_URL: &str = "https://graph.facebook.com";
@@ -64,7 +64,10 @@ pub enum ConfigError {
 }
 
 /// One business phone number the platform answers for.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+///
+/// Read from the file at start (`[[numbers]]`) and kept in the database from then on, where the
+/// admin API changes it (`crate::store::numbers`); the JSON of the API is this shape.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct NumberSettings {
     /// Meta's Graph id of the number (used in Graph URLs and webhook metadata).
     pub phone_number_id: String,
@@ -98,6 +101,30 @@ pub struct NumberSettings {
     /// customer's conversation agent or contact owner.
     #[serde(default)]
     pub round_robin_excluded: Vec<String>,
+    /// WhatsApp shows the call button in the chat with this number (Meta's
+    /// `call_icon_visibility`: `DEFAULT` or `DISABLE_ALL`); default true.
+    #[serde(default)]
+    pub call_icon_visible: Option<bool>,
+    /// How long one agent rings for this number's calls before the next is tried, in
+    /// seconds; absent: the platform's `ring_timeout_ms`.
+    #[serde(default)]
+    pub ring_timeout_secs: Option<u32>,
+    /// This number's texts to refused callers; a text absent here is the platform's
+    /// `[auto_responder]` text, an empty one sends nothing.
+    #[serde(default)]
+    pub auto_responder: Option<NumberTexts>,
+}
+
+/// A number's own texts to refused callers (see [`NumberSettings::auto_responder`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumberTexts {
+    #[serde(default)]
+    pub all_agents_offline: Option<String>,
+    #[serde(default)]
+    pub all_agents_busy: Option<String>,
+    #[serde(default)]
+    pub outside_office_hours: Option<String>,
 }
 
 impl NumberSettings {
@@ -117,7 +144,7 @@ impl NumberSettings {
 }
 
 /// Texts sent to a caller whose call was refused (PRODUCT.md, routing steps 2 and 4).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct AutoResponder {
     pub all_agents_offline: String,
@@ -329,6 +356,9 @@ impl Settings {
                         callback_permission: None,
                         call_operators: None,
                         round_robin_excluded: Vec::new(),
+                        call_icon_visible: None,
+                        ring_timeout_secs: None,
+                        auto_responder: None,
                     },
                 );
             }
@@ -462,6 +492,20 @@ impl Settings {
                 reason,
             }
         })
+    }
+
+    /// These settings with `number` in place of the number with its id (or added).
+    pub fn with_number(&self, number: NumberSettings) -> Settings {
+        let mut settings = self.clone();
+        match settings
+            .numbers
+            .iter_mut()
+            .find(|known| known.phone_number_id == number.phone_number_id)
+        {
+            Some(known) => *known = number,
+            None => settings.numbers.push(number),
+        }
+        settings
     }
 
     /// The configured number with this Graph id.

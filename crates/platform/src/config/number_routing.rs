@@ -24,13 +24,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{NaiveDate, TimeDelta, Weekday};
 use chrono_tz::Tz;
 use protocol::PhoneNumber;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{AutoResponder, NumberSettings, Timers};
 use crate::routing::{AutoReplies, CallHours, NumberRouting, RingTiming, TimeRange, WeeklyHours};
 
-/// `[numbers.call_hours]` as written in the file.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// `[numbers.call_hours]` as written in the file (and in the admin API's JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CallHoursSettings {
     /// IANA name, e.g. `Europe/Berlin`.
@@ -52,16 +52,30 @@ pub fn number_routing(
     let phone = PhoneNumber::new(number.display_phone_number.clone())
         .map_err(|error| format!("display_phone_number: {error}"))?;
     let call_hours = number.call_hours.as_ref().map(call_hours).transpose()?;
+    let own = number.auto_responder.clone().unwrap_or_default();
+    // The number's own text if it has one ("" sends nothing), else the platform's.
+    let text = |own: Option<String>, platform: &str| match own {
+        Some(text) if text.is_empty() => None,
+        Some(text) => Some(text),
+        None => Some(platform.to_owned()),
+    };
+    let mut timers = *timers;
+    if let Some(secs) = number.ring_timeout_secs {
+        timers.ring_timeout = std::time::Duration::from_secs(u64::from(secs));
+    }
     Ok(NumberRouting {
         number: phone,
         calling_enabled: number.calling_enabled.unwrap_or(true),
         call_hours,
         auto_replies: AutoReplies {
-            outside_office_hours: Some(texts.outside_office_hours.clone()),
-            all_agents_offline: Some(texts.all_agents_offline.clone()),
-            all_agents_busy: Some(texts.all_agents_busy.clone()),
+            outside_office_hours: text(own.outside_office_hours, &texts.outside_office_hours),
+            all_agents_offline: text(own.all_agents_offline, &texts.all_agents_offline),
+            all_agents_busy: text(own.all_agents_busy, &texts.all_agents_busy),
         },
-        timing: ring_timing(timers)?,
+        timing: ring_timing(&timers).map_err(|reason| match number.ring_timeout_secs {
+            Some(_) => format!("ring_timeout_secs: {reason}"),
+            None => reason,
+        })?,
     })
 }
 

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use whatsapp::client::{GraphClient, GraphClientError, GraphConfig};
 use whatsapp::graph::permissions::{Permission, PermissionStatus, PermissionSubject};
+use whatsapp::graph::settings::SettingsUpdate;
 use whatsapp::graph::{CallActionRequest, OutboundMessage};
 
 use super::{Graph, GraphFailure, GraphFuture, GraphGrantFuture, GraphIdFuture};
@@ -120,6 +121,27 @@ impl Graph for MetaGraph {
                 .await
                 .map_err(|error| failure(&error))?;
             grant_of(&response.permission)
+        })
+    }
+
+    fn update_settings<'a>(
+        &'a self,
+        phone_number_id: &'a str,
+        update: &'a SettingsUpdate,
+    ) -> GraphFuture<'a> {
+        Box::pin(async move {
+            let response = self
+                .client
+                .update_settings(phone_number_id, update)
+                .await
+                .map_err(|error| failure(&error))?;
+            if response.success {
+                Ok(())
+            } else {
+                Err(GraphFailure::Transport(
+                    "Meta answered the settings update with success: false".into(),
+                ))
+            }
         })
     }
 }

@@ -13,6 +13,7 @@ pub use meta::MetaGraph;
 use std::future::Future;
 use std::pin::Pin;
 
+use whatsapp::graph::settings::SettingsUpdate;
 use whatsapp::graph::{CallActionRequest, OutboundMessage};
 
 /// Why Meta (or the way to it) refused a request.
@@ -94,4 +95,12 @@ pub trait Graph: Send + Sync + 'static {
         phone_number_id: &'a str,
         customer_number: &'a str,
     ) -> GraphGrantFuture<'a>;
+
+    /// `POST /<phone_number_id>/settings`: the number's calling settings as Meta should hold
+    /// them (call hours are replaced wholesale).
+    fn update_settings<'a>(
+        &'a self,
+        phone_number_id: &'a str,
+        update: &'a SettingsUpdate,
+    ) -> GraphFuture<'a>;
 }

@@ -152,7 +152,7 @@ impl From<AuditEntry> for AuditEntryView {
 /// Most audit entries one request returns (and the default).
 const AUDIT_PAGE: u32 = 500;
 
-fn forbidden(message: &str) -> Response {
+pub(super) fn forbidden(message: &str) -> Response {
     error_response(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
 }
 
@@ -164,7 +164,7 @@ fn no_agent(id: &str) -> Response {
     )
 }
 
-fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Response> {
+pub(super) fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Response> {
     body.map(|Json(body)| body).map_err(|rejection| {
         error_response(
             StatusCode::BAD_REQUEST,
@@ -201,11 +201,11 @@ fn refused(error: AgentError) -> Response {
     error_response(status, code, error.to_string())
 }
 
-async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Agent, Response> {
+pub(super) async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Agent, Response> {
     authenticate(&state.store, headers).await
 }
 
-fn admin(caller: &Agent, what: &str) -> Result<(), Response> {
+pub(super) fn admin(caller: &Agent, what: &str) -> Result<(), Response> {
     match caller.role {
         Role::Admin => Ok(()),
         _ => Err(forbidden(&format!("only an admin may {what}"))),

@@ -6,6 +6,7 @@ mod auth;
 pub mod frame_budget;
 mod health;
 mod history;
+mod numbers;
 pub mod recordings;
 pub mod tls;
 mod webhook;
@@ -40,6 +41,11 @@ pub struct AppState {
     pub heartbeat: watch::Receiver<i64>,
     /// Where uploaded call recordings are kept.
     pub recordings: Arc<dyn crate::recordings::RecordingStore>,
+    /// Meta's Graph API (number settings are pushed to `/settings` from the admin API).
+    pub graph: Arc<dyn crate::graph::Graph>,
+    /// Held while one number change goes to Meta and the database, so two admins' changes
+    /// reach both in the same order.
+    pub number_changes: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// All routes. The webhook body limit applies to the webhook only (413 above it).
@@ -95,5 +101,10 @@ pub fn router(state: AppState) -> Router {
             axum::routing::delete(admin::delete_team),
         )
         .route("/api/v1/audit", get(admin::audit))
+        .route("/api/v1/numbers", get(numbers::list_numbers))
+        .route(
+            "/api/v1/numbers/{id}",
+            get(numbers::get_number).patch(numbers::change_number),
+        )
         .with_state(state)
 }

@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
 
 use super::RecordingStore;
-use crate::config::Settings;
+use crate::config::NumberSettings;
 use crate::store::time::now_ms;
 use crate::store::Store;
 
@@ -28,11 +28,11 @@ pub fn cutoff(now_ms: i64, days: u32) -> i64 {
 pub async fn sweep_once(
     store: &Store,
     recordings: &dyn RecordingStore,
-    settings: &Settings,
+    numbers: &[NumberSettings],
     now_ms: i64,
 ) -> usize {
     let mut removed = 0;
-    for number in &settings.numbers {
+    for number in numbers {
         let Some(days) = number.recording_retention_days else {
             continue;
         };
@@ -63,10 +63,11 @@ pub async fn sweep_once(
     removed
 }
 
+/// Sweeps every [`EVERY`] with the numbers' retention as stored now (an admin's change
+/// applies at the next sweep).
 pub async fn sweep(
     store: Store,
     recordings: Arc<dyn RecordingStore>,
-    settings: Arc<Settings>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut tick = tokio::time::interval(EVERY);
@@ -76,7 +77,14 @@ pub async fn sweep(
             _ = tick.tick() => {}
             _ = crate::server::stopped(&mut shutdown) => break,
         }
-        sweep_once(&store, &*recordings, &settings, now_ms()).await;
+        let numbers: Vec<NumberSettings> = match store.stored_numbers().await {
+            Ok(stored) => stored.into_iter().map(|number| number.settings).collect(),
+            Err(error) => {
+                tracing::warn!(%error, "numbers not readable for recording retention; next sweep");
+                continue;
+            }
+        };
+        sweep_once(&store, &*recordings, &numbers, now_ms()).await;
     }
 }
 

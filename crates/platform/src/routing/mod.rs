@@ -17,7 +17,7 @@ mod snapshot;
 #[cfg(test)]
 mod tests;
 
-pub use call_hours::{CallHours, CallHoursError, TimeRange, WeeklyHours, MAX_RANGES_PER_DAY};
+pub use call_hours::{CallHours, CallHoursError, TimeRange, WeeklyHours, MAX_RANGES_PER_DAY, WEEK};
 pub use decision::{route, RejectStatus, RoutingDecision};
 pub use number_config::{AutoReplies, NumberRouting, RingTiming, RingTimingError};
 pub use ring_sequence::{RingSequence, RingSequenceError, RingStep};

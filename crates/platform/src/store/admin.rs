@@ -146,7 +146,7 @@ impl Store {
     /// A write transaction holding SQLite's write lock from its start (`BEGIN IMMEDIATE`,
     /// waiting out other writers under the busy timeout): a deferred one that reads first
     /// would fail with "database is locked" when another connection wrote in between.
-    async fn write(&self) -> Result<Transaction, sqlx::Error> {
+    pub(super) async fn write(&self) -> Result<Transaction, sqlx::Error> {
         self.pool().begin_with("BEGIN IMMEDIATE").await
     }
 

@@ -14,6 +14,7 @@ pub mod conversations;
 pub mod health;
 pub mod history;
 pub mod inbox;
+pub mod numbers;
 pub mod outreach;
 pub mod permissions;
 pub mod recordings;
@@ -183,6 +184,13 @@ fn migrator() -> Migrator {
             Cow::Borrowed("admin"),
             MigrationType::Simple,
             Cow::Borrowed(include_str!("../../migrations/0008_admin.sql")),
+            false,
+        ),
+        Migration::new(
+            9,
+            Cow::Borrowed("numbers"),
+            MigrationType::Simple,
+            Cow::Borrowed(include_str!("../../migrations/0009_numbers.sql")),
             false,
         ),
     ];

@@ -115,6 +115,8 @@ pub enum Command {
     TokenReplaced { agent_id: String, at: i64 },
     /// An admin changed this agent (name, role or team).
     AgentChanged(Agent),
+    /// An admin changed a number's settings (already stored, and taken by Meta).
+    NumberChanged(crate::config::NumberSettings),
 }
 
 /// A cheap, cloneable way to send commands to the switchboard.
@@ -307,6 +309,11 @@ impl Switchboard {
             }
             Command::TokenReplaced { agent_id, at } => self.close_revoked(&agent_id, at),
             Command::AgentChanged(agent) => self.input(Input::AgentChanged(agent)).await,
+            Command::NumberChanged(number) => {
+                self.settings = Arc::new(self.settings.with_number(number));
+                self.input(Input::SettingsChanged(self.settings.clone()))
+                    .await
+            }
             Command::Timer(timer) => self.input(Input::Timer(timer)).await,
             Command::PermissionFromMeta {
                 phone_number_id,

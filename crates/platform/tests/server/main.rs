@@ -15,6 +15,7 @@ mod durability;
 mod faults;
 mod history;
 mod log_pipe;
+mod numbers;
 mod permissions;
 mod quality;
 mod recordings;

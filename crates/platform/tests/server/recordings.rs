@@ -178,7 +178,7 @@ async fn the_numbers_retention_removes_old_recordings_and_keeps_new_ones() {
     let removed = sweep_once(
         harness.platform.store(),
         &store,
-        &settings,
+        &settings.numbers,
         now + 29 * DAY_MS,
     )
     .await;
@@ -188,7 +188,7 @@ async fn the_numbers_retention_removes_old_recordings_and_keeps_new_ones() {
     let removed = sweep_once(
         harness.platform.store(),
         &store,
-        &settings,
+        &settings.numbers,
         now + 31 * DAY_MS,
     )
     .await;

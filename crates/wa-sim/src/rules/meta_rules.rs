@@ -111,7 +111,7 @@ impl MetaRules {
         now: SimTime,
         calling: &serde_json::Value,
     ) -> Result<Vec<Event>, Refusal> {
-        self.settings.update(calling)?;
+        self.settings.update(calling, now)?;
         Ok(vec![Event::SettingsUpdate {
             at: now,
             calling: self.settings.calling(),
