@@ -159,6 +159,7 @@ impl CallBoard {
                     conversation: *conversation,
                 }]
             }
+            PhoneEvent::TeamChanged { members } => vec![CoreEvent::TeamChanged { members }],
         }
     }
 

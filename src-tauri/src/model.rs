@@ -272,6 +272,10 @@ pub enum CoreEvent {
     PermissionChanged {
         permission: PermissionState,
     },
+    /// Supervisors and admins: the agents they oversee, live (the whole list each time).
+    TeamChanged {
+        members: Vec<protocol::TeamMember>,
+    },
 }
 
 #[cfg(test)]

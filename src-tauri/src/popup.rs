@@ -36,6 +36,7 @@ impl RingingCalls {
             | CoreEvent::RecordingsPending { .. }
             | CoreEvent::Notice { .. }
             | CoreEvent::ConversationUpdated { .. }
+            | CoreEvent::TeamChanged { .. }
             | CoreEvent::PermissionChanged { .. } => {}
         }
         let visible = !self.ringing.is_empty();

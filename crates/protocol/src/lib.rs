@@ -44,6 +44,7 @@ mod ids;
 mod quality;
 pub mod rest;
 mod server;
+mod team;
 
 pub use client::{
     AcceptCall, ClientMessage, Hangup, MediaReady, Ping, PlaceCall, RejectCall, ReportCallQuality,
@@ -68,6 +69,7 @@ pub use server::{
     ConversationUpdated, Hello, IceServer, IncomingCall, PermissionChanged, Pong, RemoteAnswer,
     Reply, ReplyResult, ServerMessage, StartMedia,
 };
+pub use team::{TeamCall, TeamCallPhase, TeamMember, TeamStatus};
 
 /// An instant, UTC, RFC 3339 on the wire (`"2026-11-22T10:00:00Z"`).
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::rest::{Conversation, PermissionState};
+use crate::team::{TeamMember, TeamStatus};
 use crate::{
     AgentId, BusinessNumber, CallId, Customer, Direction, ErrorCode, Party, PhoneNumber, PingId,
     Presence, ProtocolError, RequestId, RoutedBecause, Sdp, Timestamp,
@@ -22,6 +23,7 @@ pub enum ServerMessage {
     RemoteAnswer(RemoteAnswer),
     PermissionChanged(PermissionChanged),
     ConversationUpdated(ConversationUpdated),
+    TeamStatus(TeamStatus),
     Reply(Reply),
     Pong(Pong),
     Error(ProtocolError),
@@ -29,7 +31,7 @@ pub enum ServerMessage {
 
 impl ServerMessage {
     /// The `type` values this side understands, for telling an unknown type from a bad body.
-    pub const TYPES: [&'static str; 11] = [
+    pub const TYPES: [&'static str; 12] = [
         "hello",
         "incoming_call",
         "call_cancelled",
@@ -38,6 +40,7 @@ impl ServerMessage {
         "remote_answer",
         "permission_changed",
         "conversation_updated",
+        "team_status",
         "reply",
         "pong",
         "error",
@@ -68,6 +71,11 @@ pub struct Hello {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(optional, as = "Option<Vec<IceServer>>")]
     pub ice_servers: Vec<IceServer>,
+    /// Supervisors: their team's agents; admins: every agent (`team_status` updates it).
+    /// Absent for agents.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<TeamMember>>")]
+    pub team: Vec<TeamMember>,
 }
 
 /// One STUN or TURN server (WebRTC's `RTCIceServer`): `stun:host:port`,

@@ -213,6 +213,7 @@ fn hello() -> impl Strategy<Value = Hello> {
         vec(incoming_call(), 0..3),
         vec(active_call(), 0..3),
         vec(ice_server(), 0..3),
+        vec(team_member(), 0..3),
     )
         .prop_map(
             |(
@@ -224,6 +225,7 @@ fn hello() -> impl Strategy<Value = Hello> {
                 ringing,
                 active,
                 ice_servers,
+                team,
             )| {
                 Hello {
                     server_time,
@@ -234,9 +236,39 @@ fn hello() -> impl Strategy<Value = Hello> {
                     ringing,
                     active,
                     ice_servers,
+                    team,
                 }
             },
         )
+}
+
+fn team_member() -> impl Strategy<Value = TeamMember> {
+    let call = (
+        call_id(),
+        direction(),
+        customer(),
+        select(vec![
+            TeamCallPhase::Ringing,
+            TeamCallPhase::Connecting,
+            TeamCallPhase::OnCall,
+        ]),
+        timestamp(),
+    )
+        .prop_map(|(call_id, direction, customer, phase, since)| TeamCall {
+            call_id,
+            direction,
+            customer,
+            phase,
+            since,
+        });
+    (agent_id(), text(), presence(), option::of(call)).prop_map(
+        |(agent_id, name, presence, call)| TeamMember {
+            agent_id,
+            name,
+            presence,
+            call,
+        },
+    )
 }
 
 fn ice_server() -> impl Strategy<Value = IceServer> {
@@ -522,6 +554,8 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
         conversation().prop_map(|conversation| {
             ServerMessage::ConversationUpdated(ConversationUpdated { conversation })
         }),
+        vec(team_member(), 0..4)
+            .prop_map(|members| ServerMessage::TeamStatus(TeamStatus { members })),
         reply().prop_map(ServerMessage::Reply),
         any::<u32>().prop_map(|id| ServerMessage::Pong(Pong {
             ping_id: PingId(id)

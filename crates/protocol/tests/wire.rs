@@ -66,6 +66,7 @@ fn hello_golden_carries_ringing_snapshot() {
         ringing: vec![incoming_call()],
         active: vec![],
         ice_servers: vec![],
+        team: vec![],
     };
     assert_server_golden(
         ServerMessage::Hello(hello),
@@ -104,6 +105,7 @@ fn hello_golden_with_ice_servers() {
                 credential: "c2VjcmV0".into(),
             },
         ],
+        team: vec![],
     };
     assert_server_golden(
         ServerMessage::Hello(hello),
@@ -220,6 +222,42 @@ fn permission_changed_golden() {
             r#""status":"temporary","expires_at":"2026-11-29T10:00:00Z","call":{"verdict":"allowed"},"#,
             r#""request":{"verdict":"refused","code":"customer_service_window_closed","message":"window closed","retry_at":null},"#,
             r#""next_request_at":null,"service_window_closes_at":null,"computed_at":"2026-11-22T10:00:00Z"}}"#
+        ),
+    );
+}
+
+#[test]
+fn team_status_golden() {
+    let members = vec![
+        TeamMember {
+            agent_id: AgentId::new("agent-1").unwrap(),
+            name: "Ana".into(),
+            presence: Presence::Available,
+            call: Some(TeamCall {
+                call_id: CallId::new("wacid.ABC").unwrap(),
+                direction: Direction::Inbound,
+                customer: Customer {
+                    number: PhoneNumber::new("4915112345678").unwrap(),
+                    profile_name: Some("Kai".into()),
+                },
+                phase: TeamCallPhase::OnCall,
+                since: at(10, 0, 0),
+            }),
+        },
+        TeamMember {
+            agent_id: AgentId::new("agent-2").unwrap(),
+            name: "Bo".into(),
+            presence: Presence::Offline,
+            call: None,
+        },
+    ];
+    assert_server_golden(
+        ServerMessage::TeamStatus(TeamStatus { members }),
+        concat!(
+            r#"{"v":1,"type":"team_status","members":[{"agent_id":"agent-1","name":"Ana","presence":"available","#,
+            r#""call":{"call_id":"wacid.ABC","direction":"inbound","customer":{"number":"4915112345678","profile_name":"Kai"},"#,
+            r#""phase":"on_call","since":"2026-11-22T10:00:00Z"}},"#,
+            r#"{"agent_id":"agent-2","name":"Bo","presence":"offline","call":null}]}"#
         ),
     );
 }

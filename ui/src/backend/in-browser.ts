@@ -24,6 +24,7 @@ import type {
   Levels,
   QualityWarning,
   Notice,
+  TeamMember,
   Presence,
   SelectablePresence,
   Session,
@@ -497,6 +498,11 @@ export class InBrowserBackend implements Backend {
 
   /** Something went wrong outside any command (device unplugged, keyring refused…). */
   /** The core's recording uploader reports this many recordings still waiting. */
+  /** As the platform would push it to a supervisor or admin: the whole team, live. */
+  setTeam(members: TeamMember[]): void {
+    this.emit({ type: 'team_changed', members: structuredClone(members) });
+  }
+
   setRecordingsPending(count: number): void {
     this.emit({ type: 'recordings_pending', count });
   }

@@ -18,6 +18,9 @@ export type {
   PermissionStatus,
   QualityWarning,
   RoutedBecause,
+  TeamCall,
+  TeamCallPhase,
+  TeamMember,
   Verdict,
 } from './generated';
 export type {

@@ -18,6 +18,7 @@ import {
   type SelectablePresence,
   type Session,
   type SignInRequest,
+  type TeamMember,
 } from '../backend/types';
 
 type Outcome<T> = { ok: true; value: T } | { ok: false };
@@ -60,6 +61,11 @@ export class AppState {
   conversations = $state<Conversation[] | null>(null);
   conversationsError = $state<BackendError | null>(null);
   lastEnded = $state<EndedCall | null>(null);
+  /**
+   * Supervisors and admins: the agents they oversee, live, by name; null for an agent (the
+   * platform sends a team only to supervisors and admins).
+   */
+  team = $state<TeamMember[] | null>(null);
   /** Per conversation, the newest customer message the agent has had on screen (epoch ms). */
   private seenUpTo = $state<Record<string, number>>({});
 
@@ -151,6 +157,14 @@ export class AppState {
       case 'permission_changed':
         this.permissionChanged(event.permission);
         break;
+      case 'team_changed': {
+        // A member's call that is gone has ended: the team's history has a new record.
+        const callsNow = new Set(event.members.flatMap((m) => (m.call ? [m.call.call_id] : [])));
+        const ended = (this.team ?? []).some((m) => m.call && !callsNow.has(m.call.call_id));
+        this.team = event.members;
+        if (ended) this.historyRevision += 1;
+        break;
+      }
       case 'notice':
         // A repeated code replaces the older notice instead of stacking copies of it.
         this.notices = [...this.notices.filter((n) => n.code !== event.notice.code), event.notice];
@@ -169,6 +183,7 @@ export class AppState {
     await this.attempt(() => this.backend.signOut());
     this.session = null;
     this.conversations = null;
+    this.team = null;
     this.lastEnded = null;
     this.seenUpTo = {};
     this.incoming = [];

@@ -55,7 +55,10 @@ impl CallMachine {
         entry.agent = agent;
         entry.connection_id = Some(connection_id);
         entry.disconnected_at = None;
-        let hello = self.hello(&agent_id, now);
+        let mut hello = self.hello(&agent_id, now);
+        if let ServerMessage::Hello(hello) = &mut hello {
+            hello.team = self.team_for_hello(&agent_id, connection_id);
+        }
         out.send(&agent_id, hello);
         tracing::info!(agent_id, "agent connected");
     }
@@ -137,6 +140,8 @@ impl CallMachine {
             ringing,
             active,
             ice_servers: self.settings.ice.servers_for(agent_id, now),
+            // Filled in by `agent_connected`, which records it as sent.
+            team: Vec::new(),
         })
     }
 

@@ -146,6 +146,8 @@ pub struct Live {
     pub early: HashMap<String, Vec<super::input::Input>>,
     /// Per number: business-initiated attempts in 24 h and calls in progress.
     pub budgets: HashMap<String, crate::permissions::NumberCallBudget>,
+    /// The team view supervisors and admins were last sent (`super::team`).
+    pub team: super::team::TeamSent,
     next_generation: u64,
 }
 

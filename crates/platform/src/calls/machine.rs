@@ -149,6 +149,7 @@ impl CallMachine {
                 at,
             } => self.outbound_status(&call_id, status, at.unwrap_or(now), now, &mut out),
         }
+        self.publish_team(&mut out);
         out.0
     }
 

@@ -14,6 +14,7 @@ mod meta_events;
 mod outbound;
 mod reaper;
 mod ringing;
+mod team;
 
 #[cfg(test)]
 mod tests;

@@ -24,6 +24,7 @@ mod ring_sequence;
 mod routing_config;
 mod serve_lock;
 mod sigkill;
+mod team;
 mod webhook;
 mod ws_frame_limit;
 mod ws_revocation;

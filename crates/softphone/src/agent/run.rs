@@ -188,9 +188,10 @@ fn translate(event: &PhoneEvent) -> (Option<Report>, Next) {
             }),
             Next::Continue,
         ),
-        // The end follows; meters, mute, devices and the inbox are not part of the headless
-        // agent.
+        // The end follows; meters, mute, devices, the inbox and the team view are not part
+        // of the headless agent.
         PhoneEvent::ConversationUpdated { .. }
+        | PhoneEvent::TeamChanged { .. }
         | PhoneEvent::Cancelled { .. }
         | PhoneEvent::MuteChanged { .. }
         | PhoneEvent::Levels { .. }

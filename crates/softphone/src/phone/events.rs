@@ -151,6 +151,11 @@ pub enum PhoneEvent {
     ConversationUpdated {
         conversation: Box<Conversation>,
     },
+    /// Supervisors and admins: the agents they oversee, with presence and current call (the
+    /// whole team each time; after every reconnect too).
+    TeamChanged {
+        members: Vec<protocol::TeamMember>,
+    },
     /// The accept (with the SDP answer, candidates gathered) was sent.
     Answered {
         call_id: String,

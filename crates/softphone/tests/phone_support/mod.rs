@@ -107,7 +107,7 @@ impl Rig {
         .unwrap();
         let (_, token) = platform
             .store()
-            .add_agent("ann", platform::store::agents::Role::Admin, None)
+            .add_agent("ann", platform::store::agents::Role::Agent, None)
             .await
             .unwrap();
         Self {

@@ -2,6 +2,7 @@
 import type { CancelReason } from "../generated/CancelReason";
 import type { Conversation } from "../generated/Conversation";
 import type { PermissionState } from "../generated/PermissionState";
+import type { TeamMember } from "../generated/TeamMember";
 import type { ActiveCall } from "./ActiveCall";
 import type { AudioDevice } from "./AudioDevice";
 import type { CallEndReason } from "./CallEndReason";
@@ -18,4 +19,4 @@ export type CoreEvent = { "type": "connection_changed", state: ConnectionState, 
 /**
  * Why it failed, as a sentence (Meta's or the engine's message); null otherwise.
  */
-message: string | null, } | { "type": "devices_changed", devices: Array<AudioDevice>, } | { "type": "levels", levels: Levels, } | { "type": "recordings_pending", count: number, } | { "type": "mic_test_level", level: number, } | { "type": "notice", notice: Notice, } | { "type": "conversation_updated", conversation: Conversation, } | { "type": "permission_changed", permission: PermissionState, };
+message: string | null, } | { "type": "devices_changed", devices: Array<AudioDevice>, } | { "type": "levels", levels: Levels, } | { "type": "recordings_pending", count: number, } | { "type": "mic_test_level", level: number, } | { "type": "notice", notice: Notice, } | { "type": "conversation_updated", conversation: Conversation, } | { "type": "permission_changed", permission: PermissionState, } | { "type": "team_changed", members: Array<TeamMember>, };

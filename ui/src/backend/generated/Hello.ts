@@ -5,6 +5,7 @@ import type { BusinessNumber } from "./BusinessNumber";
 import type { IceServer } from "./IceServer";
 import type { IncomingCall } from "./IncomingCall";
 import type { Presence } from "./Presence";
+import type { TeamMember } from "./TeamMember";
 
 /**
  * First message on every connection (and after every reconnect): who the agent is and the
@@ -38,4 +39,9 @@ active: Array<ActiveCall>,
  * short-lived and fresh on every hello. Empty: host candidates only. Absent on the wire
  * from older platforms.
  */
-ice_servers?: Array<IceServer>, };
+ice_servers?: Array<IceServer>, 
+/**
+ * Supervisors: their team's agents; admins: every agent (`team_status` updates it).
+ * Absent for agents.
+ */
+team?: Array<TeamMember>, };

@@ -10,9 +10,10 @@ import type { ProtocolError } from "./ProtocolError";
 import type { RemoteAnswer } from "./RemoteAnswer";
 import type { Reply } from "./Reply";
 import type { StartMedia } from "./StartMedia";
+import type { TeamStatus } from "./TeamStatus";
 
 /**
  * Every message from the platform to the app. On the wire each is one JSON object with
  * `"v"` (protocol version) and `"type"` (the snake_case variant name) beside its fields.
  */
-export type ServerMessage = { "type": "hello" } & Hello | { "type": "incoming_call" } & IncomingCall | { "type": "call_cancelled" } & CallCancelled | { "type": "call_update" } & CallUpdate | { "type": "start_media" } & StartMedia | { "type": "remote_answer" } & RemoteAnswer | { "type": "permission_changed" } & PermissionChanged | { "type": "conversation_updated" } & ConversationUpdated | { "type": "reply" } & Reply | { "type": "pong" } & Pong | { "type": "error" } & ProtocolError;
+export type ServerMessage = { "type": "hello" } & Hello | { "type": "incoming_call" } & IncomingCall | { "type": "call_cancelled" } & CallCancelled | { "type": "call_update" } & CallUpdate | { "type": "start_media" } & StartMedia | { "type": "remote_answer" } & RemoteAnswer | { "type": "permission_changed" } & PermissionChanged | { "type": "conversation_updated" } & ConversationUpdated | { "type": "team_status" } & TeamStatus | { "type": "reply" } & Reply | { "type": "pong" } & Pong | { "type": "error" } & ProtocolError;

@@ -57,4 +57,8 @@ export type * from "./SendText";
 export type * from "./ServerMessage";
 export type * from "./SetPresence";
 export type * from "./StartMedia";
+export type * from "./TeamCall";
+export type * from "./TeamCallPhase";
+export type * from "./TeamMember";
+export type * from "./TeamStatus";
 export type * from "./Verdict";

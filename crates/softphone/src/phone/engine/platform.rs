@@ -129,6 +129,12 @@ impl Engine {
                 }
             }
         }
+        if !hello.team.is_empty() {
+            self.emit(PhoneEvent::TeamChanged {
+                members: hello.team,
+            })
+            .await;
+        }
         for incoming in hello.ringing {
             self.on_incoming(incoming).await;
         }
@@ -209,6 +215,12 @@ impl Engine {
             ServerMessage::ConversationUpdated(updated) => {
                 self.emit(PhoneEvent::ConversationUpdated {
                     conversation: Box::new(updated.conversation),
+                })
+                .await;
+            }
+            ServerMessage::TeamStatus(status) => {
+                self.emit(PhoneEvent::TeamChanged {
+                    members: status.members,
                 })
                 .await;
             }
