@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "list_devices",
     "select_device",
     "call_history",
+    "team_figures",
     "call_recording",
     "app_info",
     "test_ringtone",

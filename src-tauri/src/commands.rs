@@ -13,7 +13,7 @@ use crate::model::{
 };
 use crate::ringtone::Ringer;
 use crate::session;
-use protocol::rest::{CallQuery, CallRecord, Conversation};
+use protocol::rest::{CallQuery, CallRecord, Conversation, KpiReport};
 use tauri::{AppHandle, Manager, State};
 
 type CommandResult<T> = Result<T, CommandError>;
@@ -110,6 +110,21 @@ pub async fn call_history(app: AppHandle, query: CallQuery) -> CommandResult<Vec
     let credentials = app.state::<AgentState>().credentials()?;
     let token = credentials.token.expose();
     softphone::phone::call_history(&credentials.link()?, token, &query)
+        .await
+        .map_err(CommandError::Phone)
+}
+
+/// The team's daily figures (supervisors: their team; admins: everyone; agents: themself).
+#[tauri::command]
+pub async fn team_figures(
+    app: AppHandle,
+    from: String,
+    to: String,
+    timezone: String,
+) -> CommandResult<KpiReport> {
+    let credentials = app.state::<AgentState>().credentials()?;
+    let token = credentials.token.expose();
+    softphone::phone::team_figures(&credentials.link()?, token, &from, &to, &timezone)
         .await
         .map_err(CommandError::Phone)
 }

@@ -88,6 +88,7 @@ pub fn run() {
             commands::list_devices,
             commands::select_device,
             commands::call_history,
+            commands::team_figures,
             commands::call_recording,
             commands::app_info,
             commands::test_ringtone,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { cleanup } from 'vitest-browser-svelte';
-import type { TeamMember } from '../src/backend/types';
+import type { AgentDay, TeamMember } from '../src/backend/types';
 import { renderSignedIn } from './support';
 
 afterEach(() => cleanup());
@@ -52,4 +52,40 @@ describe('team view', () => {
     const sam = screen.getByTestId('team-member').filter({ hasText: 'sam' });
     await expect.element(sam).toHaveAttribute('data-state', 'offline');
   });
+
+  test("today's figures per agent come from the platform for the local day and refresh when a call ends", async () => {
+    const { screen, platform, clock } = await renderSignedIn();
+    const today = new Intl.DateTimeFormat('en-CA', {
+      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    }).format(new Date(clock.now()));
+    const row: AgentDay = {
+      date: today,
+      agent_id: 'id-alice',
+      agent_name: 'alice',
+      offered: 3,
+      answered: 2,
+      missed: 1,
+      avg_answer_secs: 7.5,
+      avg_talk_secs: 95,
+      outbound_placed: 2,
+      outbound_answered: 1,
+    };
+    platform.setTeam([member('alice')]);
+    await screen.getByTestId('tab-team').click();
+    await expect.element(screen.getByTestId('team-figures-empty')).toBeInTheDocument();
+    expect(platform.figureRequests.at(-1)?.slice(0, 2)).toEqual([today, today]);
+
+    platform.figures = [row];
+    const customer = { number: '5511987654321', profile_name: null };
+    const since = new Date(clock.now()).toISOString();
+    const call = { call_id: 'wacid.T2', direction: 'inbound' as const, customer, phase: 'on_call' as const, since };
+    platform.setTeam([member('alice', { call })]);
+    // The call ends: the figures are fetched again.
+    platform.setTeam([member('alice')]);
+    const shown = screen.getByTestId('team-figures-row').filter({ hasText: 'alice' });
+    await expect.element(shown).toBeInTheDocument();
+    const cells = [...shown.element().querySelectorAll('td')].map((td) => td.textContent?.trim());
+    expect(cells).toEqual(['alice', '3', '2', '1', '0:07', '1:35', '2 (1)']);
+  });
 });
+

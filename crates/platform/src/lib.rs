@@ -16,6 +16,7 @@ pub mod graph;
 pub mod history;
 pub mod http;
 pub mod inbox;
+pub mod kpis;
 pub mod numbers;
 pub mod sdp_rules;
 pub mod server;

@@ -12,7 +12,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use protocol::rest::{CallQuery, CallRecord, Conversation, PermissionState};
+use protocol::rest::{CallQuery, CallRecord, Conversation, KpiReport, PermissionState};
 use protocol::{ClientMessage, ErrorCode, ServerMessage};
 use ts_rs::TS;
 
@@ -35,6 +35,7 @@ fn render() -> BTreeMap<String, String> {
     Conversation::export_all_to(&scratch).unwrap();
     PermissionState::export_all_to(&scratch).unwrap();
     ErrorCode::export_all_to(&scratch).unwrap();
+    KpiReport::export_all_to(&scratch).unwrap();
     let mut files = read_ts_files(&scratch);
     let _ = fs::remove_dir_all(&scratch);
     files.insert("index.ts".into(), barrel(&files));

@@ -5,6 +5,7 @@ import type {
   CallRecord,
   Conversation,
   DeviceKind,
+  KpiReport,
   CallQuery,
   SelectablePresence,
   Session,
@@ -51,6 +52,12 @@ export interface Backend {
 
   /** The agent's call records (GET /api/v1/calls on the platform), newest first. */
   callHistory(query: CallQuery): Promise<CallRecord[]>;
+
+  /**
+   * Figures per agent for each local day `from..=to` (YYYY-MM-DD) in `timezone` (IANA), as
+   * the platform computes them (GET /api/v1/kpis): a supervisor's team, an admin's everyone.
+   */
+  teamFigures(from: string, to: string, timezone: string): Promise<KpiReport>;
 
   /**
    * A call's recording (`CallRecord.recording` set): its bytes, stereo Ogg/Opus with the

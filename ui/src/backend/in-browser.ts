@@ -25,6 +25,8 @@ import type {
   QualityWarning,
   Notice,
   TeamMember,
+  AgentDay,
+  KpiReport,
   Presence,
   SelectablePresence,
   Session,
@@ -293,6 +295,18 @@ export class InBrowserBackend implements Backend {
       .filter((r) => Date.parse(r.offered_at) >= from && Date.parse(r.offered_at) < to)
       .sort((a, b) => Date.parse(b.offered_at) - Date.parse(a.offered_at))
       .map((r) => structuredClone(r));
+  }
+
+  /** What `teamFigures` answers (rows as the platform would compute them); none by default. */
+  figures: AgentDay[] = [];
+  /** The `teamFigures` requests made, as [from, to, timezone]. */
+  readonly figureRequests: Array<[string, string, string]> = [];
+
+  async teamFigures(from: string, to: string, timezone: string): Promise<KpiReport> {
+    this.requireSession();
+    this.figureRequests.push([from, to, timezone]);
+    const rows = this.figures.filter((r) => r.date >= from && r.date <= to);
+    return { from, to, timezone, rows: structuredClone(rows) };
   }
 
   async callRecording(callId: string): Promise<ArrayBuffer> {

@@ -9,6 +9,7 @@ import {
   type CallRecord,
   type Conversation,
   type DeviceKind,
+  type KpiReport,
   type CallQuery,
   type SelectablePresence,
   type Session,
@@ -90,6 +91,10 @@ export class TauriBackend implements Backend {
 
   callHistory(query: CallQuery): Promise<CallRecord[]> {
     return call('call_history', { query });
+  }
+
+  teamFigures(from: string, to: string, timezone: string): Promise<KpiReport> {
+    return call('team_figures', { from, to, timezone });
   }
 
   callRecording(callId: string): Promise<ArrayBuffer> {

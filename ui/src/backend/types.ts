@@ -14,6 +14,8 @@ export type {
   Conversation,
   ConversationMessage,
   Direction,
+  AgentDay,
+  KpiReport,
   PermissionState,
   PermissionStatus,
   QualityWarning,

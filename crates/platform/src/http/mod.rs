@@ -6,6 +6,7 @@ mod auth;
 pub mod frame_budget;
 mod health;
 mod history;
+mod kpis;
 mod numbers;
 pub mod recordings;
 pub mod tls;
@@ -101,6 +102,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::delete(admin::delete_team),
         )
         .route("/api/v1/audit", get(admin::audit))
+        .route("/api/v1/kpis", get(kpis::kpis))
         .route("/api/v1/numbers", get(numbers::list_numbers))
         .route(
             "/api/v1/numbers/{id}",

@@ -14,6 +14,7 @@ pub mod conversations;
 pub mod health;
 pub mod history;
 pub mod inbox;
+pub mod kpis;
 pub mod numbers;
 pub mod outreach;
 pub mod permissions;

@@ -14,6 +14,7 @@ mod cli;
 mod durability;
 mod faults;
 mod history;
+mod kpis;
 mod log_pipe;
 mod numbers;
 mod permissions;

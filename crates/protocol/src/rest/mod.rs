@@ -4,9 +4,11 @@
 mod call_query;
 mod call_record;
 mod conversation;
+mod kpis;
 mod permission;
 
 pub use call_query::{CallQuery, CallQueryError};
 pub use call_record::CallRecord;
 pub use conversation::{Conversation, ConversationMessage, MessageBody, PermissionReply};
+pub use kpis::{AgentDay, KpiReport};
 pub use permission::{PermissionState, PermissionStatus, Verdict};

@@ -55,6 +55,7 @@ mod engine;
 mod error;
 mod events;
 mod history;
+mod kpis;
 mod mapping;
 mod rest;
 
@@ -64,6 +65,7 @@ pub use conversations::{conversation_with, conversations};
 pub use error::PhoneError;
 pub use events::{ConnectionStatus, EndReason, IncomingCallInfo, PhoneEvent};
 pub use history::{call_history, call_recording};
+pub use kpis::team_figures;
 
 pub use crate::audio_io::{DeviceChoice, Direction};
 pub use crate::media::WebRtcConfig;

@@ -2,6 +2,7 @@
 export type * from "./AcceptCall";
 export type * from "./ActiveCall";
 export type * from "./ActivePhase";
+export type * from "./AgentDay";
 export type * from "./AgentId";
 export type * from "./AgentProfile";
 export type * from "./BusinessNumber";
@@ -26,6 +27,7 @@ export type * from "./Hangup";
 export type * from "./Hello";
 export type * from "./IceServer";
 export type * from "./IncomingCall";
+export type * from "./KpiReport";
 export type * from "./MediaReady";
 export type * from "./MessageBody";
 export type * from "./MessageText";
