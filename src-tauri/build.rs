@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "select_device",
     "call_history",
     "team_figures",
+    "export_history",
     "call_recording",
     "app_info",
     "test_ringtone",

@@ -114,6 +114,23 @@ pub async fn call_history(app: AppHandle, query: CallQuery) -> CommandResult<Vec
         .map_err(CommandError::Phone)
 }
 
+/// The history view `query` selects, every row, as CSV in the Downloads folder; the saved
+/// file's path.
+#[tauri::command]
+pub async fn export_history(app: AppHandle, query: CallQuery) -> CommandResult<String> {
+    let credentials = app.state::<AgentState>().credentials()?;
+    let token = credentials.token.expose();
+    let csv = softphone::phone::export_history_csv(&credentials.link()?, token, &query)
+        .await
+        .map_err(CommandError::Phone)?;
+    let dir = crate::export::export_dir()
+        .ok_or_else(|| CommandError::SaveFailed("no Downloads or home folder".into()))?;
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
+    let path = crate::export::save_csv(&dir, &stamp, &csv)
+        .map_err(|error| CommandError::SaveFailed(format!("{}: {error}", dir.display())))?;
+    Ok(path.display().to_string())
+}
+
 /// The team's daily figures (supervisors: their team; admins: everyone; agents: themself).
 #[tauri::command]
 pub async fn team_figures(

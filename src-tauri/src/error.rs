@@ -30,6 +30,8 @@ pub enum CommandError {
     DeviceFailed(String),
     #[error("Not possible during a call.")]
     CallInProgress,
+    #[error("The export could not be saved: {0}")]
+    SaveFailed(String),
     /// The engine refused; its code passes through (`not_connected`, `unauthorized`, ...).
     #[error("{}", sentence(.0))]
     Phone(softphone::phone::PhoneError),
@@ -56,6 +58,7 @@ impl CommandError {
             Self::DemoSimFailed(_) => "demo_sim_failed",
             Self::DeviceFailed(_) => "device_failed",
             Self::CallInProgress => "call_in_progress",
+            Self::SaveFailed(_) => "save_failed",
             Self::Phone(error) => error.code(),
         }
     }

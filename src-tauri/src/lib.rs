@@ -11,6 +11,7 @@ mod devices;
 mod engine;
 pub mod error;
 mod events;
+mod export;
 mod levels;
 mod mic_test;
 pub mod model;
@@ -89,6 +90,7 @@ pub fn run() {
             commands::select_device,
             commands::call_history,
             commands::team_figures,
+            commands::export_history,
             commands::call_recording,
             commands::app_info,
             commands::test_ringtone,

@@ -156,4 +156,38 @@ describe('call history', () => {
     await expect.element(screen.getByTestId('history-error')).toHaveTextContent('did not answer');
     await expect.element(screen.getByTestId('history-empty')).not.toBeInTheDocument();
   });
+
+  test('the views split received, outbound and missed calls, and Export CSV saves exactly the view', async () => {
+    const history = demoHistory(Date.UTC(2026, 0, 5, 12));
+    const { screen, platform } = await renderSignedIn({ history });
+    const rows = screen.getByTestId('history-row');
+    await expect.poll(() => rows.elements().length).toBe(history.length);
+    await expect.element(rows.first().getByTestId('history-channel')).toHaveTextContent('+15550102000');
+
+    await screen.getByTestId('history-view-received').click();
+    await expect.poll(() => rows.elements().length).toBe(4);
+    expect(rows.elements().every((el) => el.dataset.direction === 'inbound')).toBe(true);
+    await screen.getByTestId('history-view-outbound').click();
+    await expect.poll(() => rows.elements().length).toBe(2);
+    expect(rows.elements().every((el) => el.dataset.direction === 'outbound')).toBe(true);
+    await screen.getByTestId('history-view-missed').click();
+    await expect.poll(() => rows.elements().map((el) => el.dataset.status)).toEqual(['missed', 'rejected']);
+    await expect.element(screen.getByTestId('history-view-missed')).toHaveAttribute('aria-selected', 'true');
+
+    await screen.getByTestId('history-export').click();
+    await expect.element(screen.getByTestId('history-exported')).toHaveTextContent('Saved to /home/agent/Downloads/');
+    const csv = platform.exports.at(-1)!.trim().split('\r\n');
+    expect(csv[0]).toMatch(/^id,direction,status,channel/);
+    expect(csv.slice(1).map((line) => line.split(',')[2])).toEqual(['missed', 'rejected']);
+  });
+
+  test('an export the platform refuses says why', async () => {
+    const { screen, platform } = await renderSignedIn({ history: demoHistory(Date.UTC(2026, 0, 5, 12)) });
+    platform.exportHistory = async () => {
+      throw { code: 'rate_limited', message: 'At most 2 CSV exports run at once; try again shortly.' };
+    };
+    await screen.getByTestId('history-export').click();
+    await expect.element(screen.getByTestId('history-export-error')).toHaveTextContent('At most 2 CSV exports');
+  });
 });
+

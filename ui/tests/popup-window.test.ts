@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { cleanup, render } from 'vitest-browser-svelte';
 import Root from '../src/Root.svelte';
 import { InBrowserBackend } from '../src/backend/in-browser';
+import { historyQuery } from '../src/backend/types';
 import { AppState } from '../src/lib/app-state.svelte';
 import { ManualClock } from '../src/lib/clock';
 
@@ -62,7 +63,7 @@ describe('popup window view', () => {
 
     await expect.element(screen.getByTestId('incoming-popup')).not.toBeInTheDocument();
     expect(app.active).toBeNull();
-    const [record] = await platform.callHistory({ status: 'rejected', direction: null, agent: null, from: null, to: null });
+    const [record] = await platform.callHistory(historyQuery({ status: 'rejected' }));
     expect(record?.status).toBe('rejected');
   });
 });

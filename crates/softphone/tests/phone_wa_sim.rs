@@ -15,11 +15,13 @@
 
 mod phone_support;
 
-use protocol::rest::CallQuery;
+use protocol::rest::{CallQuery, HistoryView};
 use protocol::{CancelReason, Party, RoutedBecause};
 use serde_json::Value;
 use softphone::media::CapturedAudio;
-use softphone::phone::{call_history, DeviceChoice, Direction, EndReason, PhoneError, PhoneEvent};
+use softphone::phone::{
+    call_history, export_history_csv, DeviceChoice, Direction, EndReason, PhoneError, PhoneEvent,
+};
 use softphone::signal::{estimate_frequency, rms_dbfs, to_f32};
 use softphone::transport::{PlatformLink, TlsOptions};
 
@@ -167,6 +169,42 @@ async fn an_accepted_call_talks_both_ways_mutes_and_hangs_up() {
     assert_eq!(
         call_history(&link, "rdk_wrong", &CallQuery::default()).await,
         Err(PhoneError::Unauthorized)
+    );
+    // The views: an answered call is Received, not Missed; the CSV of a view has its rows.
+    let view = |view| CallQuery {
+        view: Some(view),
+        ..CallQuery::default()
+    };
+    let missed = call_history(&link, &rig.token, &view(HistoryView::Missed))
+        .await
+        .unwrap();
+    assert!(
+        missed.iter().all(|r| r.id.as_str() != call_id),
+        "{missed:?}"
+    );
+    let csv = export_history_csv(&link, &rig.token, &view(HistoryView::Received))
+        .await
+        .unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("id,direction,status,channel"),
+        "{csv}"
+    );
+    assert!(
+        lines.any(|line| line.starts_with(&format!("{call_id},inbound,completed,"))),
+        "{csv}"
+    );
+    let csv = export_history_csv(&link, &rig.token, &view(HistoryView::Missed))
+        .await
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(csv).unwrap().lines().count(),
+        1,
+        "the header only"
     );
 
     phone.shutdown().await;

@@ -52,6 +52,11 @@ export interface Backend {
 
   /** The agent's call records (GET /api/v1/calls on the platform), newest first. */
   callHistory(query: CallQuery): Promise<CallRecord[]>;
+  /**
+   * Every row of the view `query` selects as CSV (GET /api/v1/calls.csv), saved to the
+   * Downloads folder; resolves with the file's path.
+   */
+  exportHistory(query: CallQuery): Promise<string>;
 
   /**
    * Figures per agent for each local day `from..=to` (YYYY-MM-DD) in `timezone` (IANA), as

@@ -25,6 +25,7 @@ import type {
   QualityWarning,
   Notice,
   TeamMember,
+  HistoryView,
   AgentDay,
   KpiReport,
   Presence,
@@ -90,6 +91,21 @@ const DEMO_CALLERS: Array<Pick<IncomingCall, 'customerName' | 'customerNumber' |
 
 function fail(code: string, message: string): BackendError {
   return { code, message };
+}
+
+/** The history tabs as the platform applies them (`history::View`). */
+function inView(record: CallRecord, view: HistoryView | null): boolean {
+  switch (view) {
+    case null:
+    case 'all':
+      return true;
+    case 'received':
+      return record.direction === 'inbound';
+    case 'outbound':
+      return record.direction === 'outbound';
+    case 'missed':
+      return record.direction === 'inbound' && record.answered_at === null && record.status !== 'ringing';
+  }
 }
 
 /**
@@ -290,11 +306,27 @@ export class InBrowserBackend implements Backend {
     const from = query.from === null ? -Infinity : Date.parse(query.from);
     const to = query.to === null ? Infinity : Date.parse(query.to);
     return this.history
+      .filter((r) => inView(r, query.view))
       .filter((r) => query.status === null || r.status === query.status)
       .filter((r) => query.direction === null || r.direction === query.direction)
       .filter((r) => Date.parse(r.offered_at) >= from && Date.parse(r.offered_at) < to)
       .sort((a, b) => Date.parse(b.offered_at) - Date.parse(a.offered_at))
       .map((r) => structuredClone(r));
+  }
+
+  /** The CSV texts `exportHistory` produced, oldest first. */
+  readonly exports: string[] = [];
+
+  async exportHistory(query: CallQuery): Promise<string> {
+    const rows = await this.callHistory(query);
+    const header = 'id,direction,status,channel,business_number,customer_number,customer_name';
+    const lines = rows.map((r) =>
+      [r.id, r.direction, r.status, r.channel, r.business_number, r.customer.number, r.customer.profile_name ?? '']
+        .map((field) => (/[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field))
+        .join(','),
+    );
+    this.exports.push([header, ...lines].join('\r\n') + '\r\n');
+    return `/home/agent/Downloads/ringdesk-calls-${this.exports.length}.csv`;
   }
 
   /** What `teamFigures` answers (rows as the platform would compute them); none by default. */

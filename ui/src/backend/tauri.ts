@@ -93,6 +93,10 @@ export class TauriBackend implements Backend {
     return call('call_history', { query });
   }
 
+  exportHistory(query: CallQuery): Promise<string> {
+    return call('export_history', { query });
+  }
+
   teamFigures(from: string, to: string, timezone: string): Promise<KpiReport> {
     return call('team_figures', { from, to, timezone });
   }

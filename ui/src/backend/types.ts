@@ -10,6 +10,7 @@ export type {
   CallQuery,
   CallRecord,
   CallStatus,
+  HistoryView,
   CancelReason,
   Conversation,
   ConversationMessage,
@@ -55,7 +56,7 @@ export type SelectablePresence = ChosenPresence;
 
 /** A history query with every filter off. */
 export function historyQuery(filters: Partial<CallQuery> = {}): CallQuery {
-  return { status: null, direction: null, agent: null, from: null, to: null, ...filters };
+  return { view: null, status: null, direction: null, agent: null, from: null, to: null, ...filters };
 }
 
 /**

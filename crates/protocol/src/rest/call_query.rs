@@ -8,6 +8,9 @@ use crate::{AgentId, CallStatus, Direction, Timestamp};
 /// caller's role, not on this query.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CallQuery {
+    /// The history tab (PRODUCT.md); none is `all`. Absent from older apps' queries.
+    #[serde(default)]
+    pub view: Option<HistoryView>,
     pub status: Option<CallStatus>,
     pub direction: Option<Direction>,
     /// Calls this agent was rung for or talked on.
@@ -16,6 +19,19 @@ pub struct CallQuery {
     pub from: Option<Timestamp>,
     /// Offered strictly before this instant.
     pub to: Option<Timestamp>,
+}
+
+/// The history tabs of PRODUCT.md for call records (`view=` on the history API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryView {
+    All,
+    /// Inbound calls.
+    Received,
+    /// Business-initiated calls.
+    Outbound,
+    /// Inbound calls nobody talked on: missed, rejected, refused by routing, failed.
+    Missed,
 }
 
 /// Why a [`CallQuery`] was refused.

@@ -7,7 +7,7 @@ mod conversation;
 mod kpis;
 mod permission;
 
-pub use call_query::{CallQuery, CallQueryError};
+pub use call_query::{CallQuery, CallQueryError, HistoryView};
 pub use call_record::CallRecord;
 pub use conversation::{Conversation, ConversationMessage, MessageBody, PermissionReply};
 pub use kpis::{AgentDay, KpiReport};

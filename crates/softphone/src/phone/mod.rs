@@ -64,7 +64,7 @@ pub use config::{AudioPlan, CallAudioFactory, PhoneConfig};
 pub use conversations::{conversation_with, conversations};
 pub use error::PhoneError;
 pub use events::{ConnectionStatus, EndReason, IncomingCallInfo, PhoneEvent};
-pub use history::{call_history, call_recording};
+pub use history::{call_history, call_recording, export_history_csv};
 pub use kpis::team_figures;
 
 pub use crate::audio_io::{DeviceChoice, Direction};

@@ -2,13 +2,18 @@
 import type { AgentId } from "./AgentId";
 import type { CallStatus } from "./CallStatus";
 import type { Direction } from "./Direction";
+import type { HistoryView } from "./HistoryView";
 
 /**
  * Filters for the call history (`GET /api/v1/calls?status=missed&from=...`). Every filter is
  * optional; those given must all match. Which records are visible at all depends on the
  * caller's role, not on this query.
  */
-export type CallQuery = { status: CallStatus | null, direction: Direction | null, 
+export type CallQuery = { 
+/**
+ * The history tab (PRODUCT.md); none is `all`. Absent from older apps' queries.
+ */
+view: HistoryView | null, status: CallStatus | null, direction: Direction | null, 
 /**
  * Calls this agent was rung for or talked on.
  */

@@ -25,6 +25,7 @@ export type * from "./Direction";
 export type * from "./ErrorCode";
 export type * from "./Hangup";
 export type * from "./Hello";
+export type * from "./HistoryView";
 export type * from "./IceServer";
 export type * from "./IncomingCall";
 export type * from "./KpiReport";
