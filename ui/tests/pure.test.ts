@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ManualClock } from '../src/lib/clock';
-import { ROUTING_LABELS, formatAccelerator, formatDuration, formatPhone } from '../src/lib/format';
+import { ROUTING_LABELS, formatAccelerator, formatDuration, formatPhone, localDate } from '../src/lib/format';
 import { windowRole } from '../src/lib/window-role';
 import { toBackendError } from '../src/backend/types';
 
@@ -70,4 +70,14 @@ test('every routing reason has its own readable sentence', () => {
   const labels = Object.values(ROUTING_LABELS);
   expect(new Set(labels).size).toBe(labels.length);
   for (const label of labels) expect(label).toMatch(/^[A-Z][a-z]/);
+});
+
+describe('localDate', () => {
+  test('is the calendar date in the given zone, as YYYY-MM-DD', () => {
+    const lateUtc = Date.UTC(2026, 11, 4, 23, 30);
+    expect(localDate(lateUtc, 'UTC')).toBe('2026-12-04');
+    expect(localDate(lateUtc, 'Asia/Tokyo')).toBe('2026-12-05');
+    expect(localDate(lateUtc, 'America/Sao_Paulo')).toBe('2026-12-04');
+    expect(localDate(Date.UTC(2026, 0, 5, 1), 'America/Los_Angeles')).toBe('2026-01-04');
+  });
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { cleanup } from 'vitest-browser-svelte';
 import type { AgentDay, TeamMember } from '../src/backend/types';
+import { localDate } from '../src/lib/format';
 import { renderSignedIn } from './support';
 
 afterEach(() => cleanup());
@@ -55,9 +56,7 @@ describe('team view', () => {
 
   test("today's figures per agent come from the platform for the local day and refresh when a call ends", async () => {
     const { screen, platform, clock } = await renderSignedIn();
-    const today = new Intl.DateTimeFormat('en-CA', {
-      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-    }).format(new Date(clock.now()));
+    const today = localDate(clock.now(), Intl.DateTimeFormat().resolvedOptions().timeZone);
     const row: AgentDay = {
       date: today,
       agent_id: 'id-alice',

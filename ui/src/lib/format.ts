@@ -76,3 +76,18 @@ export function formatAccelerator(accelerator: string, mac = isMac()): string {
 function isMac(): boolean {
   return typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
 }
+
+/**
+ * The calendar date of `epochMs` in `timeZone` as YYYY-MM-DD, built from the date's parts
+ * (WebKitGTK formats the `en-CA` locale as "12/4/2026", so a locale's format is no shortcut).
+ */
+export function localDate(epochMs: number, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(new Date(epochMs));
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}

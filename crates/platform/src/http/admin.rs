@@ -320,6 +320,15 @@ pub async fn change_agent(
     state
         .switchboard
         .send(Command::AgentChanged(record.agent()));
+    if change.name.is_some() {
+        // A rename rewrote numbers' operator and exclusion lists: routing takes them now.
+        let numbers = state.store.stored_numbers().await.map_err(store_failure)?;
+        for number in numbers {
+            state
+                .switchboard
+                .send(Command::NumberChanged(number.settings));
+        }
+    }
     Ok(Json(AgentView::from(record)).into_response())
 }
 

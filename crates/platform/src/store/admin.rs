@@ -226,6 +226,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             detail.insert("name".into(), json!({ "from": before.name, "to": name }));
+            // Numbers' operators and exclusions name agents: they follow the rename.
+            super::numbers::rename_agent(&mut tx, actor, &before.name, name).await?;
         }
         if let Some(role) = change.role.filter(|role| *role != before.role) {
             sqlx::query("UPDATE agents SET role = $1 WHERE id = $2")

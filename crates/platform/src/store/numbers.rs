@@ -202,6 +202,48 @@ impl Store {
     }
 }
 
+/// An agent renamed from `from` to `to`: every number naming them as an operator or in its
+/// round-robin exclusions names them by the new name, inside the rename's transaction
+/// (audited as a number change by the same actor). Returns how many numbers changed.
+pub(super) async fn rename_agent(
+    tx: &mut sqlx::SqliteConnection,
+    actor: &Actor,
+    from: &str,
+    to: &str,
+) -> Result<usize, StoreError> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT phone_number_id, settings FROM numbers ORDER BY phone_number_id")
+            .fetch_all(&mut *tx)
+            .await?;
+    let mut changed = 0;
+    for (id, json) in rows {
+        let before = from_row((json, "api".into(), 0))?.settings;
+        let mut after = before.clone();
+        let rename = |name: &mut String| {
+            if name == from {
+                *name = to.to_owned();
+            }
+        };
+        after.call_operators.iter_mut().flatten().for_each(rename);
+        after.round_robin_excluded.iter_mut().for_each(rename);
+        if after == before {
+            continue;
+        }
+        sqlx::query(
+            "UPDATE numbers SET settings = $2, source = 'api', updated_at = $3              WHERE phone_number_id = $1",
+        )
+        .bind(&id)
+        .bind(to_json(&after)?)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        let detail = changed_fields(&before, &after)?;
+        audit::record(&mut *tx, actor, "number.update", &id, &detail).await?;
+        changed += 1;
+    }
+    Ok(changed)
+}
+
 /// `{"field": {"from": …, "to": …}}` for each top-level field that differs.
 fn changed_fields(
     before: &NumberSettings,

@@ -287,3 +287,34 @@ async fn only_admins_change_numbers_and_what_meta_does_not_hold_is_not_sent() {
     assert_eq!(calling["callback_permission_status"], "DISABLED");
     rig.stop().await;
 }
+
+#[tokio::test]
+async fn renaming_an_agent_carries_over_to_numbers_that_name_them_and_calls_still_ring_them() {
+    let rig = Rig::start(|_| {}).await;
+    let (alice_id, token) = rig.agent("alice").await;
+    let mut alice = rig.signed_in(&token).await;
+    let (status, _) = patch(&rig, &token, json!({ "call_operators": ["alice"] })).await;
+    assert_eq!(status, 200);
+
+    let response = rig
+        .http
+        .patch(format!("{}/api/v1/agents/{alice_id}", rig.base))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "alicia" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let (_, number) = get(&rig, &format!("/api/v1/numbers/{PHONE_NUMBER_ID}"), &token).await;
+    assert_eq!(number["call_operators"], json!(["alicia"]));
+    let audited = number_updates_audited(&rig, &token).await;
+    assert_eq!(
+        audited[0]["detail"]["call_operators"],
+        json!({"from": ["alice"], "to": ["alicia"]}),
+        "{audited:?}"
+    );
+    // The operator list still lets her take the number's calls.
+    rings_and_is_rejected(&rig, &mut alice).await;
+    rig.stop().await;
+}
