@@ -86,5 +86,31 @@ describe('team view', () => {
     const cells = [...shown.element().querySelectorAll('td')].map((td) => td.textContent?.trim());
     expect(cells).toEqual(['alice', '3', '2', '1', '0:07', '1:35', '2 (1)']);
   });
+
+  test('with several agents, a total row sums the counts and weights the averages by calls answered', async () => {
+    const { screen, platform, clock } = await renderSignedIn();
+    const today = localDate(clock.now(), Intl.DateTimeFormat().resolvedOptions().timeZone);
+    const day = (name: string, answered: number, answer: number | null, talk: number | null): AgentDay => ({
+      date: today,
+      agent_id: `id-${name}`,
+      agent_name: name,
+      offered: answered + 1,
+      answered,
+      missed: 1,
+      avg_answer_secs: answer,
+      avg_talk_secs: talk,
+      outbound_placed: 1,
+      outbound_answered: 0,
+    });
+    // alice: 3 calls, 10 s to answer, 60 s talk; bob: 1 call, 30 s, 180 s; carol: none.
+    platform.figures = [day('alice', 3, 10, 60), day('bob', 1, 30, 180), day('carol', 0, null, null)];
+    platform.setTeam([member('alice'), member('bob'), member('carol')]);
+    await screen.getByTestId('tab-team').click();
+    const total = screen.getByTestId('team-figures-total');
+    await expect.element(total).toBeInTheDocument();
+    const cells = [...total.element().querySelectorAll('td')].map((td) => td.textContent?.trim());
+    // (3·10 + 1·30) / 4 = 15 s; (3·60 + 1·180) / 4 = 90 s.
+    expect(cells).toEqual(['All', '7', '4', '3', '0:15', '1:30', '3 (0)']);
+  });
 });
 
