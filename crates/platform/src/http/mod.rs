@@ -2,6 +2,7 @@
 
 mod admin;
 mod api;
+mod assignment;
 mod auth;
 pub mod frame_budget;
 mod health;
@@ -103,6 +104,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/audit", get(admin::audit))
         .route("/api/v1/kpis", get(kpis::kpis))
+        .route(
+            "/api/v1/conversations/{id}/agent",
+            axum::routing::put(assignment::assign_conversation),
+        )
+        .route(
+            "/api/v1/contact-owners/{customer}",
+            axum::routing::put(assignment::set_contact_owner),
+        )
         .route("/api/v1/numbers", get(numbers::list_numbers))
         .route(
             "/api/v1/numbers/{id}",

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod agents;
+pub mod assignment;
 pub mod audit;
 pub mod batch;
 pub mod calls;

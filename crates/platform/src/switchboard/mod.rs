@@ -117,6 +117,11 @@ pub enum Command {
     AgentChanged(Agent),
     /// An admin changed a number's settings (already stored, and taken by Meta).
     NumberChanged(crate::config::NumberSettings),
+    /// A conversation was (re)assigned: its agent's inbox gets it now.
+    ConversationAssigned {
+        phone_number_id: String,
+        customer_number: String,
+    },
 }
 
 /// A cheap, cloneable way to send commands to the switchboard.
@@ -309,6 +314,13 @@ impl Switchboard {
             }
             Command::TokenReplaced { agent_id, at } => self.close_revoked(&agent_id, at),
             Command::AgentChanged(agent) => self.input(Input::AgentChanged(agent)).await,
+            Command::ConversationAssigned {
+                phone_number_id,
+                customer_number,
+            } => {
+                self.announce_conversation(&phone_number_id, &customer_number)
+                    .await
+            }
             Command::NumberChanged(number) => {
                 self.settings = Arc::new(self.settings.with_number(number));
                 self.input(Input::SettingsChanged(self.settings.clone()))

@@ -8,6 +8,7 @@ mod support;
 
 mod admin;
 mod api;
+mod assignment;
 mod batch;
 mod calls;
 mod cli;
