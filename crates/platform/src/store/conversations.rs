@@ -245,23 +245,19 @@ impl Store {
             .collect())
     }
 
-    /// Makes `agent_id` the owner of the customer's contact.
+    /// Makes the agent the owner of the customer's contact, audited as done on the command
+    /// line (the API goes through [`Store::change_contact_owner`] with its caller).
     pub async fn set_contact_owner(
         &self,
         customer_number: &str,
         agent_id: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO contact_owners (customer_number, agent_id, updated_at) \
-             VALUES ($1, $2, $3) ON CONFLICT (customer_number) DO UPDATE SET \
-             agent_id = excluded.agent_id, updated_at = excluded.updated_at",
+        self.change_contact_owner(
+            &super::audit::Actor::command_line(),
+            customer_number,
+            Some(agent_id),
         )
-        .bind(customer_number)
-        .bind(agent_id)
-        .bind(now_ms())
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        .await
     }
 
     pub async fn contact_owner(&self, customer_number: &str) -> Result<Option<String>, StoreError> {
