@@ -5,7 +5,8 @@
 //! agent's status from `Live` (O(agents + calls)), and a viewer whose view differs from what
 //! they were last sent gets the whole view again as `team_status`. So no code path that
 //! changes a presence or a call can forget to tell supervisors. Inputs that change nothing
-//! visible (most webhooks) cost one comparison of the status map.
+//! visible (most webhooks) cost one comparison of the status map, and nothing at all while no
+//! supervisor or admin is connected.
 //!
 //! Only agents the machine has seen connect since the platform started are listed (the
 //! admin API lists everyone).
@@ -119,7 +120,6 @@ impl CallMachine {
 
     /// After an input: `team_status` to every connected viewer whose view changed.
     pub(super) fn publish_team(&mut self, out: &mut Effects) {
-        let statuses = self.team_statuses();
         let viewers: Vec<(String, u64, Role, Option<String>)> = self
             .live
             .agents
@@ -135,6 +135,13 @@ impl CallMachine {
                 ))
             })
             .collect();
+        if viewers.is_empty() {
+            // Nobody watches (the usual case on a busy webhook stream): no statuses to compute.
+            // The next viewer's `hello` computes its view fresh and records it as sent.
+            self.live.team = TeamSent::default();
+            return;
+        }
+        let statuses = self.team_statuses();
         if statuses == self.live.team.statuses && viewers == self.live.team.viewers {
             return;
         }
